@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test of Recording Desk: formatting, lints, the Rust tests (the Citrix client against the
+# simulator over real HTTP, the keychain against a real Secret Service), the UI tests in Chromium, and
+# the end-to-end tests of the built app in a real WebKit window.
+#
+# Everything runs inside a private D-Bus session with its own unlocked keyring, on a virtual display,
+# with fresh settings/data folders, so it never touches the keychain, settings or audit trail of the
+# person running it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${RECORDING_DESK_TEST_ISOLATED:-}" ]; then
+  export RECORDING_DESK_TEST_ISOLATED=1
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  export XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" XDG_STATE_HOME="$scratch/state"
+  mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_STATE_HOME"
+  # No `exec`: the trap above must still clean up.
+  dbus-run-session -- xvfb-run -a -s "-screen 0 1440x960x24" "$0" "$@"
+  exit $?
+fi
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# A locked keyring would open a password prompt and hang the keychain tests: start it unlocked.
+printf %s "recording-desk-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+export RECORDING_DESK_REQUIRE_KEYCHAIN=1
+
+step "Formatting"
+cargo fmt --all --check
+
+step "Lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Type-checking and building the UI"
+npm run --silent ui:build
+
+step "Rust tests (client against the simulator, keychain, audit trail, settings)"
+cargo test --workspace --locked
+
+step "UI tests in Chromium"
+node --test --test-concurrency=1 tests/ui/
+
+step "Building the app for the end-to-end tests"
+npm run --silent tauri -- build --debug --no-bundle
+
+step "End-to-end tests of the app (tauri-driver, WebKit)"
+node --test --test-concurrency=1 tests/e2e/

@@ -1,0 +1,347 @@
+//! Start or stop recording on many sessions at once.
+//!
+//! Guarantees the app builds its audit trail and progress UI on:
+//! - every distinct ID gets exactly one [`BulkEvent::Finished`] (duplicates in the input are
+//!   dropped first, so no session is asked twice);
+//! - [`BulkObserver::before_request`] is called, and must succeed, before the start/stop request
+//!   for a session is sent, so the "requested" audit record always exists before Citrix acts;
+//! - at most `concurrency` sessions are worked on at once, all with the client's one shared token;
+//! - cancelling stops sessions that were not yet requested (they end `Cancelled`); requests
+//!   already sent are finished and reported, because Citrix may already have acted on them;
+//! - a start is only reported as `Recording` once `RecordingStatus` says so (Citrix only confirms
+//!   that it asked the VDA); otherwise `StartedNotRecording`;
+//! - all requests of a run share an AIMD limiter (see `limiter`), so a rate-limited tenant slows
+//!   the run down instead of failing sessions.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::limiter::Limiter;
+use crate::{CitrixClient, Error, SessionId};
+
+pub use tokio_util::sync::CancellationToken;
+
+/// What to do to every session of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Start { notify_user: bool },
+    Stop,
+}
+
+impl Action {
+    /// "start" or "stop", as written in the audit trail.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::Start { .. } => "start",
+            Action::Stop => "stop",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkOptions {
+    /// Sessions worked on at once (at least 1).
+    pub concurrency: usize,
+    /// Poll `RecordingStatus` after each request to confirm the effect.
+    pub verify: bool,
+    /// Status checks after a start/stop before concluding it did not take effect.
+    pub verify_attempts: u32,
+    /// Pause between status checks.
+    pub verify_interval: Duration,
+}
+
+impl Default for BulkOptions {
+    /// 16 at once: fast for a few hundred sessions, gentle enough not to trip Citrix's throttling
+    /// in the first place. Five checks a second apart give the VDA time to start the recorder.
+    fn default() -> BulkOptions {
+        BulkOptions {
+            concurrency: 16,
+            verify: true,
+            verify_attempts: 5,
+            verify_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Receives the run's progress. Called from several tasks at once.
+pub trait BulkObserver: Send + Sync {
+    /// Called before the start/stop request for `id` is sent. Returning `Err` skips the call and
+    /// fails that session with kind `notRequested` (the app uses it to write the audit
+    /// "requested" record first).
+    fn before_request(&self, id: &SessionId, action: &Action) -> Result<(), String>;
+    fn on_event(&self, event: BulkEvent);
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkEvent {
+    /// The request is about to be sent (after `before_request` succeeded).
+    Requested { id: SessionId },
+    /// Citrix accepted the request; checking `RecordingStatus`.
+    Verifying { id: SessionId },
+    /// Final outcome for this session; exactly one per ID.
+    Finished { id: SessionId, outcome: Outcome },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Started, and `RecordingStatus` confirmed it (or verification was switched off).
+    Recording {
+        transaction_id: Option<String>,
+        response: Value,
+    },
+    /// Citrix accepted the start, but the session did not report being recorded within the
+    /// verification window (agent missing or disabled, policy, recording server unreachable).
+    StartedNotRecording {
+        transaction_id: Option<String>,
+        response: Value,
+    },
+    /// Stopped (and, with verification, confirmed no longer recorded).
+    Stopped {
+        transaction_id: Option<String>,
+        response: Value,
+    },
+    Failed {
+        error: Error,
+    },
+    /// Not requested because the run was cancelled first.
+    Cancelled,
+}
+
+impl Outcome {
+    /// The IPC status string: "recording", "startedNotRecording", "stopped", "failed", "cancelled".
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Recording { .. } => "recording",
+            Outcome::StartedNotRecording { .. } => "startedNotRecording",
+            Outcome::Stopped { .. } => "stopped",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+
+    /// The transaction ID of the start/stop request (or of the failure).
+    pub fn transaction_id(&self) -> Option<&str> {
+        match self {
+            Outcome::Recording { transaction_id, .. }
+            | Outcome::StartedNotRecording { transaction_id, .. }
+            | Outcome::Stopped { transaction_id, .. } => transaction_id.as_deref(),
+            Outcome::Failed { error } => error.transaction_id(),
+            Outcome::Cancelled => None,
+        }
+    }
+
+    /// The error of a failed session.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Outcome::Failed { error } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// The run's result, outcomes in input order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BulkReport {
+    pub total: usize,
+    pub recording: usize,
+    pub started_not_recording: usize,
+    pub stopped: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub outcomes: Vec<(SessionId, Outcome)>,
+}
+
+impl BulkReport {
+    /// Sessions where the action took (confirmed) effect.
+    pub fn succeeded(&self) -> usize {
+        self.recording + self.stopped
+    }
+
+    /// Starts Citrix accepted but that were not confirmed as recording.
+    pub fn not_verified(&self) -> usize {
+        self.started_not_recording
+    }
+
+    fn from_outcomes(outcomes: Vec<(SessionId, Outcome)>) -> BulkReport {
+        let mut r = BulkReport {
+            total: outcomes.len(),
+            ..BulkReport::default()
+        };
+        for (_, o) in &outcomes {
+            match o {
+                Outcome::Recording { .. } => r.recording += 1,
+                Outcome::StartedNotRecording { .. } => r.started_not_recording += 1,
+                Outcome::Stopped { .. } => r.stopped += 1,
+                Outcome::Failed { .. } => r.failed += 1,
+                Outcome::Cancelled => r.cancelled += 1,
+            }
+        }
+        r.outcomes = outcomes;
+        r
+    }
+}
+
+/// Runs `action` on every session in `ids`; see the module docs for the guarantees.
+pub async fn run(
+    client: &CitrixClient,
+    site: &str,
+    action: Action,
+    ids: Vec<SessionId>,
+    opts: BulkOptions,
+    cancel: CancellationToken,
+    observer: Arc<dyn BulkObserver>,
+) -> BulkReport {
+    let mut seen = HashSet::new();
+    let ids: Vec<SessionId> = ids
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let concurrency = opts.concurrency.max(1);
+    let limiter = Limiter::new(concurrency);
+    let ctx = Ctx {
+        client,
+        site,
+        action,
+        opts: &opts,
+        cancel: &cancel,
+        observer: observer.as_ref(),
+        limiter: &limiter,
+    };
+    let mut results: Vec<(usize, SessionId, Outcome)> =
+        futures::stream::iter(ids.into_iter().enumerate())
+            .map(|(i, id)| {
+                let ctx = &ctx;
+                async move {
+                    let outcome = ctx.one(&id).await;
+                    ctx.observer.on_event(BulkEvent::Finished {
+                        id: id.clone(),
+                        outcome: outcome.clone(),
+                    });
+                    (i, id, outcome)
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+    results.sort_by_key(|(i, _, _)| *i);
+    let report = BulkReport::from_outcomes(results.into_iter().map(|(_, id, o)| (id, o)).collect());
+    tracing::info!(
+        action = action.as_str(),
+        total = report.total,
+        succeeded = report.succeeded(),
+        failed = report.failed,
+        cancelled = report.cancelled,
+        not_verified = report.not_verified(),
+        "bulk run finished"
+    );
+    report
+}
+
+struct Ctx<'a> {
+    client: &'a CitrixClient,
+    site: &'a str,
+    action: Action,
+    opts: &'a BulkOptions,
+    cancel: &'a CancellationToken,
+    observer: &'a dyn BulkObserver,
+    limiter: &'a Limiter,
+}
+
+impl Ctx<'_> {
+    async fn one(&self, id: &SessionId) -> Outcome {
+        if self.cancel.is_cancelled() {
+            return Outcome::Cancelled;
+        }
+        if let Err(reason) = self.observer.before_request(id, &self.action) {
+            return Outcome::Failed {
+                error: Error::NotRequested {
+                    message: format!("The request was not sent: {reason}"),
+                    transaction_id: None,
+                },
+            };
+        }
+        self.observer
+            .on_event(BulkEvent::Requested { id: id.clone() });
+        let limiter = Some(self.limiter);
+        let reply = match self.action {
+            Action::Start { notify_user } => {
+                self.client
+                    .start_recording_limited(self.site, id, notify_user, limiter)
+                    .await
+            }
+            Action::Stop => {
+                self.client
+                    .stop_recording_limited(self.site, id, limiter)
+                    .await
+            }
+        };
+        let reply = match reply {
+            Ok(r) => r,
+            Err(error) => return Outcome::Failed { error },
+        };
+        let transaction_id = reply.transaction_id;
+        let response = reply.raw.unwrap_or(Value::Null);
+        let want_recording = matches!(self.action, Action::Start { .. });
+        let confirmed = if self.opts.verify {
+            self.observer
+                .on_event(BulkEvent::Verifying { id: id.clone() });
+            self.wait_for_status(id, want_recording).await
+        } else {
+            true
+        };
+        match (want_recording, confirmed) {
+            (true, true) => Outcome::Recording {
+                transaction_id,
+                response,
+            },
+            (true, false) => Outcome::StartedNotRecording {
+                transaction_id,
+                response,
+            },
+            (false, true) => Outcome::Stopped {
+                transaction_id,
+                response,
+            },
+            // Typically a session recorded by policy: a dynamic stop does not end that.
+            (false, false) => Outcome::Failed {
+                error: Error::CannotRecord {
+                    message: format!(
+                        "Citrix accepted the stop request, but the session was still being recorded after {} checks; a recording policy may require it.",
+                        self.opts.verify_attempts.max(1)
+                    ),
+                    transaction_id,
+                },
+            },
+        }
+    }
+
+    /// Polls `RecordingStatus` until it equals `want` or the attempts are used up. A failed check
+    /// counts as "not confirmed" rather than failing the session: Citrix did accept the request.
+    async fn wait_for_status(&self, id: &SessionId, want: bool) -> bool {
+        for attempt in 0..self.opts.verify_attempts.max(1) {
+            if attempt > 0 {
+                tokio::time::sleep(self.opts.verify_interval).await;
+            }
+            match self
+                .client
+                .recording_status_limited(self.site, id, Some(self.limiter))
+                .await
+            {
+                Ok(status) if status.value == want => return true,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(session = %id, kind = e.kind(), "recording status check failed");
+                    if matches!(e, Error::NotFound { .. }) {
+                        // The session ended; further checks cannot succeed.
+                        return false;
+                    }
+                }
+            }
+        }
+        false
+    }
+}

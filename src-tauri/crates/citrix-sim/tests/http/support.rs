@@ -1,0 +1,117 @@
+//! A started simulator plus a reqwest client that sends what a correct client sends.
+
+use citrix_sim::{SimConfig, SimControl, Simulator};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+
+pub const SITE: &str = citrix_sim::DEFAULT_SITE_ID;
+
+pub struct Api {
+    pub sim: Simulator,
+    pub ctl: SimControl,
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+}
+
+pub fn client() -> reqwest::Client {
+    // No proxy: the machine's proxy settings must not intercept loopback test traffic.
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+impl Api {
+    pub async fn start() -> Api {
+        Api::with(SimConfig::default()).await
+    }
+
+    pub async fn with(cfg: SimConfig) -> Api {
+        let sim = Simulator::start(cfg).await.unwrap();
+        let ctl = sim.control();
+        let base = sim.url().as_str().trim_end_matches('/').to_owned();
+        let mut api = Api {
+            sim,
+            ctl,
+            http: client(),
+            base,
+            token: String::new(),
+        };
+        api.token = api.fetch_token().await;
+        api
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn token_response(&self, customer: &str, id: &str, secret: &str) -> Response {
+        self.http
+            .post(self.url(&format!("/cctrustoauth2/{customer}/tokens/clients")))
+            .header("accept", "application/json")
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn fetch_token(&self) -> String {
+        let response = self
+            .token_response("root", "demo-client", "demo-secret")
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A request under `/cvad/manage` with every header a correct client sends.
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.bare(method, path)
+            .header("authorization", format!("CWSAuth bearer={}", self.token))
+            .header("accept", "application/json")
+            .header("citrix-customerid", "demo-customer")
+            .header("citrix-instanceid", SITE)
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.req(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.req(Method::POST, path)
+    }
+
+    /// A request under `/cvad/manage` without any header.
+    pub fn bare(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(&format!("/cvad/manage{path}")))
+    }
+
+    pub async fn search(&self, query: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .post(&format!("/Sessions/$search{query}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        status_json(response).await
+    }
+}
+
+pub async fn status_json(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, json)
+}
+
+pub fn ids(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Id"].as_str().unwrap().to_owned())
+        .collect()
+}

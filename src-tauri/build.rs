@@ -1,0 +1,29 @@
+//! Generates an `allow-<command>` permission for each app command, so the capability file can
+//! grant the webview exactly these commands and nothing else.
+
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "connect_cloud",
+    "connect_demo",
+    "disconnect",
+    "forget_credentials",
+    "select_site",
+    "search_sessions",
+    "lookup_sessions",
+    "get_session",
+    "run_recording",
+    "cancel_run",
+    "audit_view",
+    "export_audit_csv",
+    "save_session_json",
+    "get_settings",
+    "update_settings",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step failed");
+}

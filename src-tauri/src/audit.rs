@@ -1,0 +1,1042 @@
+//! The audit trail: an append-only JSON Lines file that says who asked to start or stop recording
+//! which session, from which computer, and what happened.
+//!
+//! Each record carries `seq`, the previous record's hash and its own hash (SHA-256 over its
+//! canonical JSON without `hash`), so a changed or removed record is detected. A record is written
+//! with one `write` and synced to disk before the action it describes is sent to Citrix.
+//!
+//! Nothing here depends on Tauri, so it is all tested with plain `cargo test`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use citrix_cloud::Region;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+use crate::ipc::{Mode, RegionTs, RunAction};
+
+pub const FILE_NAME: &str = "audit.jsonl";
+
+/// The `prevHash` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditEvent {
+    /// Written before the request is sent.
+    Requested,
+    /// Written when the result is known.
+    Outcome,
+}
+
+/// One line of the audit file. Field order here is the order on disk (for people reading the
+/// file); the hash does not depend on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// UTC, RFC 3339.
+    pub time: String,
+    pub event: AuditEvent,
+    pub action: RunAction,
+    /// Groups the records of one run (one click on Start or Stop).
+    pub run_id: String,
+    pub session_id: String,
+    pub session_user: Option<String>,
+    pub machine: Option<String>,
+    /// Whether the session's user was told; only for starts.
+    pub notify_user: Option<bool>,
+    /// For outcome records: recording, startedNotRecording, stopped, failed or cancelled.
+    pub outcome: Option<String>,
+    pub kind: Option<String>,
+    pub message: Option<String>,
+    pub transaction_id: Option<String>,
+    pub os_user: String,
+    pub computer: String,
+    pub app_version: String,
+    pub mode: Mode,
+    #[ts(as = "Option<RegionTs>")]
+    pub region: Option<Region>,
+    pub customer_id: String,
+    pub site_id: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Who did it, where, against which account: the same for every record of a run.
+#[derive(Debug, Clone)]
+pub struct AuditContext {
+    pub run_id: String,
+    pub os_user: String,
+    pub computer: String,
+    pub app_version: String,
+    pub mode: Mode,
+    pub region: Option<Region>,
+    pub customer_id: String,
+    pub site_id: String,
+}
+
+/// The per-session part of a record; the log adds `seq`, `time` and the hashes.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    pub session_id: String,
+    pub session_user: Option<String>,
+    pub machine: Option<String>,
+    pub notify_user: Option<bool>,
+    pub outcome: Option<String>,
+    pub kind: Option<String>,
+    pub message: Option<String>,
+    pub transaction_id: Option<String>,
+}
+
+/// Where the next record chains from.
+#[derive(Debug, Clone)]
+struct Tail {
+    seq: u64,
+    hash: String,
+    /// The file ends in a cut-off line (a crash mid-write): start the next record on a new line.
+    needs_newline: bool,
+}
+
+/// The audit file. Appends are serialised through one mutex so the chain never forks.
+pub struct AuditLog {
+    path: PathBuf,
+    /// Read from the file on first use, so a problem with the file shows up when the officer acts
+    /// (and is reported then) rather than stopping the app from starting.
+    tail: Mutex<Option<Tail>>,
+}
+
+impl AuditLog {
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            tail: Mutex::new(None),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record, durably: it is on disk when this returns Ok.
+    pub fn append(
+        &self,
+        ctx: &AuditContext,
+        event: AuditEvent,
+        action: RunAction,
+        entry: Entry,
+    ) -> Result<AuditRecord> {
+        let mut guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        let tail = match guard.as_ref() {
+            Some(t) => t.clone(),
+            None => read_tail(&self.path).map_err(|e| self.unavailable(e))?,
+        };
+
+        let mut record = AuditRecord {
+            seq: tail.seq + 1,
+            time: now_rfc3339(),
+            event,
+            action,
+            run_id: ctx.run_id.clone(),
+            session_id: entry.session_id,
+            session_user: entry.session_user,
+            machine: entry.machine,
+            notify_user: entry.notify_user,
+            outcome: entry.outcome,
+            kind: entry.kind,
+            message: entry.message,
+            transaction_id: entry.transaction_id,
+            os_user: ctx.os_user.clone(),
+            computer: ctx.computer.clone(),
+            app_version: ctx.app_version.clone(),
+            mode: ctx.mode,
+            region: ctx.region,
+            customer_id: ctx.customer_id.clone(),
+            site_id: ctx.site_id.clone(),
+            prev_hash: tail.hash.clone(),
+            hash: String::new(),
+        };
+        record.hash = hash_record(&record).map_err(|e| self.unavailable(e))?;
+
+        let mut line = String::new();
+        if tail.needs_newline {
+            line.push('\n');
+        }
+        line.push_str(&serde_json::to_string(&record).map_err(|e| self.unavailable(e))?);
+        line.push('\n');
+
+        match write_durably(&self.path, line.as_bytes()) {
+            Ok(()) => {
+                *guard = Some(Tail {
+                    seq: record.seq,
+                    hash: record.hash.clone(),
+                    needs_newline: false,
+                });
+                Ok(record)
+            }
+            Err(e) => {
+                // Part of the line may have reached the file: read the tail again next time.
+                *guard = None;
+                Err(self.unavailable(e))
+            }
+        }
+    }
+
+    /// Fails with `auditUnavailable` if the file cannot be opened for appending, so a run stops
+    /// before its first session rather than failing each one.
+    pub fn check_writable(&self) -> Result<()> {
+        let _guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        write_durably(&self.path, b"").map_err(|e| self.unavailable(e))
+    }
+
+    /// Reads and verifies the whole file.
+    pub fn scan(&self) -> Result<Scan> {
+        // Holding the append lock keeps a half-written record out of the view.
+        let _guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        match std::fs::read(&self.path) {
+            Ok(bytes) => Ok(scan(&bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(scan(b"")),
+            Err(e) => Err(self.unavailable(e)),
+        }
+    }
+
+    fn unavailable(&self, e: impl std::fmt::Display) -> Error {
+        Error::AuditUnavailable(format!(
+            "Recording Desk could not write to its audit trail at {} ({e}). Nothing was started \
+             or stopped without an audit record. Check that the disk is not full and that you \
+             can write to that folder.",
+            self.path.display()
+        ))
+    }
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        // The trail names people and sessions: readable by the officer's account only.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    // One write call for the whole line, so concurrent readers and a crash see all or (almost)
+    // nothing of it.
+    file.write_all(bytes)?;
+    file.sync_data()
+}
+
+fn read_tail(path: &Path) -> std::io::Result<Tail> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let scan = scan(&bytes);
+    Ok(Tail {
+        seq: scan.last_seq,
+        hash: scan.last_hash,
+        needs_newline: !bytes.is_empty() && !bytes.ends_with(b"\n"),
+    })
+}
+
+/// The result of reading the file: every readable record, and whether the chain holds.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub records: Vec<AuditRecord>,
+    pub chain: AuditChain,
+    last_seq: u64,
+    last_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditChain {
+    pub intact: bool,
+    /// The number of the first record that was changed or removed.
+    #[ts(type = "number | null")]
+    pub broken_at: Option<u64>,
+    pub message: String,
+}
+
+/// Verifies the chain. Lines that are not JSON objects are crash remnants (a record cut off while
+/// being written): they are reported, skipped, and do not break the chain as long as the next
+/// record links to the last good one. Anything else that does not link up breaks the chain.
+pub fn scan(bytes: &[u8]) -> Scan {
+    let text = String::from_utf8_lossy(bytes);
+    let mut records = Vec::new();
+    let mut fragments = Vec::new();
+    let mut broken_at = None;
+    let mut prev_hash = GENESIS.to_owned();
+    let mut expected_seq = 1u64;
+
+    for (index, line) in text.split('\n').enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = match serde_json::from_str::<Value>(line) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                fragments.push(index + 1);
+                continue;
+            }
+        };
+        let record = serde_json::from_value::<AuditRecord>(value.clone()).ok();
+        if broken_at.is_none() {
+            let links = record.as_ref().is_some_and(|r| {
+                r.seq == expected_seq
+                    && r.prev_hash == prev_hash
+                    && hash_value(&value).is_some_and(|h| h == r.hash)
+            });
+            if !links {
+                broken_at = Some(expected_seq);
+            }
+        }
+        if let Some(r) = record {
+            prev_hash = r.hash.clone();
+            expected_seq = r.seq + 1;
+            records.push(r);
+        }
+    }
+
+    let count = records.len();
+    let plural = if count == 1 { "record" } else { "records" };
+    let mut message = match broken_at {
+        None => format!("All {count} {plural} are intact."),
+        Some(n) => format!(
+            "Record {n} was changed or removed. The records from there on cannot be relied on."
+        ),
+    };
+    if !fragments.is_empty() {
+        let lines: Vec<String> = fragments.iter().map(usize::to_string).collect();
+        let _ = write!(
+            message,
+            " An incomplete record (line {}) was skipped: it was being written when the app or \
+             the computer stopped.",
+            lines.join(", ")
+        );
+    }
+    Scan {
+        last_seq: expected_seq - 1,
+        last_hash: prev_hash,
+        chain: AuditChain {
+            intact: broken_at.is_none(),
+            broken_at,
+            message,
+        },
+        records,
+    }
+}
+
+fn hash_record(record: &AuditRecord) -> serde_json::Result<String> {
+    let value = serde_json::to_value(record)?;
+    Ok(hash_value(&value).unwrap_or_default())
+}
+
+/// SHA-256 (hex) of the canonical JSON of `value` without its `hash` member.
+fn hash_value(value: &Value) -> Option<String> {
+    let mut object = value.as_object()?.clone();
+    object.remove("hash");
+    let mut canonical = String::new();
+    write_canonical(&Value::Object(object), &mut canonical);
+    let digest = Sha256::digest(canonical.as_bytes());
+    Some(digest.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
+}
+
+/// Compact JSON with object keys sorted, independent of how the map stores them.
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let sorted: BTreeMap<&String, &Value> = map.iter().collect();
+            out.push('{');
+            for (i, (k, v)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// What the officer asked to see.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AuditFilter {
+    /// RFC 3339 time, or a date (`YYYY-MM-DD`, from the start of that day, UTC).
+    pub from: Option<String>,
+    /// RFC 3339 time, or a date (`YYYY-MM-DD`, up to the end of that day, UTC).
+    pub to: Option<String>,
+    /// Part of the session's user or of the OS user who acted, any case.
+    pub user: Option<String>,
+    pub action: Option<RunAction>,
+    /// An outcome (recording, failed, ...) or `requested` for the request records.
+    pub outcome: Option<String>,
+}
+
+struct Bounds {
+    from: Option<OffsetDateTime>,
+    to_exclusive: Option<OffsetDateTime>,
+}
+
+impl AuditFilter {
+    fn bounds(&self) -> Result<Bounds> {
+        Ok(Bounds {
+            from: non_empty(&self.from)
+                .map(|s| parse_bound(s, false))
+                .transpose()?,
+            to_exclusive: non_empty(&self.to)
+                .map(|s| parse_bound(s, true))
+                .transpose()?,
+        })
+    }
+
+    /// Keeps the records that match; an unparseable date is an `invalidInput` error.
+    pub fn apply(&self, records: &[AuditRecord]) -> Result<Vec<AuditRecord>> {
+        let bounds = self.bounds()?;
+        let user = non_empty(&self.user).map(str::to_lowercase);
+        let outcome = non_empty(&self.outcome);
+        Ok(records
+            .iter()
+            .filter(|r| {
+                let time = OffsetDateTime::parse(&r.time, &Rfc3339).ok();
+                let in_range = match (time, bounds.from, bounds.to_exclusive) {
+                    (_, None, None) => true,
+                    // A record whose time cannot be read is shown rather than hidden.
+                    (None, _, _) => true,
+                    (Some(t), from, to) => from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e),
+                };
+                let user_matches = user.as_ref().is_none_or(|u| {
+                    r.session_user
+                        .as_deref()
+                        .is_some_and(|s| s.to_lowercase().contains(u))
+                        || r.os_user.to_lowercase().contains(u)
+                });
+                let action_matches = self.action.is_none_or(|a| a == r.action);
+                let outcome_matches = outcome.is_none_or(|o| match r.event {
+                    AuditEvent::Requested => o == "requested",
+                    AuditEvent::Outcome => r.outcome.as_deref() == Some(o),
+                });
+                in_range && user_matches && action_matches && outcome_matches
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_bound(s: &str, end: bool) -> Result<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        // An end time is inclusive: move it just past the given instant.
+        return Ok(if end {
+            t + time::Duration::nanoseconds(1)
+        } else {
+            t
+        });
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(s, &format).map_err(|_| {
+        Error::InvalidInput(format!(
+            "“{s}” is not a date. Use a date like 2025-03-01 or a full date and time."
+        ))
+    })?;
+    let start = date.midnight().assume_utc();
+    Ok(if end {
+        start + time::Duration::days(1)
+    } else {
+        start
+    })
+}
+
+/// Sessions whose request was written but whose outcome never was (the app or computer stopped
+/// mid-run): the officer must check their status. Runs still going are left out.
+pub fn unknown_outcomes(records: &[AuditRecord], active_run: Option<&str>) -> Vec<String> {
+    let mut open: HashMap<(&str, &str, RunAction), usize> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        let key = (r.run_id.as_str(), r.session_id.as_str(), r.action);
+        match r.event {
+            AuditEvent::Requested => {
+                open.insert(key, i);
+            }
+            AuditEvent::Outcome => {
+                open.remove(&key);
+            }
+        }
+    }
+    let mut pending: Vec<(usize, &str, &str)> = open
+        .into_iter()
+        .filter(|((run, _, _), _)| Some(*run) != active_run)
+        .map(|((run, session, _), i)| (i, run, session))
+        .collect();
+    pending.sort_unstable();
+    let mut seen = HashSet::new();
+    pending
+        .into_iter()
+        .filter(|(_, _, session)| seen.insert(*session))
+        .map(|(_, _, session)| session.to_owned())
+        .collect()
+}
+
+/// Writes the records as CSV for a spreadsheet. Returns the number of rows written.
+pub fn write_csv(records: &[AuditRecord], path: &Path) -> Result<usize> {
+    let file = std::fs::File::create(path).map_err(|e| Error::file_write(path, e))?;
+    write_csv_to(records, file).map_err(|e| Error::file_write(path, e))
+}
+
+const CSV_HEADER: [&str; 22] = [
+    "seq",
+    "time",
+    "event",
+    "action",
+    "runId",
+    "sessionId",
+    "sessionUser",
+    "machine",
+    "notifyUser",
+    "outcome",
+    "kind",
+    "message",
+    "transactionId",
+    "osUser",
+    "computer",
+    "appVersion",
+    "mode",
+    "region",
+    "customerId",
+    "siteId",
+    "prevHash",
+    "hash",
+];
+
+fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::io::Result<usize> {
+    // A byte order mark, so spreadsheet programs read names with accents as UTF-8.
+    out.write_all("\u{feff}".as_bytes())?;
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(CSV_HEADER)?;
+    for r in records {
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let region = r
+            .region
+            .and_then(|region| serde_json::to_value(region).ok())
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let row = [
+            r.seq.to_string(),
+            r.time.clone(),
+            match r.event {
+                AuditEvent::Requested => "requested".to_owned(),
+                AuditEvent::Outcome => "outcome".to_owned(),
+            },
+            r.action.as_str().to_owned(),
+            r.run_id.clone(),
+            r.session_id.clone(),
+            opt(&r.session_user),
+            opt(&r.machine),
+            r.notify_user.map(|b| b.to_string()).unwrap_or_default(),
+            opt(&r.outcome),
+            opt(&r.kind),
+            opt(&r.message),
+            opt(&r.transaction_id),
+            r.os_user.clone(),
+            r.computer.clone(),
+            r.app_version.clone(),
+            r.mode.as_str().to_owned(),
+            region,
+            r.customer_id.clone(),
+            r.site_id.clone(),
+            r.prev_hash.clone(),
+            r.hash.clone(),
+        ];
+        csv.write_record(row.iter().map(|cell| defuse_formula(cell).into_owned()))?;
+    }
+    csv.flush()?;
+    Ok(records.len())
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula. Session user names
+/// come from Citrix and can be anything, so such cells get a leading apostrophe.
+fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc().unix_timestamp().to_string())
+}
+
+/// The OS account running the app.
+pub fn os_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The computer's name, looked up once.
+pub fn computer_name() -> String {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        std::env::var("COMPUTERNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .or_else(|| {
+                // macOS has no /etc/hostname; `hostname` exists on every desktop OS.
+                std::process::Command::new("hostname")
+                    .output()
+                    .ok()
+                    .filter(|o| o.status.success())
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            })
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "unknown".to_owned())
+    })
+    .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> AuditContext {
+        AuditContext {
+            run_id: "run-1".into(),
+            os_user: "officer".into(),
+            computer: "DESK-01".into(),
+            app_version: "0.1.0".into(),
+            mode: Mode::Cloud,
+            region: Some(Region::Eu),
+            customer_id: "acme".into(),
+            site_id: "site-1".into(),
+        }
+    }
+
+    fn entry(id: &str, user: &str) -> Entry {
+        Entry {
+            session_id: id.into(),
+            session_user: Some(user.into()),
+            machine: Some("CONTOSO\\VDA-01".into()),
+            notify_user: Some(true),
+            ..Default::default()
+        }
+    }
+
+    fn log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = AuditLog::new(dir.path().join(FILE_NAME));
+        for i in 0..n {
+            log.append(
+                &ctx(),
+                AuditEvent::Requested,
+                RunAction::Start,
+                entry(&format!("s{i}"), "CONTOSO\\jsmith"),
+            )
+            .expect("append");
+        }
+        (dir, log)
+    }
+
+    #[test]
+    fn appended_records_form_a_verified_chain() {
+        let (_dir, log) = log_with(3);
+        let scan = log.scan().expect("scan");
+        assert_eq!(scan.records.len(), 3);
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+        assert_eq!(scan.chain.message, "All 3 records are intact.");
+        assert_eq!(scan.records[0].prev_hash, GENESIS);
+        assert_eq!(scan.records[1].prev_hash, scan.records[0].hash);
+        assert_eq!(
+            scan.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(scan.records[2].hash.len(), 64);
+        assert_eq!(scan.records[0].os_user, "officer");
+        assert_eq!(scan.records[0].region, Some(Region::Eu));
+    }
+
+    #[test]
+    fn a_new_log_object_continues_the_chain_of_an_existing_file() {
+        let (dir, log) = log_with(2);
+        drop(log);
+        let log = AuditLog::new(dir.path().join(FILE_NAME));
+        let r = log
+            .append(
+                &ctx(),
+                AuditEvent::Outcome,
+                RunAction::Start,
+                entry("s1", "x"),
+            )
+            .expect("append");
+        assert_eq!(r.seq, 3);
+        assert!(log.scan().expect("scan").chain.intact);
+    }
+
+    #[test]
+    fn changing_any_byte_of_a_record_is_detected_at_that_record() {
+        let (dir, log) = log_with(5);
+        let path = dir.path().join(FILE_NAME);
+        let original = std::fs::read_to_string(&path).expect("read");
+        drop(log);
+
+        // Change the session user of record 3.
+        let lines: Vec<&str> = original.lines().collect();
+        let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        edited[2] = edited[2].replace("jsmith", "jsmitH");
+        std::fs::write(&path, edited.join("\n") + "\n").expect("write");
+        let scan = AuditLog::new(path.clone()).scan().expect("scan");
+        assert!(!scan.chain.intact);
+        assert_eq!(scan.chain.broken_at, Some(3));
+        assert!(
+            scan.chain
+                .message
+                .starts_with("Record 3 was changed or removed."),
+            "{}",
+            scan.chain.message
+        );
+
+        // Flip one byte in a hash.
+        let mut bytes = original.clone().into_bytes();
+        let pos = original.find("\"hash\":\"").expect("hash") + 8;
+        bytes[pos] = if bytes[pos] == b'a' { b'b' } else { b'a' };
+        std::fs::write(&path, &bytes).expect("write");
+        assert_eq!(scan_file(&path).chain.broken_at, Some(1));
+
+        // Remove record 4.
+        let without: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 3)
+            .map(|(_, l)| *l)
+            .collect();
+        std::fs::write(&path, without.join("\n") + "\n").expect("write");
+        assert_eq!(scan_file(&path).chain.broken_at, Some(4));
+
+        // Add a field to record 2: covered by the hash too.
+        let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        edited[1] = edited[1].replacen('{', "{\"note\":\"ok\",", 1);
+        std::fs::write(&path, edited.join("\n") + "\n").expect("write");
+        assert_eq!(scan_file(&path).chain.broken_at, Some(2));
+
+        // Reordering keys does not matter: the hash is over canonical JSON.
+        let mut edited: Vec<String> = Vec::new();
+        for l in &lines {
+            let v: Value = serde_json::from_str(l).expect("json");
+            let reversed: serde_json::Map<String, Value> = v
+                .as_object()
+                .expect("object")
+                .iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            edited.push(Value::Object(reversed).to_string());
+        }
+        std::fs::write(&path, edited.join("\n") + "\n").expect("write");
+        assert!(scan_file(&path).chain.intact);
+    }
+
+    fn scan_file(path: &Path) -> Scan {
+        scan(&std::fs::read(path).expect("read"))
+    }
+
+    #[test]
+    fn a_truncated_last_line_is_reported_and_the_next_append_chains_past_it() {
+        let (dir, log) = log_with(3);
+        let path = dir.path().join(FILE_NAME);
+        drop(log);
+        // A crash part-way through writing a fourth record.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        file.write_all(b"{\"seq\":4,\"time\":\"2025-")
+            .expect("write");
+        drop(file);
+
+        let log = AuditLog::new(path.clone());
+        let scan = log.scan().expect("scan");
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+        assert_eq!(scan.records.len(), 3);
+        assert!(
+            scan.chain
+                .message
+                .contains("An incomplete record (line 4) was skipped"),
+            "{}",
+            scan.chain.message
+        );
+
+        let r = log
+            .append(
+                &ctx(),
+                AuditEvent::Requested,
+                RunAction::Stop,
+                entry("s9", "x"),
+            )
+            .expect("append after crash");
+        assert_eq!(r.seq, 4);
+        let scan = log.scan().expect("scan");
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+        assert_eq!(scan.records.len(), 4);
+        assert_eq!(scan.records[3].prev_hash, scan.records[2].hash);
+        assert!(scan.chain.message.contains("line 4"));
+    }
+
+    #[test]
+    fn an_empty_or_missing_file_is_an_intact_empty_trail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let scan = AuditLog::new(dir.path().join(FILE_NAME))
+            .scan()
+            .expect("scan");
+        assert!(scan.records.is_empty());
+        assert!(scan.chain.intact);
+        assert_eq!(scan.chain.message, "All 0 records are intact.");
+    }
+
+    #[test]
+    fn an_unwritable_trail_is_audit_unavailable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A directory where the file should be: opening it for append fails on every OS.
+        let path = dir.path().join(FILE_NAME);
+        std::fs::create_dir(&path).expect("mkdir");
+        let err = AuditLog::new(path)
+            .append(
+                &ctx(),
+                AuditEvent::Requested,
+                RunAction::Start,
+                entry("s", "u"),
+            )
+            .expect_err("cannot write");
+        assert_eq!(err.kind(), "auditUnavailable");
+    }
+
+    #[test]
+    fn csv_quotes_commas_quotes_newlines_and_defuses_formulas() {
+        let (_dir, log) = log_with(0);
+        let mut e = entry("s1", "Smith, \"Jane\"\nsecond line");
+        e.message = Some("=HYPERLINK(\"http://x\")".into());
+        let r = log
+            .append(&ctx(), AuditEvent::Outcome, RunAction::Start, e)
+            .expect("append");
+        let mut out = Vec::new();
+        assert_eq!(write_csv_to(&[r], &mut out).expect("csv"), 1);
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(text.starts_with('\u{feff}'));
+        assert!(
+            text.contains(",\"Smith, \"\"Jane\"\"\nsecond line\","),
+            "{text}"
+        );
+        assert!(
+            text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+            "{text}"
+        );
+
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let headers = reader.headers().expect("headers").clone();
+        assert_eq!(headers.iter().collect::<Vec<_>>(), CSV_HEADER);
+        let row = reader.records().next().expect("row").expect("parse");
+        assert_eq!(&row[6], "Smith, \"Jane\"\nsecond line");
+        assert_eq!(&row[8], "true");
+        assert_eq!(&row[17], "eu");
+    }
+
+    fn record(seq: u64, time: &str, event: AuditEvent, action: RunAction) -> AuditRecord {
+        AuditRecord {
+            seq,
+            time: time.into(),
+            event,
+            action,
+            run_id: "r1".into(),
+            session_id: format!("s{seq}"),
+            session_user: Some("CONTOSO\\jsmith".into()),
+            machine: None,
+            notify_user: None,
+            outcome: (event == AuditEvent::Outcome).then(|| "failed".to_owned()),
+            kind: None,
+            message: None,
+            transaction_id: None,
+            os_user: "officer".into(),
+            computer: "DESK".into(),
+            app_version: "0.1.0".into(),
+            mode: Mode::Demo,
+            region: None,
+            customer_id: "c".into(),
+            site_id: "s".into(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn filters_by_time_user_action_and_outcome() {
+        use AuditEvent::*;
+        use RunAction::*;
+        let mut records = vec![
+            record(1, "2025-03-01T08:00:00Z", Requested, Start),
+            record(2, "2025-03-01T23:59:59.5Z", Outcome, Start),
+            record(3, "2025-03-02T00:00:00Z", Requested, Stop),
+            record(4, "2025-03-03T12:00:00+02:00", Outcome, Stop),
+        ];
+        records[2].session_user = Some("Jane Smith".into());
+        let seqs = |f: AuditFilter| -> Vec<u64> {
+            f.apply(&records)
+                .expect("filter")
+                .iter()
+                .map(|r| r.seq)
+                .collect()
+        };
+
+        assert_eq!(seqs(AuditFilter::default()), [1, 2, 3, 4]);
+        let day = |from: &str, to: &str| AuditFilter {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            ..Default::default()
+        };
+        assert_eq!(seqs(day("2025-03-01", "2025-03-01")), [1, 2]);
+        assert_eq!(seqs(day("2025-03-02", "2025-03-03")), [3, 4]);
+        assert_eq!(
+            seqs(day("2025-03-01T09:00:00+01:00", "2025-03-02T00:00:00Z")),
+            [1, 2, 3],
+            "bounds are inclusive and honour offsets"
+        );
+        assert_eq!(
+            seqs(AuditFilter {
+                user: Some("  JANE ".into()),
+                ..Default::default()
+            }),
+            [3]
+        );
+        assert_eq!(
+            seqs(AuditFilter {
+                user: Some("offic".into()),
+                ..Default::default()
+            }),
+            [1, 2, 3, 4],
+            "matches the OS user too"
+        );
+        assert_eq!(
+            seqs(AuditFilter {
+                action: Some(Stop),
+                ..Default::default()
+            }),
+            [3, 4]
+        );
+        assert_eq!(
+            seqs(AuditFilter {
+                outcome: Some("failed".into()),
+                ..Default::default()
+            }),
+            [2, 4]
+        );
+        assert_eq!(
+            seqs(AuditFilter {
+                outcome: Some("requested".into()),
+                ..Default::default()
+            }),
+            [1, 3]
+        );
+        let bad = AuditFilter {
+            from: Some("yesterday".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            bad.apply(&records).expect_err("bad date").kind(),
+            "invalidInput"
+        );
+    }
+
+    #[test]
+    fn the_filter_accepts_the_ipc_shape() {
+        let f: AuditFilter = serde_json::from_value(serde_json::json!({
+            "from": null, "to": "2025-03-01", "user": null, "action": "stop", "outcome": null
+        }))
+        .expect("deserialize");
+        assert_eq!(f.action, Some(RunAction::Stop));
+        let empty: AuditFilter = serde_json::from_value(serde_json::json!({})).expect("empty");
+        assert!(empty.from.is_none());
+    }
+
+    #[test]
+    fn requests_without_outcome_are_listed_once_except_for_the_active_run() {
+        use AuditEvent::*;
+        use RunAction::*;
+        let mut rs = vec![
+            record(1, "t", Requested, Start),
+            record(2, "t", Outcome, Start),
+            record(3, "t", Requested, Start),
+            record(4, "t", Requested, Stop),
+            record(5, "t", Requested, Start),
+        ];
+        rs[1].session_id = "s1".into(); // outcome of 1
+        rs[2].session_id = "a".into();
+        rs[3].session_id = "a".into(); // same session, stop, also open
+        rs[4].session_id = "b".into();
+        rs[4].run_id = "r2".into();
+        assert_eq!(unknown_outcomes(&rs, None), ["a", "b"]);
+        assert_eq!(unknown_outcomes(&rs, Some("r2")), ["a"]);
+    }
+
+    #[test]
+    fn appends_from_many_threads_keep_one_chain() {
+        let (_dir, log) = log_with(0);
+        let log = std::sync::Arc::new(log);
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        log.append(
+                            &ctx(),
+                            AuditEvent::Requested,
+                            RunAction::Start,
+                            entry(&format!("t{t}-{i}"), "u"),
+                        )
+                        .expect("append");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("thread");
+        }
+        let scan = log.scan().expect("scan");
+        assert_eq!(scan.records.len(), 80);
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+    }
+}

@@ -1,0 +1,46 @@
+//! The demo site: the Citrix Cloud simulator, run inside the app on a loopback port, so an officer
+//! can try every screen without an account. The app talks to it with the same client and code
+//! paths as to Citrix Cloud.
+
+use std::time::Duration;
+
+use citrix_cloud::{Credentials, Endpoints, Secret};
+use citrix_sim::{SimConfig, Simulator};
+use url::Url;
+
+/// A little latency makes progress visible, as it would be against the real service.
+const DEMO_LATENCY: Duration = Duration::from_millis(60);
+
+/// Managed state: the simulator, started on first use and kept for the rest of the app run.
+#[derive(Default)]
+pub struct Demo {
+    running: tokio::sync::Mutex<Option<(Simulator, SimConfig)>>,
+}
+
+impl Demo {
+    /// Starts the simulator if needed; returns where it listens and its credentials.
+    pub async fn endpoints_and_credentials(&self) -> std::io::Result<(Endpoints, Credentials)> {
+        let mut running = self.running.lock().await;
+        if running.is_none() {
+            let config = SimConfig {
+                latency: DEMO_LATENCY,
+                ..SimConfig::default()
+            };
+            let sim = Simulator::start(config.clone()).await?;
+            tracing::info!(url = %sim.url(), "demo site started");
+            *running = Some((sim, config));
+        }
+        let Some((sim, config)) = running.as_ref() else {
+            return Err(std::io::Error::other("demo site did not start"));
+        };
+        let url: Url = sim.url();
+        Ok((
+            Endpoints::with_base(&url),
+            Credentials {
+                customer_id: config.customer_id.clone(),
+                client_id: config.client_id.clone(),
+                secret: Secret::new(config.client_secret.clone()),
+            },
+        ))
+    }
+}

@@ -1,0 +1,441 @@
+//! Finding sessions: search with paging, look up pasted IDs, and the detail view. Rows carry the
+//! recording status, which Citrix only gives per session, so it is fetched for a page's rows
+//! concurrently.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use citrix_cloud::{CitrixClient, PageRequest, Session, SessionId};
+use futures::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Error, IpcError, Result};
+use crate::ipc::RunAction;
+
+/// Rows per page of search results.
+pub const PAGE_SIZE: u32 = 50;
+/// Concurrent RecordingStatus calls while filling a page.
+const STATUS_CONCURRENCY: usize = 8;
+/// Concurrent session look-ups for pasted IDs.
+const LOOKUP_CONCURRENCY: usize = 8;
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRow {
+    pub id: String,
+    pub user_display_name: Option<String>,
+    pub user_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub machine_name: Option<String>,
+    pub delivery_group: Option<String>,
+    pub state: String,
+    pub protocol: String,
+    /// RFC 3339.
+    pub start_time: Option<String>,
+    pub client_name: Option<String>,
+    pub recordable: bool,
+    pub not_recordable_reason: Option<String>,
+    /// `null` when the status could not be read.
+    pub recording: Option<bool>,
+}
+
+impl SessionRow {
+    pub fn from_session(s: &Session, recording: Option<bool>) -> Self {
+        // Whether and why not is decided by the client crate, the one place that knows Citrix's
+        // rule (only Active HDX sessions can be recorded).
+        let reason = s.recordable().err().map(|e| e.reason);
+        SessionRow {
+            id: s.id().unwrap_or_default().to_owned(),
+            user_display_name: s.user_display_name().map(str::to_owned),
+            user_name: s.user_name().map(str::to_owned),
+            user_principal_name: s.user_principal_name().map(str::to_owned),
+            machine_name: s.machine_name().map(str::to_owned),
+            delivery_group: s.delivery_group().map(str::to_owned),
+            state: s.state().to_owned(),
+            protocol: s.protocol().to_owned(),
+            start_time: s.start_time().map(str::to_owned),
+            client_name: s.client_name().map(str::to_owned),
+            recordable: reason.is_none(),
+            not_recordable_reason: reason,
+            recording,
+        }
+    }
+
+    /// The name written to the audit trail for this session's user.
+    pub fn audit_user(&self) -> Option<String> {
+        self.user_name
+            .clone()
+            .or_else(|| self.user_principal_name.clone())
+            .or_else(|| self.user_display_name.clone())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionPage {
+    pub items: Vec<SessionRow>,
+    pub continuation: Option<String>,
+    #[ts(type = "number | null")]
+    pub total_items: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "SessionStateFilter")]
+pub enum StateFilter {
+    Active,
+    Disconnected,
+    Connected,
+    #[default]
+    Any,
+}
+
+/// The search form. Empty strings mean "any".
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default, rename_all = "camelCase")]
+#[ts(rename = "SessionQuery")]
+pub struct SessionQueryInput {
+    pub user: Option<String>,
+    pub machine: Option<String>,
+    pub delivery_group: Option<String>,
+    pub state: StateFilter,
+}
+
+impl SessionQueryInput {
+    fn to_query(&self) -> citrix_cloud::SessionQuery {
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        citrix_cloud::SessionQuery {
+            user: text(&self.user),
+            machine: text(&self.machine),
+            delivery_group: text(&self.delivery_group),
+            state: Some(match self.state {
+                StateFilter::Active => citrix_cloud::SessionState::Active,
+                StateFilter::Disconnected => citrix_cloud::SessionState::Disconnected,
+                StateFilter::Connected => citrix_cloud::SessionState::Connected,
+                StateFilter::Any => citrix_cloud::SessionState::Any,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LookupResult {
+    /// The ID as the officer gave it (canonical form when it parsed).
+    pub id: String,
+    pub row: Option<SessionRow>,
+    pub error: Option<IpcError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDetail {
+    pub row: SessionRow,
+    #[ts(type = "unknown")]
+    pub json: serde_json::Value,
+    pub last_action: Option<LastAction>,
+}
+
+/// The last start/stop this app run sent for a session, with Citrix's raw answer.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LastAction {
+    pub action: RunAction,
+    pub at: String,
+    pub transaction_id: Option<String>,
+    #[ts(type = "unknown")]
+    pub response: serde_json::Value,
+}
+
+/// One page of search results, each row with its recording status.
+pub async fn search(
+    client: &CitrixClient,
+    site: &str,
+    query: &SessionQueryInput,
+    continuation: Option<String>,
+) -> Result<SessionPage> {
+    let page = PageRequest {
+        limit: Some(PAGE_SIZE),
+        continuation: continuation.filter(|c| !c.is_empty()),
+    };
+    let reply = client
+        .search_sessions(site, &query.to_query(), &page)
+        .await?;
+    let page = reply.value;
+    let items = with_recording_status(client, site, &page.items).await;
+    Ok(SessionPage {
+        items,
+        continuation: page.continuation,
+        total_items: page.total_items,
+    })
+}
+
+async fn with_recording_status(
+    client: &CitrixClient,
+    site: &str,
+    sessions: &[Session],
+) -> Vec<SessionRow> {
+    // Owned IDs in the stream: a stream over borrowed items trips the compiler's `Send` check
+    // for the command's future ("FnOnce is not general enough").
+    let ids: Vec<Option<String>> = sessions.iter().map(|s| s.id().map(str::to_owned)).collect();
+    let statuses: Vec<Option<bool>> = stream::iter(ids)
+        .map(|id| async move { recording_status(client, site, id.as_deref()).await })
+        .buffered(STATUS_CONCURRENCY)
+        .collect()
+        .await;
+    sessions
+        .iter()
+        .zip(statuses)
+        .map(|(s, recording)| SessionRow::from_session(s, recording))
+        .collect()
+}
+
+/// The recording flag, or `None` when it cannot be read: the row still shows, marked unknown.
+async fn recording_status(client: &CitrixClient, site: &str, id: Option<&str>) -> Option<bool> {
+    let id = SessionId::parse(id?).ok()?;
+    match client.recording_status(site, &id).await {
+        Ok(reply) => Some(reply.value),
+        Err(e) => {
+            tracing::debug!(session = %id, kind = e.kind(), "recording status unavailable");
+            None
+        }
+    }
+}
+
+/// Looks up each pasted ID. Invalid and unknown IDs get a per-item error; the call itself only
+/// fails if there is no connection.
+pub async fn lookup(client: &CitrixClient, site: &str, ids: Vec<String>) -> Vec<LookupResult> {
+    stream::iter(ids)
+        .map(|raw| async move {
+            let id = match SessionId::parse(&raw) {
+                Ok(id) => id,
+                Err(e) => {
+                    return LookupResult {
+                        id: raw.trim().to_owned(),
+                        row: None,
+                        error: Some(IpcError {
+                            kind: "invalidSessionId".into(),
+                            message: e.to_string(),
+                        }),
+                    }
+                }
+            };
+            let (row, error) = match fetch_row(client, site, &id).await {
+                Ok((row, _)) => (Some(row), None),
+                Err(e) => (None, Some(e.to_ipc())),
+            };
+            LookupResult {
+                id: id.to_string(),
+                row,
+                error,
+            }
+        })
+        .buffered(LOOKUP_CONCURRENCY)
+        .collect()
+        .await
+}
+
+/// One session as a row (with recording status) plus its full JSON.
+pub async fn fetch_row(
+    client: &CitrixClient,
+    site: &str,
+    id: &SessionId,
+) -> Result<(SessionRow, serde_json::Value)> {
+    let session = fetch_session(client, site, id).await?;
+    let recording = recording_status(client, site, Some(id.as_str())).await;
+    Ok((
+        SessionRow::from_session(&session, recording),
+        session.into_raw(),
+    ))
+}
+
+/// One session. A 404 becomes the app's `notFound`, worded about the session rather than the API.
+pub async fn fetch_session(client: &CitrixClient, site: &str, id: &SessionId) -> Result<Session> {
+    match client.session(site, id).await {
+        Ok(reply) => Ok(reply.value),
+        Err(e) if e.kind() == "notFound" => Err(Error::SessionNotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Who and where, for the audit trail, of sessions the UI has been shown; bounded so a long day
+/// of searching does not grow memory without limit.
+pub struct RowCache {
+    inner: Mutex<CacheInner>,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    rows: HashMap<String, CachedSession>,
+    order: VecDeque<String>,
+    last_actions: HashMap<String, LastAction>,
+    json: HashMap<String, serde_json::Value>,
+}
+
+/// The audit fields of a session.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CachedSession {
+    pub user: Option<String>,
+    pub machine: Option<String>,
+}
+
+impl Default for RowCache {
+    fn default() -> Self {
+        Self::with_capacity(5000)
+    }
+}
+
+impl RowCache {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            inner: Mutex::default(),
+            capacity,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn remember(&self, rows: &[SessionRow]) {
+        let mut inner = self.lock();
+        for row in rows {
+            let key = row.id.to_ascii_lowercase();
+            let entry = CachedSession {
+                user: row.audit_user(),
+                machine: row.machine_name.clone(),
+            };
+            if inner.rows.insert(key.clone(), entry).is_none() {
+                inner.order.push_back(key);
+            }
+        }
+        while inner.order.len() > self.capacity {
+            if let Some(old) = inner.order.pop_front() {
+                inner.rows.remove(&old);
+                inner.json.remove(&old);
+            }
+        }
+    }
+
+    pub fn session(&self, id: &str) -> Option<CachedSession> {
+        self.lock().rows.get(&id.to_ascii_lowercase()).cloned()
+    }
+
+    /// Keeps the JSON shown in the detail view, so "save as JSON" writes what the officer saw.
+    pub fn remember_json(&self, id: &str, json: serde_json::Value) {
+        self.lock().json.insert(id.to_ascii_lowercase(), json);
+    }
+
+    pub fn json(&self, id: &str) -> Option<serde_json::Value> {
+        self.lock().json.get(&id.to_ascii_lowercase()).cloned()
+    }
+
+    pub fn set_last_action(&self, id: &str, action: LastAction) {
+        self.lock()
+            .last_actions
+            .insert(id.to_ascii_lowercase(), action);
+    }
+
+    pub fn last_action(&self, id: &str) -> Option<LastAction> {
+        self.lock()
+            .last_actions
+            .get(&id.to_ascii_lowercase())
+            .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_carry_the_fields_and_the_reason_a_session_cannot_be_recorded() {
+        let session = |state: &str, protocol: &str| {
+            Session::from_json(serde_json::json!({
+                "Id": "313b84bb-2b66-4393-ad7b-3e08dccb4fd0",
+                "State": state,
+                "Connection": { "Protocol": protocol },
+                "User": { "DisplayName": "Jane Smith", "SamName": "CONTOSO\\jsmith" },
+                "Machine": { "Name": "CONTOSO\\VDA-FIN-01", "DeliveryGroup": { "Name": "Finance" } },
+                "FormattedStartTime": "2025-03-01T08:00:00Z"
+            }))
+        };
+        let row = SessionRow::from_session(&session("Active", "Hdx"), Some(true));
+        assert!(row.recordable);
+        assert_eq!(row.not_recordable_reason, None);
+        assert_eq!(row.user_name.as_deref(), Some("CONTOSO\\jsmith"));
+        assert_eq!(row.delivery_group.as_deref(), Some("Finance"));
+        assert_eq!(row.audit_user().as_deref(), Some("CONTOSO\\jsmith"));
+
+        let json = serde_json::to_value(&row).expect("json");
+        assert_eq!(json["userDisplayName"], "Jane Smith");
+        assert_eq!(json["notRecordableReason"], serde_json::Value::Null);
+        assert_eq!(json["recording"], true);
+
+        for (state, protocol, word) in [
+            ("Disconnected", "Hdx", "disconnected"),
+            ("Active", "Rdp", "RDP"),
+        ] {
+            let row = SessionRow::from_session(&session(state, protocol), None);
+            assert!(!row.recordable);
+            let reason = row.not_recordable_reason.expect("reason");
+            assert!(reason.contains(word), "{reason}");
+        }
+    }
+
+    #[test]
+    fn the_query_accepts_the_ipc_shape() {
+        let q: SessionQueryInput = serde_json::from_value(serde_json::json!({
+            "user": " jsmith ", "machine": null, "deliveryGroup": "", "state": "active"
+        }))
+        .expect("deserialize");
+        let q = q.to_query();
+        assert_eq!(q.user.as_deref(), Some("jsmith"));
+        assert_eq!(q.machine, None);
+        assert_eq!(q.delivery_group, None);
+    }
+
+    fn row(id: &str, user: &str) -> SessionRow {
+        SessionRow {
+            id: id.into(),
+            user_display_name: Some("Jane".into()),
+            user_name: Some(user.into()),
+            user_principal_name: None,
+            machine_name: Some("VDA".into()),
+            delivery_group: None,
+            state: "Active".into(),
+            protocol: "Hdx".into(),
+            start_time: None,
+            client_name: None,
+            recordable: true,
+            not_recordable_reason: None,
+            recording: None,
+        }
+    }
+
+    #[test]
+    fn the_row_cache_is_bounded_and_case_insensitive() {
+        let cache = RowCache::with_capacity(2);
+        cache.remember(&[row("A", "u1"), row("b", "u2")]);
+        assert_eq!(
+            cache.session("a").and_then(|s| s.user).as_deref(),
+            Some("u1")
+        );
+        cache.remember(&[row("c", "u3")]);
+        assert!(cache.session("a").is_none(), "oldest evicted");
+        assert_eq!(
+            cache.session("C").expect("c"),
+            CachedSession {
+                user: Some("u3".into()),
+                machine: Some("VDA".into())
+            }
+        );
+    }
+}

@@ -1,0 +1,503 @@
+//! The app's flows (connect, search, look-up, a recording run with its audit trail) against the
+//! Citrix Cloud simulator over real HTTP: the same client and code paths the commands use, without
+//! a window.
+
+use std::sync::{Arc, Mutex};
+
+use citrix_cloud::{Credentials, Endpoints, Region, Secret, SessionId};
+use citrix_sim::{SimConfig, Simulator, SpecialSessions};
+use tokio_util::sync::CancellationToken;
+
+use crate::audit::{AuditEvent, AuditLog};
+use crate::ipc::{Mode, RunAction};
+use crate::run::{self, RunEvent, RunRequest, RunSlot, RunStatus};
+use crate::sessions::{self, RowCache, SessionQueryInput, StateFilter};
+use crate::state::{self, ConnectRequest, Connected};
+
+async fn simulator() -> (Simulator, SimConfig) {
+    let config = SimConfig::default();
+    let sim = Simulator::start(config.clone()).await.expect("simulator");
+    (sim, config)
+}
+
+fn request(sim: &Simulator, config: &SimConfig, secret: &str) -> ConnectRequest {
+    ConnectRequest {
+        mode: Mode::Cloud,
+        region: Some(Region::Eu),
+        endpoints: Endpoints::with_base(&sim.url()),
+        credentials: Credentials {
+            customer_id: config.customer_id.clone(),
+            client_id: config.client_id.clone(),
+            secret: Secret::new(secret.to_owned()),
+        },
+        preferred_site: None,
+    }
+}
+
+async fn connected(sim: &Simulator, config: &SimConfig) -> Connected {
+    state::connect(request(sim, config, &config.client_secret))
+        .await
+        .expect("connect")
+}
+
+#[tokio::test]
+async fn connecting_checks_the_credentials_and_picks_the_only_site() {
+    let (sim, config) = simulator().await;
+    let c = connected(&sim, &config).await;
+    assert_eq!(c.info.mode, Mode::Cloud);
+    assert_eq!(c.info.customer_id, config.customer_id);
+    assert_eq!(c.info.sites.len(), 1);
+    assert_eq!(c.info.sites[0].name, config.site_name);
+    assert_eq!(c.info.site_id.as_deref(), Some(config.site_id.as_str()));
+    assert!(sim.control().token_requests() >= 1);
+}
+
+#[tokio::test]
+async fn connection_failures_have_their_own_kind_and_message() {
+    let (sim, config) = simulator().await;
+
+    let err = state::connect(request(&sim, &config, "wrong-secret"))
+        .await
+        .err()
+        .expect("bad secret");
+    assert_eq!(err.kind(), "badCredentials");
+    assert!(
+        err.message()
+            .contains("did not accept this client ID and secret"),
+        "{}",
+        err.message()
+    );
+
+    sim.control().set_forbidden_region(true);
+    let err = state::connect(request(&sim, &config, &config.client_secret))
+        .await
+        .err()
+        .expect("wrong region");
+    assert_eq!(err.kind(), "wrongRegion");
+    assert!(
+        err.message().contains("European Union"),
+        "{}",
+        err.message()
+    );
+    sim.control().set_forbidden_region(false);
+
+    sim.control().set_site_asleep(true);
+    let err = state::connect(request(&sim, &config, &config.client_secret))
+        .await
+        .err()
+        .expect("asleep");
+    assert_eq!(err.kind(), "siteAsleep");
+    // The wake-up call is made in the background.
+    for _ in 0..100 {
+        if sim.control().activation_requests() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        sim.control().activation_requests() > 0,
+        "site was not woken"
+    );
+
+    let url = sim.url();
+    sim.shutdown().await;
+    let mut req = request_for_url(&url, &config);
+    req.region = Some(Region::Us);
+    let err = state::connect(req).await.err().expect("offline");
+    assert_eq!(err.kind(), "network");
+    assert!(
+        err.message().contains("could not reach 127.0.0.1"),
+        "{}",
+        err.message()
+    );
+}
+
+fn request_for_url(url: &url::Url, config: &SimConfig) -> ConnectRequest {
+    ConnectRequest {
+        mode: Mode::Cloud,
+        region: Some(Region::Us),
+        endpoints: Endpoints::with_base(url),
+        credentials: Credentials {
+            customer_id: config.customer_id.clone(),
+            client_id: config.client_id.clone(),
+            secret: Secret::new(config.client_secret.clone()),
+        },
+        preferred_site: None,
+    }
+}
+
+#[tokio::test]
+async fn search_fills_the_recording_status_of_each_row() {
+    let (sim, config) = simulator().await;
+    let c = connected(&sim, &config).await;
+    let special = SpecialSessions::ids();
+    sim.control().set_recording(&special.recordable, true);
+
+    let (client, site) = c.site().expect("site");
+    let query = SessionQueryInput {
+        user: Some("jsmith".into()),
+        state: StateFilter::Any,
+        ..Default::default()
+    };
+    let page = sessions::search(client, site, &query, None)
+        .await
+        .expect("search");
+    let row = page
+        .items
+        .iter()
+        .find(|r| r.id == special.recordable)
+        .expect("Jane Smith's session");
+    assert_eq!(row.recording, Some(true));
+    assert!(row.recordable);
+    assert!(
+        page.items.iter().all(|r| r.recording.is_some()),
+        "every row has a status"
+    );
+
+    let all = sessions::search(client, site, &SessionQueryInput::default(), None)
+        .await
+        .expect("search all");
+    assert_eq!(all.items.len(), sessions::PAGE_SIZE as usize);
+    assert!(
+        all.continuation.is_some(),
+        "240 sessions do not fit on a page"
+    );
+    let rdp = all
+        .items
+        .iter()
+        .find(|r| r.id == special.rdp)
+        .expect("rdp row");
+    assert!(!rdp.recordable);
+    assert!(rdp.not_recordable_reason.is_some());
+}
+
+#[tokio::test]
+async fn lookup_reports_invalid_and_ended_sessions_per_id() {
+    let (sim, config) = simulator().await;
+    let c = connected(&sim, &config).await;
+    let special = SpecialSessions::ids();
+    sim.control().end_session(&special.connected);
+    let (client, site) = c.site().expect("site");
+
+    let results = sessions::lookup(
+        client,
+        site,
+        vec![
+            special.recordable.to_uppercase(),
+            "not-a-session".into(),
+            special.connected.clone(),
+        ],
+    )
+    .await;
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].id, special.recordable, "canonical form");
+    assert!(results[0].row.is_some());
+    assert_eq!(
+        results[1].error.as_ref().map(|e| e.kind.as_str()),
+        Some("invalidSessionId")
+    );
+    let ended = results[2].error.as_ref().expect("ended");
+    assert_eq!(ended.kind, "notFound");
+    assert_eq!(
+        ended.message,
+        "This session has ended or does not exist on this site."
+    );
+}
+
+fn run_request(action: RunAction, ids: &[&str], notify_user: bool) -> RunRequest {
+    RunRequest {
+        run_id: "test-run".into(),
+        action,
+        ids: ids
+            .iter()
+            .map(|id| SessionId::parse(id).expect("id"))
+            .collect(),
+        notify_user,
+        concurrency: 4,
+        os_user: "officer".into(),
+        computer: "DESK-01".into(),
+    }
+}
+
+type Events = Arc<Mutex<Vec<RunEvent>>>;
+
+fn collecting_sink() -> (Events, run::EventSink) {
+    let events: Events = Arc::default();
+    let sink_events = events.clone();
+    let sink: run::EventSink = Arc::new(move |e| sink_events.lock().expect("events").push(e));
+    (events, sink)
+}
+
+#[tokio::test]
+async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
+    let (sim, config) = simulator().await;
+    let c = connected(&sim, &config).await;
+    let special = SpecialSessions::ids();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = Arc::new(AuditLog::new(dir.path().join("audit.jsonl")));
+    let cache = Arc::new(RowCache::default());
+    let (events, sink) = collecting_sink();
+
+    let report = run::execute(
+        &c,
+        log.clone(),
+        cache.clone(),
+        run_request(
+            RunAction::Start,
+            &[&special.recordable, &special.rdp],
+            false,
+        ),
+        CancellationToken::new(),
+        sink,
+    )
+    .await
+    .expect("run");
+
+    assert_eq!(report.total, 2);
+    assert_eq!(report.succeeded + report.not_verified, 1);
+    assert_eq!(report.failed, 1);
+    assert!(sim.control().is_recording(&special.recordable));
+    assert_eq!(sim.control().notify_user(&special.recordable), Some(false));
+
+    let events = events.lock().expect("events").clone();
+    assert!(matches!(events.last(), Some(RunEvent::Done { .. })));
+    let finished: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Finished {
+                session_id,
+                outcome,
+            } => Some((session_id.clone(), outcome.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finished.len(), 2);
+    let rdp = &finished
+        .iter()
+        .find(|(id, _)| *id == special.rdp)
+        .expect("rdp")
+        .1;
+    assert_eq!(rdp.status, RunStatus::Failed);
+    assert!(rdp.kind.is_some());
+
+    let scan = log.scan().expect("scan");
+    assert!(scan.chain.intact, "{}", scan.chain.message);
+    let mine: Vec<_> = scan
+        .records
+        .iter()
+        .filter(|r| r.session_id == special.recordable)
+        .collect();
+    assert_eq!(mine.len(), 2);
+    assert_eq!(mine[0].event, AuditEvent::Requested);
+    assert_eq!(mine[1].event, AuditEvent::Outcome);
+    assert!(mine[0].seq < mine[1].seq);
+    assert_eq!(mine[0].session_user.as_deref(), Some("CONTOSO\\jsmith"));
+    assert_eq!(mine[0].machine.as_deref(), Some("CONTOSO\\VDA-FIN-01"));
+    assert_eq!(mine[0].notify_user, Some(false));
+    assert_eq!(mine[0].os_user, "officer");
+    assert_eq!(mine[0].site_id, config.site_id);
+    assert!(matches!(
+        mine[1].outcome.as_deref(),
+        Some("recording" | "startedNotRecording")
+    ));
+    assert!(cache.last_action(&special.recordable).is_some());
+    assert!(crate::audit::unknown_outcomes(&scan.records, None).is_empty());
+}
+
+#[tokio::test]
+async fn no_session_is_touched_when_the_audit_trail_cannot_be_written() {
+    let (sim, config) = simulator().await;
+    let c = connected(&sim, &config).await;
+    let special = SpecialSessions::ids();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("audit.jsonl");
+    std::fs::create_dir(&path).expect("a folder where the file should be");
+    let (events, sink) = collecting_sink();
+
+    let report = run::execute(
+        &c,
+        Arc::new(AuditLog::new(path)),
+        Arc::new(RowCache::default()),
+        run_request(RunAction::Start, &[&special.recordable], true),
+        CancellationToken::new(),
+        sink,
+    )
+    .await
+    .expect("run");
+
+    assert_eq!(report.failed, 1);
+    assert!(!sim.control().is_recording(&special.recordable));
+    let events = events.lock().expect("events").clone();
+    let outcome = events
+        .iter()
+        .find_map(|e| match e {
+            RunEvent::Finished { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .expect("finished");
+    assert_eq!(outcome.kind.as_deref(), Some("auditUnavailable"));
+}
+
+#[tokio::test]
+async fn a_cancelled_run_acts_on_nothing_and_only_one_run_is_allowed() {
+    let slot = RunSlot::default();
+    let ticket = slot.begin().expect("first run");
+    assert_eq!(slot.begin().err().map(|e| e.kind()), Some("busy"));
+    slot.cancel();
+    assert!(ticket.cancel.is_cancelled());
+    drop(ticket);
+    assert!(slot.begin().is_ok(), "the slot is free again");
+
+    let (sim, config) = simulator().await;
+    let c = connected(&sim, &config).await;
+    let special = SpecialSessions::ids();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = Arc::new(AuditLog::new(dir.path().join("audit.jsonl")));
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let (_events, sink) = collecting_sink();
+    let report = run::execute(
+        &c,
+        log.clone(),
+        Arc::new(RowCache::default()),
+        run_request(RunAction::Start, &[&special.recordable], true),
+        cancel,
+        sink,
+    )
+    .await
+    .expect("run");
+    assert_eq!(report.cancelled, 1);
+    assert!(!sim.control().is_recording(&special.recordable));
+    assert!(
+        log.scan().expect("scan").records.is_empty(),
+        "nothing requested, nothing audited"
+    );
+}
+
+mod sign_in {
+    use super::*;
+    use crate::account::{self, SignIn};
+    use crate::settings::{AppSettings, StoredSettings};
+    use crate::startup::AppContext;
+    use crate::vault::{memory::MemoryStore, Vault};
+
+    const CLIENT_ID: &str = "3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1";
+
+    async fn setup(
+        store: MemoryStore,
+    ) -> (
+        Simulator,
+        SimConfig,
+        AppContext,
+        AppSettings,
+        Arc<MemoryStore>,
+        Vault,
+    ) {
+        let config = SimConfig {
+            client_id: CLIENT_ID.into(),
+            ..SimConfig::default()
+        };
+        let sim = Simulator::start(config.clone()).await.expect("simulator");
+        let app = AppContext::new(Some(sim.url()), Vec::new());
+        let settings = AppSettings::in_memory(StoredSettings::default());
+        let store = Arc::new(store);
+        let vault = Vault::new(store.clone());
+        (sim, config, app, settings, store, vault)
+    }
+
+    fn form(config: &SimConfig, secret: Option<&str>) -> SignIn {
+        SignIn {
+            region: Region::Us,
+            customer_id: format!("  {} ", config.customer_id),
+            client_id: format!("{CLIENT_ID}\t"),
+            secret: secret.map(str::to_owned),
+        }
+    }
+
+    fn stored(store: &MemoryStore) -> Vec<(String, String)> {
+        let mut v: Vec<_> = store
+            .entries
+            .lock()
+            .expect("entries")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[tokio::test]
+    async fn nothing_is_kept_until_citrix_accepts_the_credentials() {
+        let (_sim, config, app, settings, store, vault) = setup(MemoryStore::default()).await;
+
+        let err = account::sign_in(form(&config, Some("wrong")), &app, &settings, &vault)
+            .await
+            .err()
+            .expect("bad secret");
+        assert_eq!(err.kind(), "badCredentials");
+        assert!(stored(&store).is_empty());
+        assert!(settings.get().account.is_none());
+
+        let err = account::sign_in(form(&config, None), &app, &settings, &vault)
+            .await
+            .err()
+            .expect("nothing stored");
+        assert_eq!(err.kind(), "noSecretStored");
+
+        let secret = format!(" {}\n", config.client_secret);
+        let connected = account::sign_in(form(&config, Some(&secret)), &app, &settings, &vault)
+            .await
+            .expect("sign in");
+        assert_eq!(
+            connected.info.site_id.as_deref(),
+            Some(config.site_id.as_str())
+        );
+        let account_key = format!("{}/{CLIENT_ID}", config.customer_id);
+        assert_eq!(
+            stored(&store),
+            [(account_key, config.client_secret.clone())]
+        );
+        let saved = settings.get();
+        let account = saved.account.expect("account saved");
+        assert_eq!(account.customer_id, config.customer_id, "trimmed");
+        assert!(account.secret_stored);
+        assert_eq!(saved.last_mode, Some(Mode::Cloud));
+        assert_eq!(saved.site_id.as_deref(), Some(config.site_id.as_str()));
+
+        // Start-up auto-connect: no secret from the UI, the keychain's is used.
+        account::sign_in(form(&config, None), &app, &settings, &vault)
+            .await
+            .expect("reconnect with the stored secret");
+
+        account::forget(&app, &settings, &vault)
+            .await
+            .expect("forget");
+        assert!(stored(&store).is_empty());
+        assert!(settings.get().account.is_none());
+        assert!(settings.get().site_id.is_none());
+        assert!(app.notices().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_keychain_that_refuses_does_not_block_the_connection() {
+        let locked = MemoryStore {
+            fail_locked: true,
+            ..Default::default()
+        };
+        let (_sim, config, app, settings, _store, vault) = setup(locked).await;
+        account::sign_in(
+            form(&config, Some(&config.client_secret)),
+            &app,
+            &settings,
+            &vault,
+        )
+        .await
+        .expect("connected anyway");
+        assert!(!settings.get().account.expect("account").secret_stored);
+        let notices = app.notices();
+        assert_eq!(notices.len(), 1);
+        assert!(
+            notices[0].starts_with("You are connected, but the client secret could not be saved")
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! Start-up: logging, settings (with repair), the audit file's place, the cloud URL override, the
+//! window's remembered size, and the optional demo connection for a first run.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::{BoxFuture, FutureExt, Shared};
+use tauri::{Manager, Runtime, WebviewWindow, Window};
+use url::Url;
+
+use crate::audit::{self, AuditLog};
+use crate::demo::Demo;
+use crate::error::{Error, Result};
+use crate::ipc::Mode;
+use crate::settings::AppSettings;
+use crate::state::{self, ConnectRequest, ConnectionInfo, ConnectionState};
+
+/// Opens the app on the demo site when no Citrix Cloud account has been saved yet
+/// (`scripts/start.sh` passes it, so a first look needs no account).
+pub const DEMO_IF_NEW_FLAG: &str = "--demo-if-new";
+
+const LOG_FILE: &str = "recording-desk.log";
+/// The log is moved aside at start-up once it is this big, keeping one previous file.
+const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Managed state for app-wide facts that are not settings.
+pub struct AppContext {
+    pub cloud_url: Option<Url>,
+    notices: Mutex<Vec<String>>,
+    /// The first-run demo connection, which `app_status` waits for so the UI's first view is
+    /// already connected.
+    startup: Mutex<Option<Shared<BoxFuture<'static, ()>>>>,
+}
+
+impl AppContext {
+    pub fn new(cloud_url: Option<Url>, notices: Vec<String>) -> Self {
+        Self {
+            cloud_url,
+            notices: Mutex::new(notices),
+            startup: Mutex::new(None),
+        }
+    }
+
+    /// Something the officer should read once; shown by the UI from `app_status`.
+    pub fn notice(&self, text: String) {
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text);
+    }
+
+    /// Saves a settings change that follows a successful action. A failure to save is reported
+    /// as a notice rather than failing the action the officer asked for.
+    pub fn save_settings(
+        &self,
+        settings: &AppSettings,
+        f: impl FnOnce(&mut crate::settings::StoredSettings),
+    ) {
+        if let Err(e) = settings.update(f) {
+            tracing::warn!("settings not saved: {e}");
+            self.notice(format!("Your settings could not be saved: {}", e.message()));
+        }
+    }
+
+    pub fn notices(&self) -> Vec<String> {
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub async fn startup_finished(&self) {
+        let pending = self
+            .startup
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(pending) = pending {
+            // The demo site is local; if it has not answered by then, the UI offers it anyway.
+            let _ = tokio::time::timeout(Duration::from_secs(20), pending).await;
+        }
+    }
+}
+
+/// Starts (once) and connects to the in-app demo site. Its credentials are not stored anywhere.
+pub async fn connect_demo(demo: &Demo, connection: &ConnectionState) -> Result<ConnectionInfo> {
+    let (endpoints, credentials) = demo.endpoints_and_credentials().await.map_err(|e| {
+        Error::DemoUnavailable(format!(
+            "The demo site could not be started on this computer ({e})."
+        ))
+    })?;
+    let connected = state::connect(ConnectRequest {
+        mode: Mode::Demo,
+        region: None,
+        endpoints,
+        credentials,
+        preferred_site: None,
+    })
+    .await?;
+    let info = connected.info.clone();
+    connection.set(Some(connected));
+    Ok(info)
+}
+
+/// The `setup` hook: everything that needs the app's folders.
+pub fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let log_dir = handle.path().app_log_dir().ok();
+    init_logging(log_dir.clone());
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        keychain_service = crate::vault::SERVICE,
+        "Recording Desk starting"
+    );
+
+    let (settings, settings_notice) = AppSettings::open(&handle)?;
+    let data_dir = handle.path().app_data_dir()?;
+    let audit_path = data_dir.join(audit::FILE_NAME);
+    tracing::info!(audit = %audit_path.display(), logs = ?log_dir, "data locations");
+
+    let (cloud_url, url_notice) = state::cloud_url_from_env();
+    if let Some(url) = &cloud_url {
+        tracing::warn!(%url, "Citrix Cloud URL overridden by {}", state::CLOUD_URL_ENV);
+    }
+    let context = AppContext::new(
+        cloud_url,
+        settings_notice.into_iter().chain(url_notice).collect(),
+    );
+
+    let stored = settings.get();
+    if let Some(window) = handle.get_webview_window("main") {
+        restore_window(&window, &stored.window);
+    }
+    if std::env::args().any(|a| a == DEMO_IF_NEW_FLAG) && stored.account.is_none() {
+        let task = handle.clone();
+        let pending = tauri::async_runtime::spawn(async move {
+            let demo = task.state::<Demo>();
+            let connection = task.state::<ConnectionState>();
+            if let Err(e) = connect_demo(&demo, &connection).await {
+                tracing::warn!("demo site not connected at start-up: {e}");
+            }
+        })
+        .map(|_| ())
+        .boxed()
+        .shared();
+        *context.startup.lock().unwrap_or_else(|p| p.into_inner()) = Some(pending);
+    }
+
+    app.manage(settings);
+    app.manage(Arc::new(AuditLog::new(audit_path)));
+    app.manage(context);
+    Ok(())
+}
+
+fn init_logging(dir: Option<PathBuf>) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    // The app and the Citrix client in detail for debug builds; the HTTP stack only when it
+    // warns, since it logs every pooled connection.
+    let ours = if cfg!(debug_assertions) {
+        LevelFilter::DEBUG
+    } else {
+        LevelFilter::INFO
+    };
+    let filter = Targets::new()
+        .with_default(LevelFilter::WARN)
+        .with_target("recording_desk_lib", ours)
+        .with_target("citrix_cloud", ours)
+        .with_target("citrix_sim", LevelFilter::INFO);
+
+    let file = dir.and_then(|dir| {
+        std::fs::create_dir_all(&dir).ok()?;
+        let path = dir.join(LOG_FILE);
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_ROTATE_BYTES) {
+            let _ = std::fs::rename(&path, dir.join(format!("{LOG_FILE}.1")));
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    });
+    let layer = tracing_subscriber::fmt::layer().with_ansi(false);
+    let registry = tracing_subscriber::registry().with(filter);
+    // A subscriber already set (tests) is not worth failing start-up over.
+    let _ = match file {
+        Some(file) => registry
+            .with(layer.with_writer(Mutex::new(file)))
+            .try_init(),
+        None => registry.with(layer.with_writer(std::io::stderr)).try_init(),
+    };
+}
+
+fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &crate::settings::WindowPrefs) {
+    if let (Some(width), Some(height)) = (prefs.width, prefs.height) {
+        let size = tauri::LogicalSize::new(f64::from(width), f64::from(height));
+        if let Err(e) = window.set_size(size) {
+            tracing::debug!("window size not restored: {e}");
+        }
+    }
+    if let (Some(x), Some(y)) = (prefs.x, prefs.y) {
+        // A monitor unplugged since last time would leave the window off screen: only restore a
+        // position whose title bar lands on a monitor that is there now.
+        let on_screen = window.available_monitors().is_ok_and(|monitors| {
+            monitors.iter().any(|m| {
+                let scale = m.scale_factor();
+                let pos = m.position().to_logical::<f64>(scale);
+                let size = m.size().to_logical::<f64>(scale);
+                let (x, y) = (f64::from(x) + 40.0, f64::from(y) + 10.0);
+                x >= pos.x && y >= pos.y && x < pos.x + size.width && y < pos.y + size.height
+            })
+        });
+        if on_screen {
+            if let Err(e) = window.set_position(tauri::LogicalPosition::new(x, y)) {
+                tracing::debug!("window position not restored: {e}");
+            }
+        }
+    }
+    if prefs.maximized {
+        let _ = window.maximize();
+    }
+}
+
+/// Remembers the main window's size and position when it closes.
+pub fn remember_window<R: Runtime>(window: &Window<R>) {
+    if window.label() != "main" {
+        return;
+    }
+    let Some(settings) = window.try_state::<AppSettings>() else {
+        return;
+    };
+    let maximized = window.is_maximized().unwrap_or(false);
+    let size = window
+        .inner_size()
+        .ok()
+        .zip(window.scale_factor().ok())
+        .map(|(size, scale)| size.to_logical::<f64>(scale));
+    let position = window
+        .outer_position()
+        .ok()
+        .zip(window.scale_factor().ok())
+        .map(|(pos, scale)| pos.to_logical::<f64>(scale));
+    let result = settings.update(|s| {
+        s.window.maximized = maximized;
+        // A maximized window's size is the screen's; keep the last normal size instead.
+        if let (false, Some(size)) = (maximized, size) {
+            s.window.width = Some(size.width.round() as u32);
+            s.window.height = Some(size.height.round() as u32);
+        }
+        if let (false, Some(pos)) = (maximized, position) {
+            s.window.x = Some(pos.x.round() as i32);
+            s.window.y = Some(pos.y.round() as i32);
+        }
+    });
+    if let Err(e) = result {
+        tracing::warn!("window size not saved: {e}");
+    }
+}

@@ -1,0 +1,131 @@
+// The audit screen: records, chain status, unknown outcomes, filters and CSV export.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { connected, mockCall, openApp, setup, waitForRows, waitForView } from "./helpers.mjs";
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+async function openAudit(config = {}) {
+  const o = await openApp(env, connected(config));
+  await waitForRows(o.page);
+  await o.page.click("nav >> text=Audit trail");
+  await waitForView(o.page, "audit");
+  await o.page.waitForSelector(".screen-audit tr.vt-row");
+  return o;
+}
+
+const rows = (page) =>
+  page.$$eval(".screen-audit tr.vt-row", (tr) => tr.map((r) => [...r.querySelectorAll("td")].map((td) => td.innerText.replace(/\s+/g, " ").trim())));
+
+test("records, an intact chain, and the unknown outcome highlighted", async () => {
+  const { page, context } = await openAudit({ audit: { seed: 6, unknown: 1 } });
+  assert.equal(await page.textContent(".chain-slot .callout-title"), "Audit trail intact");
+  assert.match(await page.textContent(".results-count"), /^13 records$/);
+  const r = await rows(page);
+  assert.equal(r[0][0], "1");
+  assert.match(r[0][2], /^Start recording User notified$/);
+  assert.equal(r[0][3], "Requested");
+  assert.match(r[1][3], /^Recording — confirmed by Citrix Ref\. seed-tx-0$/);
+  assert.equal(r[0][4], "Jane Zhang");
+  assert.match(r[0][6], /^officer COMPLIANCE-PC-07$/);
+  const failed = r.find((x) => x[3].startsWith("Failed"));
+  assert.match(failed[3], /^Failed: Citrix could not change recording on this session/);
+  // The request without an outcome.
+  const attention = await page.$$eval(".screen-audit tr.row-attention", (tr) => tr.map((x) => x.innerText));
+  assert.equal(attention.length, 1);
+  assert.match(attention[0], /Outcome unknown — check status/);
+  assert.match(await page.textContent(".unknown-slot"), /1 request with no recorded outcome/);
+  await page.click(".unknown-slot button:has-text('Check status')");
+  await page.waitForSelector("dialog.drawer .facts");
+  await page.keyboard.press("Escape");
+  assert.match(await page.textContent(".path-note"), /audit\.jsonl/);
+  await context.close();
+});
+
+test("an altered chain is reported with the record number", async () => {
+  const { page, context } = await openAudit({ audit: { brokenAt: 9 } });
+  assert.equal(await page.textContent(".chain-slot .callout-title"), "Audit trail has been altered at record 9");
+  assert.equal(await page.getAttribute(".chain-slot .callout", "role"), "alert");
+  await context.close();
+});
+
+test("filters are sent to audit_view and narrow the records", async () => {
+  const { page, context } = await openAudit();
+  await page.selectOption(".audit-filters select[name=action]", "stop");
+  await page.click(".audit-filters button:has-text('Apply filters')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "8 records");
+  let f = (await mockCall(page, "audit_view")).at(-1).filter;
+  assert.deepEqual(f, { from: null, to: null, user: null, action: "stop", outcome: null });
+  assert.ok((await rows(page)).every((x) => x[2].startsWith("Stop recording")));
+
+  await page.click(".audit-filters button:has-text('Reset')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "25 records");
+  await page.fill(".audit-filters input[name=user]", "jane");
+  await page.selectOption(".audit-filters select[name=outcome]", "recording");
+  await page.click(".audit-filters button:has-text('Apply filters')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "1 record");
+  f = (await mockCall(page, "audit_view")).at(-1).filter;
+  assert.equal(f.user, "jane");
+  assert.equal(f.outcome, "recording");
+
+  await page.click(".audit-filters button:has-text('Reset')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "25 records");
+  await page.selectOption(".audit-filters select[name=outcome]", "requested");
+  await page.click(".audit-filters button:has-text('Apply filters')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "13 records");
+  assert.ok((await rows(page)).every((x) => x[3] === "Requested" || x[3].startsWith("Outcome unknown")));
+
+  await page.click(".audit-filters button:has-text('Reset')");
+  await page.fill(".audit-filters input[name=from]", "2025-03-11");
+  await page.fill(".audit-filters input[name=to]", "2025-03-12");
+  await page.click(".audit-filters button:has-text('Apply filters')");
+  await page.waitForFunction(() => (window.__mock.callsOf("audit_view").at(-1).filter.from ?? null) !== null);
+  f = (await mockCall(page, "audit_view")).at(-1).filter;
+  // Local start and end of the chosen days, as RFC 3339 instants.
+  assert.match(f.from, /^2025-03-11T00:00:00\.000[+-]\d\d:\d\d$/);
+  assert.match(f.to, /^2025-03-12T23:59:59\.999[+-]\d\d:\d\d$/);
+  await page.waitForFunction(() => !document.querySelector(".results-count .spinner"));
+  const times = await page.$$eval(".screen-audit tr.vt-row td:nth-child(2)", (td) => td.map((x) => x.innerText));
+  assert.ok(times.length > 0 && times.every((t) => /Mar 1[12], 2025/.test(t)), times.join(" | "));
+  await context.close();
+});
+
+test("Export CSV: save dialog, then export_audit_csv with the current filter", async () => {
+  const { page, context } = await openAudit({ savePath: "/home/officer/Documents/audit.csv" });
+  await page.selectOption(".audit-filters select[name=action]", "start");
+  await page.click(".audit-filters button:has-text('Apply filters')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "17 records");
+  await page.click("button:has-text('Export CSV')");
+  await page.waitForSelector(".export-status .callout-success");
+  assert.match(await page.textContent(".export-status"), /Exported 17 records/);
+  assert.match(await page.textContent(".export-status"), /Saved to \/home\/officer\/Documents\/audit\.csv/);
+  const [dlg] = await mockCall(page, "plugin:dialog|save");
+  assert.match(dlg.options.defaultPath, /^recording-desk-audit-\d{4}-\d\d-\d\d\.csv$/);
+  const [exp] = await mockCall(page, "export_audit_csv");
+  assert.equal(exp.path, "/home/officer/Documents/audit.csv");
+  assert.equal(exp.filter.action, "start");
+  await context.close();
+});
+
+test("a run shows up in the audit trail as requested + outcome", async () => {
+  const o = await openApp(env, connected({ audit: { seed: 0, unknown: 0 } }));
+  const { page, context } = o;
+  await waitForRows(page, 3);
+  await page.click('#panel-search tr.vt-row[data-index="1"] input.row-check');
+  await page.click("button:has-text('Start recording')");
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+  await page.click("nav >> text=Audit trail");
+  await page.waitForSelector(".screen-audit tr.vt-row");
+  const r = await rows(page);
+  assert.equal(r.length, 2);
+  assert.equal(r[0][3], "Requested");
+  assert.match(r[1][3], /^Recording — confirmed by Citrix/);
+  assert.equal(r[1][4], "John Adeyemi");
+  await context.close();
+});

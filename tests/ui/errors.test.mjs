@@ -1,0 +1,158 @@
+// Every error kind of the contract has copy for a compliance officer, and the app shows it.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { connected, loadTs, openApp, setup, waitForRows, waitForView } from "./helpers.mjs";
+
+// The contract's kinds: the Citrix client's, then the app's.
+const CONTRACT_KINDS = [
+  "badCredentials",
+  "tokenRejected",
+  "forbidden",
+  "wrongRegion",
+  "notFound",
+  "cannotRecord",
+  "rateLimited",
+  "siteAsleep",
+  "serviceUnavailable",
+  "timeout",
+  "network",
+  "badRequest",
+  "unexpected",
+  "invalidSessionId",
+  "hostNotAllowed",
+  "keychainUnavailable",
+  "keychainLocked",
+  "noSecretStored",
+  "notConnected",
+  "noSiteSelected",
+  "auditUnavailable",
+  "fileWrite",
+  "invalidInput",
+  "busy",
+];
+
+const { ERROR_COPY, describeError } = await loadTs("ui/src/errors.ts");
+const { normaliseError } = await loadTs("ui/src/ipc.ts");
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+test("the table covers exactly the contract's kinds, each with a title and advice", () => {
+  assert.deepEqual(Object.keys(ERROR_COPY).sort(), [...CONTRACT_KINDS].sort());
+  for (const kind of CONTRACT_KINDS) {
+    const c = ERROR_COPY[kind];
+    assert.ok(c.title.length > 10 && c.advice.length > 20, kind);
+    // Officers never see HTTP statuses, token talk or PowerShell.
+    assert.doesNotMatch(`${c.title} ${c.advice}`, /\b[45]\d\d\b|token|powershell|http|guid/i, kind);
+  }
+});
+
+test("unknown kinds get a generic but honest message", () => {
+  const c = describeError("somethingNew");
+  assert.match(c.title, /went wrong/);
+  assert.match(c.advice, /does not recognise/);
+  assert.deepEqual(describeError(null), c);
+});
+
+test("ipc normalises whatever is thrown to {kind, message}", () => {
+  assert.equal(normaliseError({ kind: "network", message: "refused" }).kind, "network");
+  assert.equal(normaliseError({ kind: "network", message: "refused" }).message, "refused");
+  assert.equal(normaliseError("boom").kind, "unexpected");
+  assert.equal(normaliseError("boom").message, "boom");
+  assert.equal(normaliseError(new Error("x")).kind, "unexpected");
+  assert.equal(normaliseError(undefined).kind, "unexpected");
+  assert.equal(normaliseError({ kind: "", message: "m" }).kind, "unexpected");
+});
+
+test("every kind renders its title and advice on the Connect screen", async () => {
+  const { page, context, problems } = await openApp(env);
+  await page.fill("input[name=customerId]", "contoso");
+  await page.fill("input[name=clientId]", "client-1");
+  await page.fill("input[name=secret]", "s3cret");
+  for (const kind of [...CONTRACT_KINDS, "someFutureKind"]) {
+    await page.evaluate((k) => window.__mock.failNext("connect_cloud", { kind: k, message: `HTTP 418 detail for ${k}` }), kind);
+    await page.click("form.connect-form button[type=submit]");
+    await page.waitForSelector(`.callout-error[data-kind="${kind}"]`);
+    const want = describeError(kind);
+    assert.equal(await page.textContent(".callout-error .callout-title"), want.title, kind);
+    assert.equal(await page.textContent(".callout-error .callout-text"), want.advice, kind);
+    // The raw message is only inside the folded "Details for your IT team".
+    const visible = await page.$eval(".callout-error", (el) => {
+      const clone = el.cloneNode(true);
+      clone.querySelector("details")?.remove();
+      return clone.textContent;
+    });
+    assert.doesNotMatch(visible, /418/, kind);
+    assert.match(await page.textContent(".callout-error details"), /Details for your IT team/);
+  }
+  assert.deepEqual(problems.pageErrors, []);
+  await context.close();
+});
+
+test("a non-object error from the bridge shows as 'unexpected'", async () => {
+  const { page, context } = await openApp(env);
+  await page.evaluate(() => window.__mock.failNext("connect_demo", "the bridge broke"));
+  await page.click("text=Open the demo site");
+  await page.waitForSelector('.callout-error[data-kind="unexpected"]');
+  assert.equal(await page.textContent(".callout-error .callout-title"), ERROR_COPY.unexpected.title);
+  await context.close();
+});
+
+test("errors elsewhere use the same table: search, lookup, detail, run, audit, settings", async () => {
+  const { page, context } = await openApp(env, connected());
+  await waitForRows(page);
+  const expectKind = async (kind) => {
+    await page.waitForSelector(`.callout-error[data-kind="${kind}"]`);
+    assert.equal(await page.textContent(`.callout-error[data-kind="${kind}"] .callout-title`), ERROR_COPY[kind].title);
+  };
+  // search, with a Try again that works
+  await page.evaluate(() => window.__mock.failNext("search_sessions", { kind: "rateLimited", message: "429" }));
+  await page.click("#panel-search button[type=submit]");
+  await expectKind("rateLimited");
+  await page.click("#panel-search .callout-error button:has-text('Try again')");
+  await page.waitForSelector("#panel-search .callout-error", { state: "detached" });
+  // lookup
+  await page.click("#tab-paste");
+  await page.fill("#panel-paste textarea", "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b");
+  await page.evaluate(() => window.__mock.failNext("lookup_sessions", { kind: "serviceUnavailable", message: "503" }));
+  await page.click("text=Look up 1 session");
+  await expectKind("serviceUnavailable");
+  // detail
+  await page.click("#tab-search");
+  await page.evaluate(() => window.__mock.failNext("get_session", { kind: "network", message: "refused" }));
+  await page.click("#panel-search tr.vt-row >> nth=0 >> button.link");
+  await expectKind("network");
+  await page.keyboard.press("Escape");
+  // run
+  await page.click("#panel-search tr.vt-row >> nth=0 >> input.row-check");
+  await page.evaluate(() => window.__mock.failNext("run_recording", { kind: "busy", message: "a run is going" }));
+  await page.click("button:has-text('Start recording')");
+  await expectKind("busy");
+  // audit
+  await page.evaluate(() => window.__mock.failNext("audit_view", { kind: "auditUnavailable", message: "disk full" }));
+  await page.click("nav >> text=Audit trail");
+  await expectKind("auditUnavailable");
+  // settings
+  await page.click("nav >> text=Settings");
+  await page.evaluate(() => window.__mock.failNext("update_settings", { kind: "fileWrite", message: "EACCES" }));
+  await page.click("text=Save settings");
+  await expectKind("fileWrite");
+  await context.close();
+});
+
+test("notConnected anywhere returns to Connect", async () => {
+  const { page, context } = await openApp(env, connected());
+  await waitForRows(page);
+  await page.evaluate(() => window.__mock.failNext("lookup_sessions", { kind: "notConnected", message: "no client" }));
+  await page.click("#tab-paste");
+  await page.fill("#panel-paste textarea", "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b");
+  await page.click("text=Look up 1 session");
+  await waitForView(page, "connect");
+  assert.equal(await page.textContent(".callout-error .callout-title"), ERROR_COPY.notConnected.title);
+  await context.close();
+});

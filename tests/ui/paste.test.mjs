@@ -1,0 +1,124 @@
+// The Paste IDs tab: live feedback on the shared corpus, and lookups with per-ID errors.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { connected, mockCall, openApp, repoRoot, setup, waitForRows } from "./helpers.mjs";
+
+const corpus = JSON.parse(readFileSync(join(repoRoot, "tests/fixtures/session-ids.json"), "utf8"));
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+async function openPaste(config = {}) {
+  const opened = await openApp(env, connected(config));
+  await waitForRows(opened.page);
+  await opened.page.click("#tab-paste");
+  return opened;
+}
+
+async function paste(page, text) {
+  // As a paste does: the whole text arrives at once, with one input event.
+  const before = await page.evaluate((t) => {
+    const ta = document.querySelector("#panel-paste textarea");
+    ta.value = t;
+    ta.dispatchEvent(new Event("input", { bubbles: true }));
+    return Number(document.querySelector("#panel-paste .paste-summary").dataset.parses);
+  }, text);
+  await page.waitForFunction((n) => Number(document.querySelector("#panel-paste .paste-summary").dataset.parses) > n, before);
+}
+
+test("the paste box reports every corpus case as the parsers agree", async () => {
+  const { page, context, problems } = await openPaste();
+  for (const c of corpus) {
+    await paste(page, c.input);
+    const summary = await page.textContent("#panel-paste .paste-summary");
+    const n = c.valid.length;
+    if (c.input.trim() === "") {
+      assert.equal(summary, "No session IDs yet.", c.name);
+      continue;
+    }
+    assert.ok(summary.startsWith(`${n} valid session ID${n === 1 ? "" : "s"}`), `${c.name}: ${summary}`);
+    if (c.duplicates) assert.match(summary, new RegExp(`${c.duplicates} duplicates? removed`), c.name);
+    else assert.doesNotMatch(summary, /duplicate/, c.name);
+    if (c.rejected.length) assert.match(summary, new RegExp(`${c.rejected.length} pieces? not recognised`), c.name);
+    const items = await page.$$eval("#panel-paste .rejected-list li", (li) =>
+      li.map((x) => ({ piece: x.querySelector("code").textContent, text: x.textContent })),
+    );
+    assert.equal(items.length, Math.min(50, c.rejected.length), c.name);
+    c.rejected.slice(0, 50).forEach((want, i) => {
+      assert.equal(items[i].piece, want.piece, `${c.name} [${i}]`);
+      assert.ok(items[i].text.includes(want.reasonContains), `${c.name} [${i}]: ${items[i].text}`);
+    });
+    const button = await page.textContent("#panel-paste .btn-primary");
+    assert.equal(button, n === 0 ? "Look up sessions" : `Look up ${n} session${n === 1 ? "" : "s"}`, c.name);
+  }
+  assert.deepEqual(problems.pageErrors, []);
+  await context.close();
+});
+
+test("look up: who each session is, and a plain reason for each ID that fails", async () => {
+  const { page, context } = await openPaste();
+  const ids = await page.evaluate(() => window.__mock.sessions.slice(0, 4).map((s) => s.row.id));
+  await page.evaluate((id) => window.__mock.endSession(id), ids[3]);
+  const unknown = "0000aaaa-1111-4222-8333-444455556666";
+  await paste(page, `SessionId\n${ids.join("\n")}\n${unknown}\n${ids[0].toUpperCase()}\nVDA-FIN-01`);
+  assert.equal(await page.textContent("#panel-paste .btn-primary"), "Look up 5 sessions");
+  await page.click("#panel-paste .btn-primary");
+  await waitForRows(page, 3);
+  const [args] = await mockCall(page, "lookup_sessions");
+  assert.deepEqual(args.ids, [...ids, unknown]);
+  const users = await page.$$eval("#panel-paste tr.vt-row .cell-main", (e) => e.map((x) => x.textContent));
+  assert.deepEqual(users, ["Jane Zhang", "John Adeyemi", "Ana Doe"]);
+  // Everything found is selected, ready for Start.
+  assert.match(await page.textContent(".sel-count"), /^3 sessions selected/);
+  const problems = await page.$$eval("#panel-paste .problem-list li", (li) => li.map((x) => [x.dataset.id, x.textContent]));
+  assert.equal(problems.length, 2);
+  assert.equal(problems[0][0], ids[3]);
+  assert.match(problems[0][1], /This session has ended/);
+  assert.equal(problems[1][0], unknown);
+  assert.match(await page.textContent("#panel-paste .lookup-problems"), /Search for the user to find their current session/);
+  await context.close();
+});
+
+test("Look up with nothing valid explains instead of calling the backend", async () => {
+  const { page, context } = await openPaste();
+  await paste(page, "hello VDA-01");
+  assert.equal(await page.getAttribute("#panel-paste .btn-primary", "aria-disabled"), "true");
+  await page.click("#panel-paste .btn-primary", { force: true });
+  assert.match(await page.textContent("#panel-paste .progress-text"), /Paste at least one session ID/);
+  assert.equal((await mockCall(page, "lookup_sessions")).length, 0);
+  await context.close();
+});
+
+test("10,000 pasted IDs: parsed in the page in well under 50 ms, summary shown", async () => {
+  const { page, context } = await openPaste();
+  const text = await page.evaluate(() => {
+    const hex = (n) => (n >>> 0).toString(16).padStart(8, "0");
+    const out = ["SessionId"];
+    for (let i = 0; i < 10_000; i++) {
+      const a = hex(Math.imul(i + 1, 2654435761));
+      out.push(`${a}-${a.slice(0, 4)}-4${a.slice(1, 4)}-a${a.slice(5)}-${a}${a.slice(0, 4)}`);
+    }
+    return out.join("\r\n");
+  });
+  const ms = await page.evaluate((t) => {
+    window.__rd.parsePastedIds(t);
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      window.__rd.parsePastedIds(t);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  }, text);
+  assert.ok(ms < 50, `parse took ${ms} ms`);
+  await paste(page, text);
+  assert.match(await page.textContent("#panel-paste .paste-summary"), /^10,000 valid session IDs$/);
+  await context.close();
+});

@@ -1,0 +1,151 @@
+// The run panel: progress, every final outcome, cancel, and the table following the outcomes.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { connected, mockCall, openApp, setup, waitForRows } from "./helpers.mjs";
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => {
+  await env?.close();
+});
+
+const row = (i) => `#panel-search tr.vt-row[data-index="${i}"]`;
+const NOT_CONFIRMED =
+  "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine";
+
+async function open(config = {}) {
+  const o = await openApp(env, connected(config));
+  await waitForRows(o.page, 10);
+  return o;
+}
+
+async function startOn(page, indexes, confirm = true) {
+  for (const i of indexes) await page.click(`${row(i)} input.row-check`);
+  await page.click("button:has-text('Start recording')");
+  if (confirm) await page.click("dialog.modal button:has-text('Start recording')");
+}
+
+const items = (page) =>
+  page.$$eval(".run-list .run-item", (li) =>
+    li.map((x) => ({
+      name: x.querySelector(".run-name").textContent,
+      status: x.querySelector(".run-status").textContent,
+      advice: x.querySelector(".run-advice")?.textContent ?? null,
+      cls: x.className,
+    })),
+  );
+
+test("outcomes: recording, started-not-recording, failed; counts, progress and the table follow", async () => {
+  const { page, context } = await open({ runDelay: 120 });
+  // Rows 1, 4, 5, 6: John, Lars, Fatima, Tom (all active HDX, none recording yet).
+  const ids = await page.$$eval("#panel-search tr.vt-row", (r) => [1, 4, 5, 6].map((i) => r[i].dataset.key));
+  await page.evaluate((id) => window.__mock.setNeverRecords(id), ids[1]);
+  await page.evaluate((id) => window.__mock.setRunFailure(id, { kind: "cannotRecord", message: "400 SessionOperationFailed" }), ids[2]);
+  for (const i of [1, 4, 5, 6]) {
+    assert.notEqual(await page.textContent(`${row(i)} .chip`), "Recording");
+  }
+  await startOn(page, [1, 4, 5, 6]);
+  // While it runs the intermediate steps are shown.
+  await page.waitForSelector(".run-item.phase-requested, .run-item.phase-verifying");
+  assert.match(await page.textContent(".run-title"), /Starting recording on 4 sessions/);
+  assert.ok(await page.isVisible(".run-head button:has-text('Cancel')"));
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+
+  const got = await items(page);
+  assert.deepEqual(
+    got.map((x) => [x.name, x.status]),
+    [
+      ["John Adeyemi", "Recording \u2014 confirmed by Citrix"],
+      ["Lars Haddad", NOT_CONFIRMED],
+      ["Fatima Khan", "Failed: Citrix could not change recording on this session"],
+      ["Tom Patel", "Recording \u2014 confirmed by Citrix"],
+    ],
+  );
+  assert.match(got[2].advice, /Only active sessions that use Citrix HDX can be recorded/);
+  assert.doesNotMatch(got[2].advice + got[2].status, /400|SessionOperationFailed/, "no HTTP jargon");
+  assert.equal(await page.textContent(".run-counts"), "4 of 4 finished \u00b7 2 recording \u00b7 1 not confirmed \u00b7 1 failed");
+  assert.deepEqual(await page.$eval(".run-progress", (p) => [p.value, p.max]), [4, 4]);
+  assert.equal(await page.textContent(".run-title"), "Start recording: finished");
+  const summary = await page.textContent(".run-summary");
+  assert.match(summary, /Recording confirmed by Citrix on 2 sessions\./);
+  assert.match(summary, /1 session started, but Citrix does not report it as recording/);
+  assert.match(summary, /1 session failed/);
+  // The table's recording column follows the outcomes.
+  assert.equal(await page.textContent(`${row(1)} .chip`), "Recording");
+  assert.equal(await page.textContent(`${row(4)} .chip`), "Not recording");
+  assert.equal(await page.textContent(`${row(5)} .chip`), "Unknown", "a failure leaves the status as it was");
+  assert.equal(await page.textContent(`${row(6)} .chip`), "Recording");
+  // Only the problems, then retry the failed one.
+  await page.check(".run-filter input");
+  const visible = await page.$$eval(".run-list .run-item", (li) => li.filter((x) => x.offsetParent !== null).length);
+  assert.equal(visible, 2);
+  await page.click("button:has-text('Select the 1 failed session to try again')");
+  assert.match(await page.textContent(".sel-count"), /^1 session selected/);
+  assert.equal(await page.getAttribute(row(5), "aria-selected"), "true");
+  // The live region tells screen-reader users how it ended.
+  assert.match(await page.textContent(".run-panel [role=status]"), /Finished\. Recording confirmed by Citrix on 2 sessions/);
+  await page.click(".run-head button:has-text('Close')");
+  assert.equal(await page.isHidden(".run-panel"), true);
+  await context.close();
+});
+
+test("cancel: sessions not yet sent end as Cancelled", async () => {
+  const { page, context } = await open({ runDelay: 150, settings: { concurrency: 1, notifyUserDefault: true } });
+  await startOn(page, [0, 1, 4, 5, 6, 7]);
+  await page.waitForSelector(".run-item.phase-requested");
+  await page.click(".run-head button:has-text('Cancel')");
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+  assert.equal((await mockCall(page, "cancel_run")).length, 1);
+  const got = await items(page);
+  const cancelled = got.filter((x) => x.status === "Cancelled");
+  assert.ok(cancelled.length >= 3, JSON.stringify(got));
+  assert.equal(got[0].status, "Recording \u2014 confirmed by Citrix", "the session already sent finishes");
+  assert.match(await page.textContent(".run-counts"), /cancelled/);
+  assert.match(await page.textContent(".run-summary"), /cancelled before the request was sent/);
+  await context.close();
+});
+
+test("stop: a recording session ends as Stopped and the table shows Not recording", async () => {
+  const { page, context } = await open();
+  assert.equal(await page.textContent(`${row(0)} .chip`), "Recording");
+  await page.click(`${row(0)} input.row-check`);
+  await page.click("button:has-text('Stop recording')");
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+  assert.deepEqual((await items(page)).map((x) => x.status), ["Stopped"]);
+  assert.equal(await page.textContent(`${row(0)} .chip`), "Not recording");
+  assert.equal(await page.textContent(".run-title"), "Stop recording: finished");
+  await context.close();
+});
+
+test("a run refused as a whole marks every session Not started, with the reason", async () => {
+  const { page, context } = await open({ fail: { run_recording: [{ kind: "auditUnavailable", message: "disk full" }] } });
+  await startOn(page, [0, 1]);
+  await page.waitForSelector(".run-panel .callout-error");
+  assert.deepEqual((await items(page)).map((x) => x.status), ["Not started", "Not started"]);
+  assert.match(await page.textContent(".run-panel .callout-error"), /The audit trail can't be written/);
+  await context.close();
+});
+
+test("while a run is going Start and Stop wait, and say why", async () => {
+  const { page, context } = await open({ runDelay: 300 });
+  await startOn(page, [0, 1]);
+  await page.waitForSelector(".run-item.phase-requested");
+  assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "true");
+  assert.match(await page.textContent(".action-note"), /A recording request is in progress/);
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+  assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "false");
+  await context.close();
+});
+
+test("events are applied in order even if the channel delivers them out of order", async () => {
+  // The Channel reorders by index; a handler that never saw 'requested' must still finish cleanly.
+  const { page, context } = await open({ runDelay: 5 });
+  await startOn(page, [0, 1, 4, 5, 6, 7, 8, 9, 10, 11]);
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+  const got = await items(page);
+  assert.equal(got.length, (await mockCall(page, "run_recording"))[0].sessionIds.length);
+  assert.ok(got.every((x) => x.cls.includes("phase-finished")), JSON.stringify(got));
+  await context.close();
+});

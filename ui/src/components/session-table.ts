@@ -1,0 +1,89 @@
+import { h, icon, type Child } from "../dom";
+import { displayName, protocolLabel, recordingLabel, timeParts } from "../format";
+import type { Selection } from "../store";
+import type { SessionRow } from "../types";
+import { VirtualTable } from "./virtual-table";
+
+export function shortMachine(name: string | null): string {
+  if (!name) return "\u2014";
+  const i = name.lastIndexOf("\\");
+  return i >= 0 && i < name.length - 1 ? name.slice(i + 1) : name;
+}
+
+export function recordingChip(recording: boolean | null): HTMLElement {
+  const cls = recording === true ? "chip-recording" : recording === false ? "chip-off" : "chip-unknown";
+  return h("span", { class: `chip ${cls}` }, h("span", { class: "chip-dot", "aria-hidden": "true" }), recordingLabel(recording));
+}
+
+export function notRecordableNote(row: SessionRow): HTMLElement | null {
+  if (row.recordable) return null;
+  const reason = row.notRecordableReason ?? "Citrix can only record active HDX sessions.";
+  return h("span", { class: "cell-sub warn", title: reason }, icon("warning", "icon icon-small"), `Can't record: ${reason}`);
+}
+
+/** Time on top, date below (or the raw text when it is not a valid time). */
+export function timeCell(value: string | null, seconds = false): HTMLElement {
+  const parts = timeParts(value, seconds);
+  if (!parts) return h("span", { class: "cell-text" }, value ?? "\u2014");
+  return h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, parts.time), h("span", { class: "cell-sub" }, parts.date));
+}
+
+export function sessionTable(
+  label: string,
+  selection: Selection,
+  onOpen: (row: SessionRow) => void,
+  emptyText: () => Child,
+): VirtualTable<SessionRow> {
+  return new VirtualTable<SessionRow>({
+    label,
+    selection,
+    rowHeight: 56,
+    rowKey: (r) => r.id,
+    rowLabel: (r) => `Select ${displayName(r)}`,
+    rowClass: (r) => (r.recordable ? "" : "not-recordable"),
+    onOpen,
+    emptyText,
+    columns: [
+      {
+        id: "user",
+        header: "User",
+        width: "21%",
+        cell: (r) =>
+          h(
+            "div",
+            { class: "cell-stack" },
+            h(
+              "button",
+              { type: "button", class: "link cell-main", tabindex: -1, onclick: () => onOpen(r), title: "Show details" },
+              displayName(r),
+            ),
+            h("span", { class: "cell-sub" }, r.userName ?? r.userPrincipalName ?? ""),
+          ),
+      },
+      {
+        id: "machine",
+        header: "Machine",
+        width: "15%",
+        // The domain prefix is the same on every row; the name alone is what officers recognise.
+        cell: (r) => h("span", { class: "cell-text", title: r.machineName ?? null }, shortMachine(r.machineName)),
+      },
+      {
+        id: "group",
+        header: "Delivery group",
+        width: "14%",
+        hideBelow: 1000,
+        cell: (r) => h("span", { class: "cell-text" }, r.deliveryGroup ?? "\u2014"),
+      },
+      {
+        id: "state",
+        header: "State",
+        width: "15%",
+        cell: (r) => h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.state || "Unknown"), notRecordableNote(r)),
+      },
+      { id: "protocol", header: "Protocol", width: "7%", hideBelow: 1100, cell: (r) => h("span", { class: "cell-text" }, protocolLabel(r.protocol)) },
+      // Fixed widths: these two must never be cut, whatever room the window leaves.
+      { id: "started", header: "Started", width: "7.5rem", cell: (r) => timeCell(r.startTime) },
+      { id: "recording", header: "Recording", width: "9.5rem", className: "col-recording", cell: (r) => recordingChip(r.recording) },
+    ],
+  });
+}

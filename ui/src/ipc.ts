@@ -1,0 +1,98 @@
+// The only module that talks to the Rust side. Every command is a typed function; every failure
+// is re-thrown as a CommandError carrying the contract's `{ kind, message }`, so screens never
+// see a raw string, an Error from the bridge or an HTTP status.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { save } from "@tauri-apps/plugin-dialog";
+import type {
+  AppStatus,
+  AuditFilter,
+  AuditView,
+  Connection,
+  IpcError,
+  LookupResult,
+  Region,
+  RunAction,
+  RunEvent,
+  RunReport,
+  SessionDetail,
+  SessionPage,
+  SessionQuery,
+  Settings,
+} from "./types";
+
+export class CommandError extends Error implements IpcError {
+  readonly kind: string;
+  constructor(kind: string, message: string) {
+    super(message);
+    this.name = "CommandError";
+    this.kind = kind;
+  }
+}
+
+/** Anything thrown across the bridge, reduced to `{ kind, message }`; unknown shapes become "unexpected". */
+export function normaliseError(err: unknown): CommandError {
+  if (err instanceof CommandError) return err;
+  if (err && typeof err === "object") {
+    const o = err as Record<string, unknown>;
+    if (typeof o.kind === "string" && o.kind.length > 0) {
+      return new CommandError(o.kind, typeof o.message === "string" ? o.message : "");
+    }
+    if (typeof o.message === "string") return new CommandError("unexpected", o.message);
+  }
+  if (typeof err === "string") return new CommandError("unexpected", err);
+  return new CommandError("unexpected", String(err));
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (err) {
+    throw normaliseError(err);
+  }
+}
+
+export const appStatus = () => call<AppStatus>("app_status");
+
+export const connectCloud = (region: Region, customerId: string, clientId: string, secret: string | null) =>
+  call<Connection>("connect_cloud", { region, customerId, clientId, secret });
+
+export const connectDemo = () => call<Connection>("connect_demo");
+export const disconnect = () => call<null>("disconnect");
+export const forgetCredentials = () => call<null>("forget_credentials");
+export const selectSite = (siteId: string) => call<Connection>("select_site", { siteId });
+
+export const searchSessions = (query: SessionQuery, continuation: string | null) =>
+  call<SessionPage>("search_sessions", { query, continuation });
+
+export const lookupSessions = (ids: string[]) => call<LookupResult[]>("lookup_sessions", { ids });
+export const getSession = (sessionId: string) => call<SessionDetail>("get_session", { sessionId });
+
+/** Resolves with the report once the run is over; progress arrives through `onEvent` in order. */
+export function runRecording(
+  action: RunAction,
+  sessionIds: string[],
+  notifyUser: boolean,
+  onEvent: (event: RunEvent) => void,
+): Promise<RunReport> {
+  const channel = new Channel<RunEvent>();
+  channel.onmessage = onEvent;
+  return call<RunReport>("run_recording", { action, sessionIds, notifyUser, onEvent: channel });
+}
+
+export const cancelRun = () => call<null>("cancel_run");
+export const auditView = (filter: AuditFilter) => call<AuditView>("audit_view", { filter });
+export const exportAuditCsv = (filter: AuditFilter, path: string) =>
+  call<number>("export_audit_csv", { filter, path });
+export const saveSessionJson = (sessionId: string, path: string) =>
+  call<null>("save_session_json", { sessionId, path });
+export const getSettings = () => call<Settings>("get_settings");
+export const updateSettings = (settings: Settings) => call<Settings>("update_settings", { settings });
+
+/** The OS "Save as" dialog. Resolves to null when the officer closes it without choosing. */
+export async function chooseSavePath(defaultName: string, filterName: string, extension: string): Promise<string | null> {
+  try {
+    return await save({ defaultPath: defaultName, filters: [{ name: filterName, extensions: [extension] }] });
+  } catch (err) {
+    throw normaliseError(err);
+  }
+}

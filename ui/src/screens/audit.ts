@@ -1,0 +1,283 @@
+import type { App } from "../app";
+import { h, icon, nextId, spinner } from "../dom";
+import { describeError } from "../errors";
+import { dayBoundary, formatCount, formatTime, localDate, plural } from "../format";
+import * as ipc from "../ipc";
+import type { CommandError } from "../ipc";
+import { callout, errorView } from "../components/error-view";
+import { VirtualTable } from "../components/virtual-table";
+import { shortMachine, timeCell } from "../components/session-table";
+import type { AuditFilter, AuditRecord, AuditView } from "../types";
+import { openSessionDetail } from "./detail";
+
+const OUTCOMES: [string, string][] = [
+  ["", "Any outcome"],
+  ["recording", "Recording, confirmed by Citrix"],
+  ["startedNotRecording", "Started, not confirmed"],
+  ["stopped", "Stopped"],
+  ["failed", "Failed"],
+  ["cancelled", "Cancelled"],
+  ["requested", "Requests only"],
+];
+
+function whatHappened(r: AuditRecord, unknown: boolean): string {
+  if (r.event === "requested") return unknown ? "Outcome unknown \u2014 check status" : "Requested";
+  switch (r.outcome) {
+    case "recording":
+      return "Recording \u2014 confirmed by Citrix";
+    case "startedNotRecording":
+      return "Started, but not confirmed as recording";
+    case "stopped":
+      return "Stopped";
+    case "failed":
+      return `Failed: ${describeError(r.kind).title}`;
+    case "cancelled":
+      return "Cancelled";
+    default:
+      return r.outcome ?? "\u2014";
+  }
+}
+
+export class AuditScreen {
+  readonly el: HTMLElement;
+  private readonly table: VirtualTable<AuditRecord>;
+  private unknownSeqs = new Set<number>();
+  private view: AuditView | null = null;
+  private filter: AuditFilter = { from: null, to: null, user: null, action: null, outcome: null };
+
+  private readonly from = h("input", { type: "date", name: "from" });
+  private readonly to = h("input", { type: "date", name: "to" });
+  private readonly user = h("input", { type: "search", name: "user", autocomplete: "off", spellcheck: "false" });
+  private readonly action = h(
+    "select",
+    { name: "action" },
+    h("option", { value: "" }, "Start and stop"),
+    h("option", { value: "start" }, "Start recording"),
+    h("option", { value: "stop" }, "Stop recording"),
+  );
+  private readonly outcome = h("select", { name: "outcome" }, ...OUTCOMES.map(([v, l]) => h("option", { value: v }, l)));
+  private readonly chain = h("div", { class: "chain-slot" });
+  private readonly unknownSlot = h("div", { class: "unknown-slot" });
+  private readonly status = h("p", { class: "results-count", role: "status" });
+  private readonly errorSlot = h("div", { class: "error-slot" });
+  private readonly exportStatus = h("div", { class: "export-status", role: "status" });
+  private readonly pathNote = h("p", { class: "muted path-note" });
+
+  constructor(private readonly app: App) {
+    this.table = new VirtualTable<AuditRecord>({
+      label: "Audit trail records",
+      rowHeight: 56,
+      rowKey: (r) => String(r.seq),
+      rowClass: (r) => (this.unknownSeqs.has(r.seq) ? "row-attention" : ""),
+      emptyText: () => h("p", null, this.view ? "No records match these filters." : "Loading\u2026"),
+      onOpen: (r) => openSessionDetail(app, r.sessionId),
+      columns: [
+        { id: "seq", header: "No.", width: "5%", cell: (r) => h("span", { class: "cell-text num" }, String(r.seq)) },
+        { id: "time", header: "Time", width: "12%", cell: (r) => timeCell(r.time, true) },
+        {
+          id: "action",
+          header: "Action",
+          width: "12%",
+          cell: (r) =>
+            h(
+              "div",
+              { class: "cell-stack" },
+              h("span", { class: "cell-text" }, r.action === "start" ? "Start recording" : "Stop recording"),
+              r.action === "start" && r.notifyUser !== null
+                ? h("span", { class: "cell-sub" }, r.notifyUser ? "User notified" : "User not notified")
+                : null,
+            ),
+        },
+        {
+          id: "what",
+          header: "What happened",
+          width: "27%",
+          cell: (r) => {
+            const unknown = this.unknownSeqs.has(r.seq);
+            return h(
+              "div",
+              { class: "cell-stack" },
+              h("span", { class: `cell-text${unknown ? " attention" : ""}` }, unknown ? icon("warning", "icon icon-small") : null, whatHappened(r, unknown)),
+              r.transactionId ? h("span", { class: "cell-sub mono" }, `Ref. ${r.transactionId}`) : null,
+            );
+          },
+        },
+        { id: "user", header: "Session user", width: "16%", cell: (r) => h("span", { class: "cell-text" }, r.sessionUser ?? "\u2014") },
+        {
+          id: "machine",
+          header: "Machine",
+          width: "14%",
+          hideBelow: 1000,
+          cell: (r) => h("span", { class: "cell-text", title: r.machine ?? null }, shortMachine(r.machine)),
+        },
+        {
+          id: "by",
+          header: "By",
+          width: "14%",
+          cell: (r) => h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.osUser), h("span", { class: "cell-sub" }, r.computer)),
+        },
+      ],
+    });
+    const labelled = (label: string, control: HTMLInputElement | HTMLSelectElement) => {
+      const id = nextId("af");
+      control.id = id;
+      return h("div", { class: "field field-compact" }, h("label", { for: id }, label), control);
+    };
+    const form = h(
+      "form",
+      { class: "search-form audit-filters", "aria-label": "Filter the audit trail" },
+      labelled("From", this.from),
+      labelled("To", this.to),
+      labelled("Session user", this.user),
+      labelled("Action", this.action),
+      labelled("Outcome", this.outcome),
+      h(
+        "div",
+        { class: "search-submit" },
+        h("button", { type: "submit", class: "btn btn-primary" }, "Apply filters"),
+        h("button", { type: "reset", class: "btn btn-ghost" }, "Reset"),
+      ),
+    );
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.load();
+    });
+    form.addEventListener("reset", () => window.setTimeout(() => void this.load(), 0));
+    const exportButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("save"), "Export CSV\u2026");
+    exportButton.addEventListener("click", () => void this.exportCsv());
+
+    this.el = h(
+      "section",
+      { class: "screen screen-audit", "aria-labelledby": "audit-title" },
+      h(
+        "div",
+        { class: "screen-head screen-head-row" },
+        h("h1", { id: "audit-title", tabindex: -1 }, "Audit trail"),
+        h("p", { class: "lede" }, "Every start and stop request made from this computer, and what Citrix answered."),
+        h("div", { class: "head-actions" }, exportButton),
+      ),
+      this.chain,
+      this.unknownSlot,
+      this.exportStatus,
+      form,
+      this.errorSlot,
+      h("div", { class: "results-head" }, this.status),
+      this.table.el,
+      this.pathNote,
+    );
+    this.table.setRows([]);
+  }
+
+  private readFilter(): AuditFilter {
+    const user = this.user.value.trim();
+    return {
+      from: this.from.value ? dayBoundary(this.from.value, false) : null,
+      to: this.to.value ? dayBoundary(this.to.value, true) : null,
+      user: user || null,
+      action: (this.action.value || null) as AuditFilter["action"],
+      outcome: this.outcome.value || null,
+    };
+  }
+
+  async load(): Promise<void> {
+    this.filter = this.readFilter();
+    this.status.replaceChildren(spinner(), "Loading the audit trail\u2026");
+    this.errorSlot.replaceChildren();
+    try {
+      const view = await ipc.auditView(this.filter);
+      this.view = view;
+      this.render(view);
+    } catch (err) {
+      this.status.textContent = "";
+      this.errorSlot.replaceChildren(errorView(err as CommandError, { actionLabel: "Try again", onAction: () => void this.load() }));
+    }
+  }
+
+  private render(view: AuditView): void {
+    // An outcome is unknown for the latest request of a session that never got an outcome.
+    const unknown = new Set(view.unknownOutcomes);
+    const latest = new Map<string, AuditRecord>();
+    for (const r of view.records) {
+      if (r.event === "requested" && unknown.has(r.sessionId)) {
+        const prev = latest.get(r.sessionId);
+        if (!prev || r.seq > prev.seq) latest.set(r.sessionId, r);
+      }
+    }
+    this.unknownSeqs = new Set([...latest.values()].map((r) => r.seq));
+
+    const c = view.chain;
+    this.chain.replaceChildren(
+      c.intact
+        ? callout("success", "Audit trail intact", "Each record is sealed to the one before it, so none has been changed or removed since it was written.")
+        : h(
+            "div",
+            { class: "callout callout-error", role: "alert" },
+            icon("warning", "icon callout-icon"),
+            h(
+              "div",
+              { class: "callout-body" },
+              h("p", { class: "callout-title" }, c.brokenAt !== null ? `Audit trail has been altered at record ${c.brokenAt}` : "Audit trail has been altered"),
+              h(
+                "p",
+                { class: "callout-text" },
+                "Records from that point on may have been changed or removed after they were written. Keep a copy of the file and tell your IT or security team.",
+              ),
+              c.message ? h("details", { class: "it-details" }, h("summary", null, "Details for your IT team"), h("p", { class: "mono" }, c.message)) : null,
+            ),
+          ),
+    );
+
+    if (latest.size > 0) {
+      this.unknownSlot.replaceChildren(
+        h(
+          "div",
+          { class: "callout callout-warning" },
+          icon("warning", "icon callout-icon"),
+          h(
+            "div",
+            { class: "callout-body" },
+            h("p", { class: "callout-title" }, `${plural(latest.size, "request")} with no recorded outcome`),
+            h(
+              "p",
+              { class: "callout-text" },
+              "Recording Desk closed or lost contact before Citrix answered, so it is not known whether recording changed. Check the status of these sessions.",
+            ),
+            h(
+              "ul",
+              { class: "unknown-list" },
+              ...[...latest.values()].map((r) =>
+                h(
+                  "li",
+                  null,
+                  `${r.sessionUser ?? r.sessionId} (${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}) `,
+                  h(
+                    "button",
+                    { type: "button", class: "btn btn-secondary btn-small", onclick: () => openSessionDetail(this.app, r.sessionId) },
+                    "Check status",
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    } else {
+      this.unknownSlot.replaceChildren();
+    }
+    this.table.setRows(view.records);
+    this.status.textContent = view.records.length === 0 ? "No records" : `${plural(view.records.length, "record")}`;
+    this.pathNote.textContent = view.path ? `The audit trail is kept in ${view.path}` : "";
+  }
+
+  private async exportCsv(): Promise<void> {
+    this.exportStatus.replaceChildren();
+    try {
+      const path = await ipc.chooseSavePath(`recording-desk-audit-${localDate()}.csv`, "CSV", "csv");
+      if (!path) return;
+      const n = await ipc.exportAuditCsv(this.filter, path);
+      this.exportStatus.replaceChildren(callout("success", `Exported ${formatCount(n)} ${n === 1 ? "record" : "records"}`, `Saved to ${path}`));
+    } catch (err) {
+      this.exportStatus.replaceChildren(errorView(err as CommandError));
+    }
+  }
+}

@@ -1,0 +1,258 @@
+import type { App } from "../app";
+import { h, icon, nextId, spinner } from "../dom";
+import { REGION_LABELS } from "../format";
+import * as ipc from "../ipc";
+import type { CommandError } from "../ipc";
+import { callout, errorView } from "../components/error-view";
+import type { Region, SavedAccount } from "../types";
+
+interface ConnectOptions {
+  prefill: SavedAccount | null;
+  error: CommandError | null;
+}
+
+interface Field {
+  wrap: HTMLElement;
+  input: HTMLInputElement | HTMLSelectElement;
+  error: HTMLElement;
+}
+
+function field(
+  label: string,
+  hint: string,
+  control: HTMLInputElement | HTMLSelectElement,
+  extra: HTMLElement | null = null,
+): Field {
+  const id = nextId("f");
+  const hintId = `${id}-hint`;
+  const errId = `${id}-err`;
+  control.id = id;
+  control.setAttribute("aria-describedby", `${hintId} ${errId}`);
+  const error = h("p", { class: "field-error", id: errId, hidden: true });
+  const wrap = h(
+    "div",
+    { class: "field" },
+    h("label", { for: id }, label),
+    extra ? h("div", { class: "input-with-button" }, control, extra) : control,
+    h("p", { class: "hint", id: hintId }, hint),
+    error,
+  );
+  return { wrap, input: control, error };
+}
+
+function setFieldError(f: Field, message: string | null): void {
+  f.error.hidden = message === null;
+  f.error.textContent = message ?? "";
+  if (message) f.input.setAttribute("aria-invalid", "true");
+  else f.input.removeAttribute("aria-invalid");
+}
+
+export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
+  const prefill = opts.prefill;
+  const region = h(
+    "select",
+    { name: "region" },
+    ...(Object.keys(REGION_LABELS) as Region[]).map((r) =>
+      h("option", { value: r, selected: (prefill?.region ?? "us") === r }, REGION_LABELS[r]),
+    ),
+  );
+  const customer = h("input", {
+    type: "text",
+    name: "customerId",
+    autocomplete: "off",
+    spellcheck: "false",
+    value: prefill?.customerId ?? "",
+  });
+  const client = h("input", {
+    type: "text",
+    name: "clientId",
+    autocomplete: "off",
+    spellcheck: "false",
+    value: prefill?.clientId ?? "",
+  });
+  const storedSecret = prefill?.secretStored ?? false;
+  const secret = h("input", {
+    type: "password",
+    name: "secret",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: storedSecret ? "Saved on this computer \u2014 leave empty to use it" : "",
+  });
+  const toggle = h(
+    "button",
+    { type: "button", class: "btn btn-secondary btn-inline", "aria-pressed": "false", "aria-label": "Show secret" },
+    icon("eye"),
+    h("span", { class: "toggle-text" }, "Show"),
+  );
+  toggle.addEventListener("click", () => {
+    const show = secret.type === "password";
+    secret.type = show ? "text" : "password";
+    toggle.setAttribute("aria-pressed", String(show));
+    toggle.replaceChildren(icon(show ? "eyeOff" : "eye"), h("span", { class: "toggle-text" }, show ? "Hide" : "Show"));
+  });
+
+  const fRegion = field(
+    "Region",
+    "Where your Citrix Cloud account lives. It shows in the Citrix Cloud web address: us.cloud.com, eu.cloud.com, ap-s.cloud.com or citrixcloud.jp.",
+    region,
+  );
+  const fCustomer = field(
+    "Customer ID",
+    "In Citrix Cloud, open Identity and Access Management > API Access: the customer ID is shown on that page.",
+    customer,
+  );
+  const fClient = field(
+    "Client ID",
+    "Identity and Access Management > API Access > Secure clients: the ID of the client created for Recording Desk.",
+    client,
+  );
+  const fSecret = field(
+    "Secret",
+    "Shown once when that secure client is created, in Identity and Access Management > API Access. It is kept in this computer's password store.",
+    secret,
+    toggle,
+  );
+
+  const errorSlot = h("div", { class: "error-slot" });
+  if (opts.error) errorSlot.appendChild(errorView(opts.error));
+  const progress = h("p", { class: "progress-text", role: "status" });
+  const submit = h("button", { type: "submit", class: "btn btn-primary" }, "Connect");
+  const demoButton = h("button", { type: "button", class: "btn btn-secondary" }, "Open the demo site");
+  const demoError = h("div", { class: "error-slot" });
+
+  let busy = false;
+  const setBusy = (on: boolean, text = "") => {
+    busy = on;
+    submit.disabled = on;
+    demoButton.disabled = on;
+    progress.replaceChildren(...(on ? [spinner(), text] : []));
+  };
+
+  const form = h(
+    "form",
+    { class: "connect-form", novalidate: true, "aria-labelledby": "connect-cloud-title" },
+    fRegion.wrap,
+    fCustomer.wrap,
+    fClient.wrap,
+    fSecret.wrap,
+    errorSlot,
+    h("div", { class: "form-actions" }, submit, progress),
+  );
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    const customerId = customer.value.trim();
+    const clientId = client.value.trim();
+    const secretText = secret.value.trim();
+    const sameAccount =
+      storedSecret && prefill !== null && prefill.customerId === customerId && prefill.clientId === clientId;
+    setFieldError(fCustomer, customerId ? null : "Enter the customer ID.");
+    setFieldError(fClient, clientId ? null : "Enter the client ID.");
+    setFieldError(fSecret, secretText || sameAccount ? null : "Enter the secret.");
+    const firstInvalid = [fCustomer, fClient, fSecret].find((f) => !f.error.hidden);
+    if (firstInvalid) {
+      firstInvalid.input.focus();
+      return;
+    }
+    errorSlot.replaceChildren();
+    setBusy(true, "Connecting to Citrix Cloud\u2026 This can take a few seconds.");
+    try {
+      const conn = await ipc.connectCloud(region.value as Region, customerId, clientId, secretText || null);
+      secret.value = "";
+      setBusy(false);
+      await app.onConnected(conn);
+    } catch (err) {
+      setBusy(false);
+      const e = err as CommandError;
+      errorSlot.replaceChildren(errorView(e));
+      if (e.kind === "badCredentials" || e.kind === "noSecretStored") secret.focus({ preventScroll: true });
+      else if (e.kind === "wrongRegion") region.focus({ preventScroll: true });
+      else errorSlot.querySelector<HTMLElement>(".callout")?.focus({ preventScroll: true });
+      errorSlot.scrollIntoView({ block: "nearest" });
+    }
+  });
+
+  demoButton.addEventListener("click", async () => {
+    if (busy) return;
+    demoError.replaceChildren();
+    setBusy(true, "Opening the demo site\u2026");
+    try {
+      const conn = await ipc.connectDemo();
+      setBusy(false);
+      await app.onConnected(conn);
+    } catch (err) {
+      setBusy(false);
+      demoError.replaceChildren(errorView(err as CommandError));
+    }
+  });
+
+  const override = app.status?.cloudUrlOverride;
+  return h(
+    "section",
+    { class: "screen screen-connect", "aria-labelledby": "welcome-title" },
+    h(
+      "div",
+      { class: "screen-head" },
+      h("h1", { id: "welcome-title", tabindex: -1 }, "Welcome to Recording Desk"),
+      h(
+        "p",
+        { class: "lede" },
+        "Recording Desk starts and stops Citrix Session Recording on your organisation's Citrix sessions, and keeps an audit trail of every request.",
+      ),
+    ),
+    override
+      ? callout("warning", "Test connection", `Citrix requests go to ${override} instead of Citrix Cloud.`)
+      : null,
+    h(
+      "div",
+      { class: "connect-grid" },
+      h(
+        "div",
+        { class: "card card-connect" },
+        h("h2", { id: "connect-cloud-title" }, "Connect to Citrix Cloud"),
+        h(
+          "p",
+          { class: "card-intro" },
+          "Use the API access details of your Citrix Cloud account. Your IT or Citrix administrator can give them to you.",
+        ),
+        form,
+      ),
+      h(
+        "div",
+        { class: "card card-demo" },
+        h("span", { class: "badge badge-demo" }, "Demo"),
+        h("h2", null, "Try the demo site"),
+        h(
+          "p",
+          null,
+          "Explore Recording Desk on a made-up site with sample sessions. Nothing real is recorded and no Citrix account is needed.",
+        ),
+        demoButton,
+        demoError,
+      ),
+    ),
+  );
+}
+
+/** Shown while the app reconnects by itself: to the saved account, or (null) to the demo site. */
+export function connectingScreen(account: SavedAccount | null, onChange: () => void): HTMLElement {
+  return h(
+    "section",
+    { class: "screen screen-center", "aria-labelledby": "connecting-title", "aria-busy": "true" },
+    h(
+      "div",
+      { class: "card card-narrow connecting" },
+      spinner(),
+      h("h1", { id: "connecting-title", tabindex: -1 }, account ? `Connecting to ${account.customerId}\u2026` : "Opening the demo site\u2026"),
+      h(
+        "p",
+        { class: "muted" },
+        account
+          ? `Citrix Cloud, ${REGION_LABELS[account.region]}, with the account saved on this computer.`
+          : "You were last working on the demo site.",
+      ),
+      h("button", { type: "button", class: "btn btn-secondary", onclick: onChange }, account ? "Use a different account" : "Connect to Citrix Cloud instead"),
+    ),
+  );
+}

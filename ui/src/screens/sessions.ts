@@ -1,0 +1,242 @@
+import type { App } from "../app";
+import { h, icon, nextId } from "../dom";
+import { displayName, plural, summariseNames } from "../format";
+import { confirmDialog } from "../components/dialog";
+import { RunPanel } from "../components/run-panel";
+import type { RunAction, SessionRow } from "../types";
+import { PastePanel } from "./paste-panel";
+import { SearchPanel } from "./search-panel";
+import { openSessionDetail } from "./detail";
+
+type Tab = "search" | "paste";
+
+export class SessionsScreen {
+  readonly el: HTMLElement;
+  private tab: Tab = "search";
+  private readonly search: SearchPanel;
+  private readonly paste: PastePanel;
+  private readonly runPanel: RunPanel;
+  private readonly tabs: Record<Tab, HTMLButtonElement>;
+  private readonly panels: Record<Tab, HTMLElement>;
+  private readonly unsubscribe: (() => void)[] = [];
+  private first = true;
+
+  private readonly selCount = h("p", { class: "sel-count" });
+  private readonly note = h("p", { class: "action-note", id: nextId("action-note") });
+  private readonly notify = h("input", { type: "checkbox", id: nextId("notify") });
+  private readonly startButton = h("button", { type: "button", class: "btn btn-primary" }, icon("record"), "Start recording");
+  private readonly stopButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("stop"), "Stop recording");
+  private readonly clearSel = h("button", { type: "button", class: "link link-small" }, "Clear selection");
+
+  constructor(private readonly app: App) {
+    const open = (row: SessionRow) => openSessionDetail(app, row.id);
+    this.search = new SearchPanel(app, open);
+    this.paste = new PastePanel(app, open);
+    this.runPanel = new RunPanel(app, {
+      selectIds: (ids) => {
+        const sel = this.current().selection;
+        const listed = new Set(this.current().table.getRows().map((r) => r.id));
+        sel.replace(ids.filter((id) => listed.has(id)));
+        this.current().table.focus();
+      },
+      closed: () => this.startButton.focus(),
+    });
+    this.notify.checked = app.settings.notifyUserDefault;
+
+    const tabButton = (t: Tab, label: string) =>
+      h(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          id: `tab-${t}`,
+          class: "tab",
+          "aria-controls": `panel-${t}`,
+          "aria-selected": String(t === this.tab),
+          tabindex: t === this.tab ? 0 : -1,
+          onclick: () => this.selectTab(t, false),
+        },
+        label,
+      );
+    this.tabs = { search: tabButton("search", "Search"), paste: tabButton("paste", "Paste IDs") };
+    const tablist = h("div", { class: "tabs", role: "tablist", "aria-label": "How to find sessions" }, this.tabs.search, this.tabs.paste);
+    tablist.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowRight" || e.key === "ArrowLeft" || e.key === "Home" || e.key === "End") {
+        e.preventDefault();
+        this.selectTab(this.tab === "search" ? "paste" : "search", true);
+      }
+    });
+    const panel = (t: Tab, body: HTMLElement) =>
+      h("div", { role: "tabpanel", id: `panel-${t}`, class: "tabpanel", "aria-labelledby": `tab-${t}`, hidden: t !== this.tab }, body);
+    this.panels = { search: panel("search", this.search.el), paste: panel("paste", this.paste.el) };
+
+    this.startButton.setAttribute("aria-describedby", this.note.id);
+    this.stopButton.setAttribute("aria-describedby", this.note.id);
+    this.startButton.addEventListener("click", () => void this.act("start"));
+    this.stopButton.addEventListener("click", () => void this.act("stop"));
+    this.clearSel.addEventListener("click", () => this.current().selection.clear());
+
+    const actions = h(
+      "div",
+      { class: "actions-bar", role: "region", "aria-label": "Start or stop recording" },
+      h("div", { class: "actions-selection" }, this.selCount, this.note),
+      h(
+        "div",
+        { class: "actions-notify" },
+        h("label", { class: "check-inline", for: this.notify.id }, this.notify, "Notify the user"),
+        h("p", { class: "hint" }, "Citrix shows the user a notice that the session is being recorded."),
+      ),
+      h("div", { class: "actions-buttons" }, this.stopButton, this.startButton),
+    );
+
+    this.el = h(
+      "div",
+      { class: "sessions-layout" },
+      h(
+        "section",
+        { class: "screen screen-sessions", "aria-labelledby": "sessions-title" },
+        h(
+          "div",
+          { class: "screen-head screen-head-row" },
+          h("h1", { id: "sessions-title", tabindex: -1 }, "Sessions"),
+          h("p", { class: "lede" }, "Find sessions, select them, then start or stop recording."),
+        ),
+        tablist,
+        // Only this part scrolls when a tab is taller than the window: the actions stay in view.
+        h("div", { class: "tab-scroll" }, this.panels.search, this.panels.paste),
+        actions,
+      ),
+      this.runPanel.el,
+    );
+
+    for (const p of [this.search, this.paste]) {
+      this.unsubscribe.push(p.selection.subscribe(() => this.updateActions()));
+    }
+    this.unsubscribe.push(
+      app.store.subscribe(() => {
+        this.search.table.refresh();
+        this.paste.table.refresh();
+        this.updateActions();
+      }),
+    );
+    this.updateActions();
+  }
+
+  /** Called each time the screen is shown; the first time it lists active sessions. */
+  shown(): void {
+    if (this.first) {
+      this.first = false;
+      void this.search.search(false);
+    }
+  }
+
+  dispose(): void {
+    for (const u of this.unsubscribe) u();
+  }
+
+  runActive(): boolean {
+    return this.runPanel.active;
+  }
+
+  private current(): SearchPanel | PastePanel {
+    return this.tab === "search" ? this.search : this.paste;
+  }
+
+  private selectTab(t: Tab, focus: boolean): void {
+    this.tab = t;
+    for (const k of ["search", "paste"] as Tab[]) {
+      this.tabs[k].setAttribute("aria-selected", String(k === t));
+      this.tabs[k].tabIndex = k === t ? 0 : -1;
+      this.panels[k].hidden = k !== t;
+    }
+    if (focus) this.tabs[t].focus();
+    // The panel was hidden, so its table could not measure itself: lay it out again.
+    this.current().table.relayout();
+    this.updateActions();
+  }
+
+  private selectedRows(): SessionRow[] {
+    const rows: SessionRow[] = [];
+    for (const id of this.current().selection.values()) {
+      const r = this.app.store.get(id);
+      if (r) rows.push(r);
+    }
+    return rows;
+  }
+
+  private updateActions(): void {
+    const rows = this.selectedRows();
+    const n = rows.length;
+    const skipped = rows.filter((r) => !r.recordable).length;
+    const running = this.runPanel.active;
+    this.selCount.replaceChildren(
+      n === 0 ? "No sessions selected" : `${plural(n, "session")} selected`,
+      n > 0 ? " " : "",
+      n > 0 ? this.clearSel : "",
+    );
+    let note = "";
+    let startOk = n > 0 && skipped < n && !running;
+    const stopOk = n > 0 && !running;
+    if (running) note = "A recording request is in progress. Wait for it to finish or cancel it.";
+    else if (n === 0) note = "Select one or more sessions in the list to start or stop recording.";
+    else if (skipped === n) {
+      note =
+        n === 1
+          ? "This session can't be recorded: only active sessions that use Citrix HDX can be."
+          : "None of the selected sessions can be recorded: only active sessions that use Citrix HDX can be.";
+      startOk = false;
+    } else if (skipped > 0) {
+      note = `${plural(skipped, "selected session")} can't be recorded and will be skipped when you start recording.`;
+    }
+    this.note.textContent = note;
+    this.note.classList.toggle("warn", skipped > 0 && n > 0 && !running);
+    this.startButton.setAttribute("aria-disabled", String(!startOk));
+    this.stopButton.setAttribute("aria-disabled", String(!stopOk));
+  }
+
+  private async act(action: RunAction): Promise<void> {
+    const button = action === "start" ? this.startButton : this.stopButton;
+    if (button.getAttribute("aria-disabled") === "true") {
+      // The button explains itself rather than ignoring the click.
+      this.app.announce(this.note.textContent ?? "");
+      this.note.classList.add("flash");
+      window.setTimeout(() => this.note.classList.remove("flash"), 800);
+      return;
+    }
+    const rows = this.selectedRows();
+    const targets = action === "start" ? rows.filter((r) => r.recordable) : rows;
+    const skipped = rows.length - targets.length;
+    if (targets.length === 0) return;
+    const notify = this.notify.checked;
+    if (targets.length > 1) {
+      const verb = action === "start" ? "Start" : "Stop";
+      const names = summariseNames(targets.map(displayName));
+      const ok = await confirmDialog({
+        title: `${verb} recording ${plural(targets.length, "session")}?`,
+        body: [
+          h("p", { class: "confirm-names" }, `${names}.`),
+          action === "start"
+            ? h(
+                "p",
+                null,
+                notify
+                  ? "Each user will see a notice that their session is being recorded."
+                  : "The users will not be told that their sessions are being recorded.",
+              )
+            : h("p", null, "Recording stops at once; what was recorded so far is kept."),
+          skipped > 0
+            ? h("p", { class: "warn" }, `${plural(skipped, "selected session")} can't be recorded and will be skipped.`)
+            : null,
+        ],
+        confirmLabel: `${verb} recording`,
+      });
+      if (!ok) return;
+    }
+    this.updateActionsWhile(this.runPanel.run(action, targets, notify));
+  }
+
+  private updateActionsWhile(p: Promise<void>): void {
+    this.updateActions();
+    void p.finally(() => this.updateActions());
+  }
+}

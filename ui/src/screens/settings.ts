@@ -1,0 +1,155 @@
+import type { App } from "../app";
+import { h, nextId, type Child } from "../dom";
+import { REGION_LABELS } from "../format";
+import * as ipc from "../ipc";
+import type { CommandError } from "../ipc";
+import { confirmDialog } from "../components/dialog";
+import { callout, errorView } from "../components/error-view";
+
+function row(term: string, value: Child): HTMLElement[] {
+  return [h("dt", null, term), h("dd", null, value)];
+}
+
+export function settingsScreen(app: App): HTMLElement {
+  const conn = app.connection;
+  const saved = app.status?.savedAccount ?? null;
+  const accountStatus = h("div", { class: "error-slot" });
+
+  const changeAccount = h("button", { type: "button", class: "btn btn-secondary" }, conn?.mode === "demo" ? "Leave the demo site" : "Change account");
+  changeAccount.addEventListener("click", async () => {
+    if (app.isRunActive()) {
+      accountStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+      return;
+    }
+    try {
+      await app.leave();
+    } catch (err) {
+      accountStatus.replaceChildren(errorView(err as CommandError));
+    }
+  });
+  const signOut = h("button", { type: "button", class: "btn btn-danger-outline" }, "Sign out and forget the secret");
+  signOut.addEventListener("click", async () => {
+    if (app.isRunActive()) {
+      accountStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+      return;
+    }
+    const ok = await confirmDialog({
+      title: "Sign out of Citrix Cloud?",
+      body: h(
+        "p",
+        null,
+        "Recording Desk will forget this account and delete its secret from this computer's password store. You will need the secret again to reconnect. The audit trail is kept.",
+      ),
+      confirmLabel: "Sign out",
+      tone: "danger",
+    });
+    if (!ok) return;
+    try {
+      await app.signOut();
+    } catch (err) {
+      accountStatus.replaceChildren(errorView(err as CommandError));
+    }
+  });
+
+  const site = conn?.sites.find((s) => s.id === conn.siteId);
+  const account =
+    conn?.mode === "demo"
+      ? h(
+          "div",
+          null,
+          h("p", null, "You are exploring the demo site. Its sessions are made up; nothing real is recorded."),
+          h("div", { class: "form-actions" }, changeAccount),
+        )
+      : h(
+          "div",
+          null,
+          h(
+            "dl",
+            { class: "facts facts-compact" },
+            conn?.customerName ? row("Customer", conn.customerName) : [],
+            row("Customer ID", h("span", { class: "mono" }, conn?.customerId ?? saved?.customerId ?? "\u2014")),
+            row("Region", conn?.region ? REGION_LABELS[conn.region] : saved ? REGION_LABELS[saved.region] : "\u2014"),
+            saved ? row("Client ID", h("span", { class: "mono" }, saved.clientId)) : [],
+            row("Secret", saved?.secretStored ? "Kept in this computer's password store" : "Not saved on this computer"),
+            conn?.userDisplayName ? row("Signed in as", conn.userDisplayName) : [],
+          ),
+          h("div", { class: "form-actions" }, changeAccount, saved ? signOut : null),
+        );
+
+  // Recording preferences
+  const concurrency = h("input", { type: "number", min: 1, max: 64, step: 1, inputmode: "numeric", value: String(app.settings.concurrency) });
+  const notify = h("input", { type: "checkbox", checked: app.settings.notifyUserDefault });
+  const cId = nextId("set");
+  const nId = nextId("set");
+  concurrency.id = cId;
+  notify.id = nId;
+  concurrency.setAttribute("aria-describedby", `${cId}-hint ${cId}-err`);
+  notify.setAttribute("aria-describedby", `${nId}-hint`);
+  const cErr = h("p", { class: "field-error", id: `${cId}-err`, hidden: true });
+  const saveStatus = h("div", { class: "save-status", role: "status" });
+  const saveButton = h("button", { type: "submit", class: "btn btn-primary" }, "Save settings");
+  const prefs = h(
+    "form",
+    { class: "settings-form", novalidate: true, "aria-labelledby": "prefs-title" },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: cId }, "Sessions handled at the same time"),
+      concurrency,
+      h("p", { class: "hint", id: `${cId}-hint` }, "From 1 to 64. Higher is faster for large batches; lower it if Citrix reports too many requests."),
+      cErr,
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { class: "check-inline", for: nId }, notify, "Notify users by default"),
+      h("p", { class: "hint", id: `${nId}-hint` }, "Sets the \u201cNotify the user\u201d box when Recording Desk opens. Citrix then shows each user a notice that the session is being recorded."),
+    ),
+    h("div", { class: "form-actions" }, saveButton),
+    saveStatus,
+  );
+  prefs.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const n = Number(concurrency.value);
+    if (!Number.isInteger(n) || n < 1 || n > 64) {
+      cErr.hidden = false;
+      cErr.textContent = "Enter a whole number from 1 to 64.";
+      concurrency.setAttribute("aria-invalid", "true");
+      concurrency.focus();
+      return;
+    }
+    cErr.hidden = true;
+    concurrency.removeAttribute("aria-invalid");
+    saveButton.disabled = true;
+    saveStatus.replaceChildren();
+    try {
+      app.settings = await ipc.updateSettings({ concurrency: n, notifyUserDefault: notify.checked });
+      saveStatus.replaceChildren(callout("success", "Settings saved"));
+    } catch (err) {
+      saveStatus.replaceChildren(errorView(err as CommandError));
+    } finally {
+      saveButton.disabled = false;
+    }
+  });
+
+  const multiSite = (conn?.sites.length ?? 0) > 1;
+  return h(
+    "section",
+    { class: "screen screen-narrow screen-settings", "aria-labelledby": "settings-title" },
+    h("div", { class: "screen-head" }, h("h1", { id: "settings-title", tabindex: -1 }, "Settings")),
+    h("section", { class: "card", "aria-labelledby": "account-title" }, h("h2", { id: "account-title" }, "Account"), account, accountStatus),
+    site
+      ? h(
+          "section",
+          { class: "card", "aria-labelledby": "site-title" },
+          h("h2", { id: "site-title" }, "Site"),
+          h("p", null, site.name),
+          multiSite
+            ? h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-secondary", onclick: () => app.showSitePicker(null) }, "Choose another site"))
+            : null,
+        )
+      : null,
+    h("section", { class: "card", "aria-labelledby": "prefs-title" }, h("h2", { id: "prefs-title" }, "Recording"), prefs),
+    h("p", { class: "muted about" }, `Recording Desk ${app.status?.version ?? ""}`),
+  );
+}

@@ -1,0 +1,570 @@
+// A stateful stand-in for the Rust side, used only by the test harness page (never by the
+// production bundle). It implements every command of the IPC contract over made-up sessions,
+// streams run events through the real Channel machinery, and lets a test inject errors.
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type {
+  AppStatus,
+  AuditFilter,
+  AuditRecord,
+  Connection,
+  IpcError,
+  LastAction,
+  LookupResult,
+  Region,
+  RunEvent,
+  RunOutcome,
+  RunReport,
+  SessionQuery,
+  SessionRow,
+  Settings,
+  Site,
+} from "../types";
+
+export interface MockConfig {
+  status?: Partial<AppStatus>;
+  /** Number of generated sessions (default 60). */
+  sessions?: number;
+  sites?: Site[];
+  /** Sessions returned per search page (default 100). */
+  pageSize?: number;
+  /** Delay in ms before each command answers (default 0); per command via `delays`. */
+  latency?: number;
+  delays?: Record<string, number>;
+  /** Delay between the steps of one session in a run (default 10 ms). */
+  runDelay?: number;
+  /** Session IDs for which start "succeeds" but Citrix never reports recording. */
+  neverRecords?: string[];
+  /** Session IDs that have ended (404). */
+  ended?: string[];
+  /** Failure per session ID during a run. */
+  runFailures?: Record<string, IpcError>;
+  settings?: Settings;
+  /** Path returned by the Save dialog; null = the officer cancelled it. */
+  savePath?: string | null;
+  audit?: { seed?: number; brokenAt?: number | null; unknown?: number; path?: string };
+  /** Failures queued from the start, per command (for what the app calls while loading). */
+  fail?: Record<string, IpcError[]>;
+}
+
+interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+interface MockSession {
+  json: Record<string, unknown>;
+  row: SessionRow;
+  lastAction: LastAction | null;
+}
+
+const FIRST = ["Jane", "John", "Ana", "Wei", "Priya", "Lars", "Fatima", "Tom", "Chloé", "Kenji", "Olu", "Marta", "Sven", "Aisha", "Diego", "Noor"];
+const LAST = ["Smith", "Doe", "Lima", "Zhang", "Patel", "Berg", "Haddad", "Baker", "Martin", "Sato", "Adeyemi", "Nowak", "Lund", "Khan", "Silva", "Aziz"];
+const GROUPS = ["Finance Desktops", "Call Centre Apps", "Engineering Workstations", "HR Desktops", "Trading Floor"];
+const HOSTILE_NAME = "<img src=x onerror=alert(1)>";
+const HOSTILE_GROUP = '"><svg onload=alert(3)>';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function guid(r: () => number): string {
+  const hex = () => Math.floor(r() * 16).toString(16);
+  const part = (n: number) => Array.from({ length: n }, hex).join("");
+  return `${part(8)}-${part(4)}-4${part(3)}-a${part(3)}-${part(12)}`;
+}
+
+function usTime(d: Date): string {
+  const h = d.getUTCHours();
+  const h12 = h % 12 === 0 ? 12 : h % 12;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${h12}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${h < 12 ? "AM" : "PM"}`;
+}
+
+function makeSessions(n: number): MockSession[] {
+  const r = rng(42);
+  const base = Date.UTC(2025, 2, 14, 7, 0, 0);
+  const out: MockSession[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = guid(r);
+    const first = FIRST[i % FIRST.length];
+    const last = LAST[(i * 7 + 3) % LAST.length];
+    const sam = `CONTOSO\\${(first[0] + last).toLowerCase().normalize("NFD").replace(/[^a-z]/g, "")}${i}`;
+    const display = i === 3 ? HOSTILE_NAME : `${first} ${last}`;
+    const group = i === 5 ? HOSTILE_GROUP : GROUPS[i % GROUPS.length];
+    const machine = `CONTOSO\\VDA-${group.slice(0, 3).toUpperCase().replace(/[^A-Z]/g, "X")}-${String((i % 40) + 1).padStart(2, "0")}`;
+    const state = i % 7 === 2 ? "Disconnected" : i % 23 === 11 ? "Connected" : "Active";
+    const protocol = i % 10 === 4 ? "Rdp" : "Hdx";
+    const start = new Date(base + i * 97_000);
+    const recordable = state === "Active" && protocol === "Hdx";
+    const reason = !recordable
+      ? state !== "Active"
+        ? `The session is ${state.toLowerCase()}; only active sessions can be recorded.`
+        : "The session uses RDP; only Citrix HDX sessions can be recorded."
+      : null;
+    const json: Record<string, unknown> = {
+      Id: id,
+      Uid: 1000 + i,
+      ApplicationsInUse: [],
+      AppState: state === "Active" ? "Desktop" : "Unknown",
+      SessionType: "Desktop",
+      State: state,
+      StartTime: usTime(start),
+      FormattedStartTime: start.toISOString(),
+      IsAnonymousUser: false,
+      UntrustedUserName: sam,
+      Brokering: { AutonomouslyBrokered: false, UserName: sam, Time: null },
+      Client: { Name: `LAPTOP-${1000 + i}`, IPAddress: `10.20.${i % 250}.${(i * 3) % 250}`, Platform: "Windows", Version: "24.3.0.64" },
+      Connection: { Protocol: protocol, ConnectionMode: "Brokered", LaunchedViaHostName: "storefront.contoso.com", SmartAccessTags: [] },
+      Machine: {
+        Id: guid(r),
+        Name: machine,
+        DnsName: `${machine.split("\\")[1].toLowerCase()}.contoso.com`,
+        DeliveryGroup: { Id: guid(r), Uid: (i % GROUPS.length) + 1, Name: group },
+        MachineCatalog: { Name: `${group} catalog`, Uid: (i % GROUPS.length) + 1 },
+        SessionSupport: "MultiSession",
+        InMaintenanceMode: false,
+        Zone: null,
+      },
+      User: {
+        DisplayName: display,
+        PropertiesFetched: 7,
+        SamName: sam,
+        PrincipalName: `${(first + "." + last).toLowerCase()}@contoso.com`,
+        Domain: "CONTOSO",
+        Mail: null,
+      },
+    };
+    const row: SessionRow = {
+      id,
+      userDisplayName: display,
+      userName: sam,
+      userPrincipalName: `${(first + "." + last).toLowerCase()}@contoso.com`,
+      machineName: machine,
+      deliveryGroup: group,
+      state,
+      protocol,
+      startTime: start.toISOString(),
+      clientName: `LAPTOP-${1000 + i}`,
+      recordable,
+      notRecordableReason: reason,
+      recording: i % 9 === 0 && recordable ? true : i % 13 === 6 ? null : false,
+    };
+    out.push({ json, row, lastAction: null });
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const err = (kind: string, message: string): IpcError => ({ kind, message });
+
+export class MockBackend {
+  readonly calls: Call[] = [];
+  readonly sessions: MockSession[];
+  readonly byId = new Map<string, MockSession>();
+  status: AppStatus;
+  connection: Connection | null;
+  settings: Settings;
+  sites: Site[];
+  audit: AuditRecord[] = [];
+  brokenAt: number | null;
+  private failures = new Map<string, IpcError[]>();
+  private runId = "seed";
+  private run: { cancelled: boolean } | null = null;
+  private ended: Set<string>;
+  private neverRecords: Set<string>;
+  private runFailures: Record<string, IpcError>;
+
+  constructor(private readonly cfg: MockConfig) {
+    this.sessions = makeSessions(cfg.sessions ?? 60);
+    for (const s of this.sessions) this.byId.set(s.row.id, s);
+    this.sites = cfg.sites ?? [{ id: "5ab1e0d4-0000-4000-a000-00000000d5e7", name: "Contoso Production" }];
+    this.status = {
+      version: "0.1.0",
+      connection: null,
+      savedAccount: null,
+      lastMode: null,
+      notices: [],
+      cloudUrlOverride: null,
+      ...cfg.status,
+    };
+    this.connection = this.status.connection;
+    this.settings = cfg.settings ?? { concurrency: 4, notifyUserDefault: true };
+    this.ended = new Set(cfg.ended ?? []);
+    this.neverRecords = new Set(cfg.neverRecords ?? []);
+    this.runFailures = cfg.runFailures ?? {};
+    this.brokenAt = cfg.audit?.brokenAt ?? null;
+    this.seedAudit(cfg.audit?.seed ?? 12, cfg.audit?.unknown ?? 1);
+    for (const [cmd, list] of Object.entries(cfg.fail ?? {})) this.failures.set(cmd, [...list]);
+  }
+
+  // ---- test controls -------------------------------------------------------------------
+
+  /** The next `times` calls of `cmd` fail with `error`. */
+  failNext(cmd: string, error: IpcError, times = 1): void {
+    const list = this.failures.get(cmd) ?? [];
+    for (let i = 0; i < times; i++) list.push(error);
+    this.failures.set(cmd, list);
+  }
+  setNeverRecords(id: string): void {
+    this.neverRecords.add(id);
+  }
+  setRunFailure(id: string, error: IpcError): void {
+    this.runFailures[id] = error;
+  }
+  endSession(id: string): void {
+    this.ended.add(id);
+  }
+  setDelay(cmd: string, ms: number): void {
+    this.cfg.delays = { ...(this.cfg.delays ?? {}), [cmd]: ms };
+  }
+  setRunDelay(ms: number): void {
+    this.cfg.runDelay = ms;
+  }
+  callsOf(cmd: string): Record<string, unknown>[] {
+    return this.calls.filter((c) => c.cmd === cmd).map((c) => c.args);
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------
+
+  async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+    const logged: Record<string, unknown> = { ...args };
+    if ("onEvent" in logged) logged.onEvent = "channel";
+    this.calls.push({ cmd, args: JSON.parse(JSON.stringify(logged)) });
+    const delay = this.cfg.delays?.[cmd] ?? this.cfg.latency ?? 0;
+    if (delay > 0) await sleep(delay);
+    const queued = this.failures.get(cmd);
+    if (queued && queued.length > 0) throw queued.shift();
+    switch (cmd) {
+      case "app_status":
+        return { ...this.status, connection: this.connection };
+      case "connect_cloud":
+        return this.connectCloud(args);
+      case "connect_demo":
+        this.status.lastMode = "demo";
+        this.connection = {
+          mode: "demo",
+          region: null,
+          customerId: "demo-customer",
+          customerName: "Demo customer",
+          userDisplayName: "Demo officer",
+          sites: [{ id: "0d3e0000-0000-4000-a000-000000000001", name: "Demo Site" }],
+          siteId: null,
+        };
+        return this.connection;
+      case "disconnect":
+        this.connection = null;
+        return null;
+      case "forget_credentials":
+        this.status.savedAccount = null;
+        return null;
+      case "select_site":
+        return this.selectSite(String(args.siteId));
+      case "search_sessions":
+        return this.search(args.query as SessionQuery, (args.continuation as string | null) ?? null);
+      case "lookup_sessions":
+        return this.lookup(args.ids as string[]);
+      case "get_session":
+        return this.getSession(String(args.sessionId));
+      case "run_recording":
+        return this.runRecording(args);
+      case "cancel_run":
+        if (this.run) this.run.cancelled = true;
+        return null;
+      case "audit_view":
+        return this.auditView(args.filter as AuditFilter);
+      case "export_audit_csv":
+        this.requireString(args.path, "path");
+        return this.filterAudit(args.filter as AuditFilter).length;
+      case "save_session_json":
+        this.requireString(args.path, "path");
+        if (!this.byId.has(String(args.sessionId))) throw err("notFound", "404 session not found");
+        return null;
+      case "get_settings":
+        return { ...this.settings };
+      case "update_settings": {
+        const s = args.settings as Settings;
+        if (!(s.concurrency >= 1 && s.concurrency <= 64)) throw err("invalidInput", "concurrency out of range");
+        this.settings = { ...s };
+        return { ...this.settings };
+      }
+      case "plugin:dialog|save": {
+        if (this.cfg.savePath === null) return null;
+        const opts = args.options as { defaultPath?: string };
+        return this.cfg.savePath ?? `/home/officer/Documents/${opts.defaultPath ?? "file"}`;
+      }
+      default:
+        throw err("unexpected", `mock backend: unknown command ${cmd}`);
+    }
+  }
+
+  private requireString(v: unknown, name: string): void {
+    if (typeof v !== "string" || v === "") throw err("invalidInput", `missing ${name}`);
+  }
+
+  private requireSite(): string {
+    if (!this.connection) throw err("notConnected", "not connected");
+    if (!this.connection.siteId) throw err("noSiteSelected", "no site selected");
+    return this.connection.siteId;
+  }
+
+  private connectCloud(args: Record<string, unknown>): Connection {
+    const region = args.region as Region;
+    const customerId = String(args.customerId);
+    const clientId = String(args.clientId);
+    const secret = args.secret as string | null;
+    if (secret === null && !this.status.savedAccount?.secretStored) throw err("noSecretStored", "no secret in keychain");
+    if (secret === "wrong") throw err("badCredentials", "token endpoint: 401 invalid_client");
+    this.status.savedAccount = { region, customerId, clientId, secretStored: true };
+    this.status.lastMode = "cloud";
+    this.connection = {
+      mode: "cloud",
+      region,
+      customerId,
+      customerName: "Contoso Ltd",
+      userDisplayName: "Compliance Officer",
+      sites: this.sites,
+      siteId: this.sites.length === 1 ? null : null,
+    };
+    return this.connection;
+  }
+
+  private selectSite(siteId: string): Connection {
+    if (!this.connection) throw err("notConnected", "not connected");
+    if (!this.connection.sites.some((s) => s.id === siteId)) throw err("invalidInput", "unknown site");
+    this.connection = { ...this.connection, siteId };
+    return this.connection;
+  }
+
+  private visible(): MockSession[] {
+    return this.sessions.filter((s) => !this.ended.has(s.row.id));
+  }
+
+  private search(q: SessionQuery, continuation: string | null) {
+    this.requireSite();
+    const has = (v: string | null, needle: string | null) => !needle || (v ?? "").toLowerCase().includes(needle.toLowerCase());
+    const matches = this.visible().filter(
+      (s) =>
+        (has(s.row.userDisplayName, q.user) || has(s.row.userName, q.user) || has(s.row.userPrincipalName, q.user)) &&
+        has(s.row.machineName, q.machine) &&
+        has(s.row.deliveryGroup, q.deliveryGroup) &&
+        (q.state === "any" || s.row.state.toLowerCase() === q.state),
+    );
+    const size = this.cfg.pageSize ?? 100;
+    const offset = continuation ? Number(continuation.replace("page:", "")) : 0;
+    const items = matches.slice(offset, offset + size).map((s) => ({ ...s.row }));
+    const next = offset + size < matches.length ? `page:${offset + size}` : null;
+    return { items, continuation: next, totalItems: matches.length };
+  }
+
+  private lookup(ids: string[]): LookupResult[] {
+    this.requireSite();
+    return ids.map((id) => {
+      const s = this.byId.get(id);
+      if (!s || this.ended.has(id)) return { id, row: null, error: err("notFound", `404: session ${id} not found`) };
+      return { id, row: { ...s.row }, error: null };
+    });
+  }
+
+  private getSession(id: string) {
+    this.requireSite();
+    const s = this.byId.get(id);
+    if (!s || this.ended.has(id)) throw err("notFound", `404: session ${id} not found`);
+    return { row: { ...s.row }, json: s.json, lastAction: s.lastAction };
+  }
+
+  private async runRecording(args: Record<string, unknown>): Promise<RunReport> {
+    const site = this.requireSite();
+    if (this.run) throw err("busy", "a run is already going");
+    const channel = args.onEvent as { id: number };
+    const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } })
+      .__TAURI_INTERNALS__;
+    let index = 0;
+    const send = (message: RunEvent) => internals.runCallback(channel.id, { index: index++, message });
+    const action = args.action as "start" | "stop";
+    const ids = args.sessionIds as string[];
+    const notifyUser = Boolean(args.notifyUser);
+    const run = { cancelled: false };
+    this.run = run;
+    this.runId = `run-${Date.now()}`;
+    const delay = () => sleep(this.cfg.runDelay ?? 10);
+    const report: RunReport = { runId: this.runId, total: ids.length, succeeded: 0, failed: 0, cancelled: 0, notVerified: 0 };
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++];
+        const s = this.byId.get(id);
+        let outcome: RunOutcome;
+        if (run.cancelled) {
+          outcome = { status: "cancelled", kind: null, message: null, transactionId: null };
+          report.cancelled++;
+          send({ type: "finished", sessionId: id, outcome });
+          continue;
+        }
+        const tx = `tx-${Math.floor(Math.random() * 1e9).toString(16)}`;
+        this.writeAudit("requested", action, id, site, { notifyUser: action === "start" ? notifyUser : null });
+        send({ type: "requested", sessionId: id });
+        await delay();
+        const failure = this.runFailures[id] ?? (!s || this.ended.has(id) ? err("notFound", "404 session not found") : null);
+        if (failure) {
+          outcome = { status: "failed", kind: failure.kind, message: failure.message, transactionId: tx };
+          report.failed++;
+        } else if (action === "start") {
+          send({ type: "verifying", sessionId: id });
+          await delay();
+          const never = this.neverRecords.has(id);
+          outcome = { status: never ? "startedNotRecording" : "recording", kind: null, message: null, transactionId: tx };
+          if (never) report.notVerified++;
+          else report.succeeded++;
+          if (s) {
+            s.row.recording = !never;
+            s.lastAction = { action, at: new Date().toISOString(), transactionId: tx, response: s.json };
+          }
+        } else {
+          outcome = { status: "stopped", kind: null, message: null, transactionId: tx };
+          report.succeeded++;
+          if (s) {
+            s.row.recording = false;
+            s.lastAction = { action, at: new Date().toISOString(), transactionId: tx, response: s.json };
+          }
+        }
+        this.writeAudit("outcome", action, id, site, { outcome: outcome.status, kind: outcome.kind, message: outcome.message, transactionId: tx });
+        send({ type: "finished", sessionId: id, outcome });
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(this.settings.concurrency, ids.length)) }, worker));
+      send({ type: "done", report });
+      internals.runCallback(channel.id, { index, end: true });
+      return report;
+    } finally {
+      this.run = null;
+    }
+  }
+
+  // ---- audit -----------------------------------------------------------------------------
+
+  private writeAudit(
+    event: "requested" | "outcome",
+    action: "start" | "stop",
+    sessionId: string,
+    siteId: string,
+    extra: Partial<AuditRecord>,
+    time = new Date(),
+  ): AuditRecord {
+    const s = this.byId.get(sessionId);
+    const seq = this.audit.length + 1;
+    const rec: AuditRecord = {
+      seq,
+      time: time.toISOString(),
+      event,
+      action,
+      runId: this.runId,
+      sessionId,
+      sessionUser: s ? s.row.userDisplayName : null,
+      machine: s ? s.row.machineName : null,
+      notifyUser: null,
+      outcome: null,
+      kind: null,
+      message: null,
+      transactionId: null,
+      osUser: "officer",
+      computer: "COMPLIANCE-PC-07",
+      appVersion: "0.1.0",
+      mode: this.connection?.mode ?? "cloud",
+      region: this.connection?.region ?? null,
+      customerId: this.connection?.customerId ?? "contoso",
+      siteId,
+      hash: `h${seq}`,
+      prevHash: `h${seq - 1}`,
+      ...extra,
+    };
+    this.audit.push(rec);
+    return rec;
+  }
+
+  private seedAudit(n: number, unknown: number): void {
+    const site = this.sites[0]?.id ?? "site";
+    const base = Date.UTC(2025, 2, 10, 9, 0, 0);
+    const outcomes = ["recording", "stopped", "failed", "startedNotRecording", "recording", "cancelled"] as const;
+    for (let i = 0; i < n && i < this.sessions.length; i++) {
+      const s = this.sessions[i];
+      const action = i % 3 === 1 ? "stop" : "start";
+      const t = new Date(base + i * 86_400_000 / 2);
+      this.writeAudit("requested", action, s.row.id, site, { notifyUser: action === "start" ? i % 2 === 0 : null }, t);
+      let outcome: string = action === "stop" ? "stopped" : outcomes[i % outcomes.length];
+      if (outcome === "stopped" && action === "start") outcome = "recording";
+      this.writeAudit(
+        "outcome",
+        action,
+        s.row.id,
+        site,
+        {
+          outcome,
+          kind: outcome === "failed" ? "cannotRecord" : null,
+          message: outcome === "failed" ? "400 SessionOperationFailed" : null,
+          transactionId: `seed-tx-${i}`,
+        },
+        new Date(t.getTime() + 4000),
+      );
+    }
+    for (let j = 0; j < unknown; j++) {
+      const s = this.sessions[(n + j) % this.sessions.length];
+      this.writeAudit("requested", "start", s.row.id, site, { notifyUser: true }, new Date(base + (n + j) * 43_200_000));
+    }
+  }
+
+  private filterAudit(f: AuditFilter | null): AuditRecord[] {
+    if (!f) return this.audit;
+    const from = f.from ? Date.parse(f.from) : -Infinity;
+    const to = f.to ? Date.parse(f.to) : Infinity;
+    const user = f.user?.toLowerCase() ?? null;
+    return this.audit.filter((r) => {
+      const t = Date.parse(r.time);
+      return (
+        t >= from &&
+        t <= to &&
+        (!user || (r.sessionUser ?? "").toLowerCase().includes(user)) &&
+        (!f.action || r.action === f.action) &&
+        (!f.outcome || (f.outcome === "requested" ? r.event === "requested" : r.outcome === f.outcome))
+      );
+    });
+  }
+
+  private auditView(filter: AuditFilter) {
+    const answered = new Set<string>();
+    const unknown = new Set<string>();
+    for (const r of this.audit) {
+      if (r.event === "requested") {
+        unknown.add(r.sessionId);
+        answered.delete(r.sessionId);
+      } else {
+        unknown.delete(r.sessionId);
+        answered.add(r.sessionId);
+      }
+    }
+    const intact = this.brokenAt === null;
+    return {
+      records: this.filterAudit(filter),
+      unknownOutcomes: [...unknown],
+      chain: {
+        intact,
+        brokenAt: this.brokenAt,
+        message: intact ? "all records verified" : `hash mismatch at seq ${this.brokenAt}`,
+      },
+      path: this.cfg.audit?.path ?? "/home/officer/.local/share/recording-desk/audit.jsonl",
+    };
+  }
+}
+
+export function installMockBackend(cfg: MockConfig): MockBackend {
+  const backend = new MockBackend(cfg);
+  mockIPC((cmd, args) => backend.handle(cmd, (args ?? {}) as Record<string, unknown>));
+  return backend;
+}

@@ -15,8 +15,9 @@ if [ -z "${RECORDING_DESK_TEST_ISOLATED:-}" ]; then
   trap 'rm -rf "$scratch"' EXIT
   export XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" XDG_STATE_HOME="$scratch/state"
   mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_STATE_HOME"
+  # The display first, so services the D-Bus session starts on demand can reach it too.
   # No `exec`: the trap above must still clean up.
-  dbus-run-session -- xvfb-run -a -s "-screen 0 1440x960x24" "$0" "$@"
+  xvfb-run -a -s "-screen 0 1440x960x24" dbus-run-session -- "$0" "$@"
   exit $?
 fi
 
@@ -41,8 +42,9 @@ cargo test --workspace --locked
 step "UI tests in Chromium"
 node --test --test-concurrency=1 tests/ui/
 
-step "Building the app for the end-to-end tests"
+step "Building the app and the simulator for the end-to-end tests"
 npm run --silent tauri -- build --debug --no-bundle
+cargo build -p citrix-sim --locked
 
 step "End-to-end tests of the app (tauri-driver, WebKit)"
 node --test --test-concurrency=1 tests/e2e/

@@ -292,11 +292,12 @@ mod tests {
                 .contains("\"org.freedesktop.secrets\"")
     }
 
-    /// Round trip against the real platform keychain. Skipped only on a developer machine without
-    /// a Secret Service; CI sets RECORDING_DESK_REQUIRE_KEYCHAIN so it must run there.
-    #[cfg(target_os = "linux")]
+    /// Round trip against the real platform keychain: the Secret Service on Linux, the Keychain
+    /// on macOS, the Credential Manager on Windows. Skipped only on a Linux developer machine
+    /// without a Secret Service; CI sets RECORDING_DESK_REQUIRE_KEYCHAIN so it must run there.
     #[tokio::test]
-    async fn vault_round_trip_against_the_real_secret_service() {
+    async fn vault_round_trip_against_the_real_platform_keychain() {
+        #[cfg(target_os = "linux")]
         if std::env::var_os("RECORDING_DESK_REQUIRE_KEYCHAIN").is_none()
             && !secret_service_reachable()
         {
@@ -337,5 +338,49 @@ mod tests {
             .delete(&account)
             .await
             .expect("deleting twice is fine");
+    }
+
+    /// With no Secret Service at all (no session bus), the officer gets the "keychain
+    /// unavailable" advice rather than a hang or a crash. Run in a child process, because the
+    /// bus address is read from the environment, which the other tests share.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn without_a_secret_service_the_vault_says_keychain_unavailable() {
+        let exe = std::env::current_exe().expect("test binary path");
+        let out = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "vault::tests::child_vault_without_secret_service",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/recording-desk-test-bus",
+            )
+            .output()
+            .expect("child test runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "child failed:\n{text}");
+        assert!(text.contains("1 passed"), "child test did not run:\n{text}");
+    }
+
+    #[tokio::test]
+    #[ignore = "run by without_a_secret_service_the_vault_says_keychain_unavailable"]
+    async fn child_vault_without_secret_service() {
+        let vault = Vault::new(Arc::new(KeyringStore::new(format!("{SERVICE}.test"))));
+        let err = vault
+            .get(&account("test-customer", "no-bus"))
+            .await
+            .expect_err("no Secret Service");
+        assert_eq!(err.kind(), "keychainUnavailable", "{err:?}");
+        let err = vault
+            .set(
+                &account("test-customer", "no-bus"),
+                &Secret::new("x".into()),
+            )
+            .await
+            .expect_err("no Secret Service");
+        assert_eq!(err.kind(), "keychainUnavailable", "{err:?}");
     }
 }

@@ -11,7 +11,7 @@ say() { printf '\n==> %s\n' "$*"; }
 APT_PACKAGES=(
   build-essential pkg-config curl ca-certificates file
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev libssl-dev
-  xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver chromium imagemagick x11-utils
+  xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver chromium imagemagick x11-utils xdotool
 )
 
 missing=()

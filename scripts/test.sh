@@ -42,8 +42,8 @@ cargo test --workspace --locked
 step "UI tests in Chromium"
 node --test --test-concurrency=1 tests/ui/
 
-step "Building the app and the simulator for the end-to-end tests"
-npm run --silent tauri -- build --debug --no-bundle
+step "Building the app, its .deb and the simulator for the end-to-end tests"
+npm run --silent tauri -- build --debug --bundles deb
 cargo build -p citrix-sim --locked
 
 step "End-to-end tests of the app (tauri-driver, WebKit)"

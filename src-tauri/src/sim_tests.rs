@@ -501,3 +501,64 @@ mod sign_in {
         );
     }
 }
+
+/// The secret and the bearer token never reach the UI: everything a full flow hands over IPC
+/// (connection, search page, look-up, run events and report) and the audit trail it writes are
+/// serialized and searched for both.
+#[tokio::test]
+async fn neither_the_secret_nor_the_token_appears_in_any_ipc_response_or_the_audit_trail() {
+    let config = SimConfig {
+        client_secret: "canary-secret-7f3a9c1e".into(),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config.clone()).await.expect("simulator");
+    let c = connected(&sim, &config).await;
+    let special = SpecialSessions::ids();
+    let (client, site) = c.site().expect("site");
+
+    let mut seen: Vec<String> = Vec::new();
+    let mut keep = |value: serde_json::Value| seen.push(value.to_string());
+    keep(serde_json::to_value(&c.info).expect("connection"));
+    let page = sessions::search(client, site, &SessionQueryInput::default(), None)
+        .await
+        .expect("search");
+    keep(serde_json::to_value(&page).expect("page"));
+    let looked_up = sessions::lookup(client, site, vec![special.recordable.clone()]).await;
+    keep(serde_json::to_value(&looked_up).expect("lookup"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = Arc::new(AuditLog::new(dir.path().join("audit.jsonl")));
+    let (events, sink) = collecting_sink();
+    let report = run::execute(
+        &c,
+        log.clone(),
+        Arc::new(RowCache::default()),
+        run_request(RunAction::Start, &[&special.recordable, &special.rdp], true),
+        CancellationToken::new(),
+        sink,
+    )
+    .await
+    .expect("run");
+    keep(serde_json::to_value(&report).expect("report"));
+    for event in events.lock().expect("events").iter() {
+        keep(serde_json::to_value(event).expect("event"));
+    }
+    seen.push(std::fs::read_to_string(dir.path().join("audit.jsonl")).expect("audit file"));
+
+    let authorization = sim
+        .control()
+        .last_headers()
+        .and_then(|h| h.into_iter().find(|(k, _)| k == "authorization"))
+        .map(|(_, v)| v)
+        .expect("the client sent a token");
+    let token = authorization
+        .rsplit('=')
+        .next()
+        .filter(|t| t.len() >= 16)
+        .expect("a bearer token");
+    for text in &seen {
+        assert!(!text.contains(&config.client_secret), "secret in {text}");
+        assert!(!text.contains(token), "token in {text}");
+    }
+    assert!(seen.len() >= 6);
+}

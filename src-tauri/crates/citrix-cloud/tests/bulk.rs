@@ -433,3 +433,66 @@ async fn a_revoked_token_mid_run_is_renewed_once() {
     );
     rec.assert_well_formed(&ids);
 }
+
+/// Every fault the network and the service can throw at a run, one after another: 502 and 503
+/// bursts, dropped connections, requests that never answer in time and a revoked token. Each
+/// session must end in a definite state that matches the simulator's, and none may go missing.
+#[tokio::test]
+async fn under_every_kind_of_fault_each_session_ends_in_a_definite_reported_state() {
+    let env = Env::start_with(citrix_sim::SimConfig::default(), |cfg| {
+        cfg.request_timeout = Duration::from_millis(400);
+    })
+    .await;
+    env.ctl.set_latency(Duration::from_millis(5));
+    let ids = recordable(&env.ctl, 90);
+    let ctl = env.ctl.clone();
+    let rec = Recorder::new(move |n| match n {
+        10 => ctl.error_burst(502, 6),
+        25 => ctl.reset_connections(5),
+        40 => ctl.stall(4, Duration::from_millis(900)),
+        55 => ctl.error_burst(503, 6),
+        70 => ctl.revoke_tokens(),
+        _ => {}
+    });
+    let report = bulk::run(
+        &env.client,
+        SITE,
+        start(),
+        ids.clone(),
+        fast_verify(),
+        CancellationToken::new(),
+        rec.clone(),
+    )
+    .await;
+
+    rec.assert_well_formed(&ids);
+    assert_eq!(report.total, 90);
+    assert_eq!(report.outcomes.len(), 90, "nothing dropped from the report");
+    assert_eq!(
+        report.recording + report.started_not_recording + report.failed + report.cancelled,
+        90,
+        "{report:?}"
+    );
+    for (id, outcome) in &report.outcomes {
+        match outcome {
+            Outcome::Recording { .. } => assert!(
+                env.ctl.is_recording(id.as_str()),
+                "{id} reported recording but the service disagrees"
+            ),
+            Outcome::Failed { error } => {
+                assert!(
+                    ["timeout", "network", "serviceUnavailable", "rateLimited"]
+                        .contains(&error.kind()),
+                    "{id}: unexpected failure {error:?}"
+                );
+                assert!(
+                    !error.message().is_empty(),
+                    "{id}: failure without a message"
+                );
+            }
+            other => panic!("{id}: {other:?} is not a possible outcome here"),
+        }
+    }
+    // Transient faults are retried: most of the run still records.
+    assert!(report.recording >= 80, "{report:?}");
+}

@@ -189,7 +189,11 @@ impl State {
     /// Alternates the `parameters` form of gateway errors between responses, so that client
     /// tests meet both shapes the docs show.
     pub fn next_params_shape(&self) -> ParamsShape {
-        if self.shape_counter.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
+        if self
+            .shape_counter
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(2)
+        {
             ParamsShape::Array
         } else {
             ParamsShape::Object

@@ -6,6 +6,11 @@
 //! (single flight): the lock is held across the request, so latecomers wait and then find the
 //! fresh token. A token the API rejected (401) is renewed the same way, and only if nobody has
 //! renewed it in the meantime, so a burst of 401s after a revocation also costs one request.
+//!
+//! Failures are shared the same way: callers that were already waiting while a token request
+//! failed get that request's error instead of each trying again in turn. Otherwise, during a token
+//! service outage (or after the secret was rotated), every queued caller would pay the full retry
+//! schedule one after another. A caller that arrives after the failure tries again.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -77,8 +82,29 @@ pub(crate) fn parse_token_response(body: &Value) -> Option<(Secret, Duration)> {
 
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    current: Mutex<Option<Token>>,
+    state: Mutex<State>,
+    /// Token requests started (each one's generation).
     issued: AtomicU64,
+    /// Token requests finished, successfully or not. Read before queueing for the lock: a request
+    /// that finishes after that read is one the caller was waiting behind.
+    finished: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    current: Option<Token>,
+    /// The most recent failed token request: its generation and error.
+    last_failure: Option<(u64, Error)>,
+}
+
+impl State {
+    /// The error of a token request that failed after the caller started waiting, if any.
+    fn failure_since(&self, finished_before: u64) -> Option<Error> {
+        self.last_failure
+            .as_ref()
+            .filter(|(generation, _)| *generation > finished_before)
+            .map(|(_, e)| e.clone())
+    }
 }
 
 impl TokenCache {
@@ -93,11 +119,19 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Token, Error>>,
     {
-        let mut current = self.current.lock().await;
-        if let Some(t) = current.as_ref().filter(|t| t.is_fresh(Instant::now())) {
+        let finished_before = self.finished.load(Ordering::SeqCst);
+        let mut state = self.state.lock().await;
+        if let Some(t) = state
+            .current
+            .as_ref()
+            .filter(|t| t.is_fresh(Instant::now()))
+        {
             return Ok(t.clone());
         }
-        self.refresh(&mut current, fetch).await
+        if let Some(e) = state.failure_since(finished_before) {
+            return Err(e);
+        }
+        self.refresh(&mut state, fetch).await
     }
 
     /// A replacement for `rejected`, which the API refused with 401. If another caller already
@@ -107,29 +141,46 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Token, Error>>,
     {
-        let mut current = self.current.lock().await;
-        if let Some(t) = current
+        let finished_before = self.finished.load(Ordering::SeqCst);
+        let mut state = self.state.lock().await;
+        if let Some(t) = state
+            .current
             .as_ref()
             .filter(|t| t.generation != rejected.generation && t.is_fresh(Instant::now()))
         {
             return Ok(t.clone());
         }
-        self.refresh(&mut current, fetch).await
+        if let Some(e) = state.failure_since(finished_before) {
+            return Err(e);
+        }
+        self.refresh(&mut state, fetch).await
     }
 
-    async fn refresh<F, Fut>(&self, current: &mut Option<Token>, fetch: F) -> Result<Token, Error>
+    async fn refresh<F, Fut>(&self, state: &mut State, fetch: F) -> Result<Token, Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Token, Error>>,
     {
-        // Drop the old token first: if the request fails, the next caller must try again rather
+        // Drop the old token first: if the request fails, later callers must try again rather
         // than reuse a token we already know to be stale or rejected.
-        *current = None;
-        let generation = self.issued.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut token = fetch().await?;
-        token.generation = generation;
-        *current = Some(token.clone());
-        Ok(token)
+        state.current = None;
+        let generation = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        let result = fetch().await;
+        let result = match result {
+            Ok(mut token) => {
+                token.generation = generation;
+                state.current = Some(token.clone());
+                state.last_failure = None;
+                Ok(token)
+            }
+            Err(e) => {
+                state.last_failure = Some((generation, e.clone()));
+                Err(e)
+            }
+        };
+        // Still under the lock, so a waiter sees the outcome stored before this number moves.
+        self.finished.store(generation, Ordering::SeqCst);
+        result
     }
 }
 
@@ -203,6 +254,90 @@ mod tests {
         // A second caller that also held "one" gets "two" without another request.
         let again = cache.renew(&first, mk("three")).await.expect("shared");
         assert_eq!(again.value.expose(), "two");
+        assert_eq!(cache.requests(), 2);
+    }
+
+    fn failing(
+        calls: Arc<AtomicU64>,
+    ) -> impl FnOnce() -> futures::future::BoxFuture<'static, Result<Token, Error>> {
+        move || {
+            Box::pin(async move {
+                let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(Error::ServiceUnavailable {
+                    message: format!("token service down ({n})"),
+                    transaction_id: None,
+                })
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn waiters_share_a_failed_fetch() {
+        let cache = Arc::new(TokenCache::default());
+        let calls = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let cache = cache.clone();
+            let calls = calls.clone();
+            tasks.push(tokio::spawn(async move { cache.get(failing(calls)).await }));
+        }
+        for t in tasks {
+            let e = t.await.expect("join").expect_err("the fetch failed");
+            assert_eq!(
+                e.message(),
+                "token service down (1)",
+                "everyone got the one error"
+            );
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.requests(), 1);
+
+        // A caller arriving after the failure tries again, and a success clears it.
+        let e = cache
+            .get(failing(calls.clone()))
+            .await
+            .expect_err("still down");
+        assert_eq!(e.message(), "token service down (2)");
+        let t = cache
+            .get(|| async {
+                Ok(Token::new(
+                    Secret::new("up".into()),
+                    Duration::from_secs(3600),
+                ))
+            })
+            .await
+            .expect("back");
+        assert_eq!(t.value.expose(), "up");
+        assert_eq!(cache.requests(), 3);
+    }
+
+    #[tokio::test]
+    async fn waiters_share_a_failed_renewal() {
+        let cache = Arc::new(TokenCache::default());
+        let first = cache
+            .get(|| async {
+                Ok(Token::new(
+                    Secret::new("one".into()),
+                    Duration::from_secs(3600),
+                ))
+            })
+            .await
+            .expect("first");
+        let calls = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let cache = cache.clone();
+            let calls = calls.clone();
+            let first = first.clone();
+            tasks.push(tokio::spawn(async move {
+                cache.renew(&first, failing(calls)).await
+            }));
+        }
+        for t in tasks {
+            t.await.expect("join").expect_err("the renewal failed");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert_eq!(cache.requests(), 2);
     }
 }

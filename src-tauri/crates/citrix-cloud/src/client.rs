@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::http::{unexpected_shape, Body, Call, Http, RetryPolicy};
+use crate::http::{unexpected_shape, Body, Call, Http, RetryPolicy, Scope};
 use crate::ids::SessionId;
 use crate::limiter::Limiter;
 use crate::region::Endpoints;
@@ -179,7 +179,10 @@ impl CitrixClient {
         let what = "read the account details";
         let reply = self
             .http
-            .call(self.get(self.http.api_url(&["me"])?, None, what), None)
+            .call(
+                self.get(self.http.api_url(&["me"])?, None, Scope::Account, what),
+                None,
+            )
             .await?;
         let me = Me::from_json(&reply.value).ok_or_else(|| unexpected_shape(what, &reply))?;
         Ok(Reply {
@@ -200,7 +203,10 @@ impl CitrixClient {
         add_query(&mut url, &page.query_pairs());
         let reply = self
             .http
-            .call(self.get(url, Some(checked_site(site)?), what), None)
+            .call(
+                self.get(url, Some(checked_site(site)?), Scope::Site, what),
+                None,
+            )
             .await?;
         page_reply(what, reply)
     }
@@ -219,6 +225,7 @@ impl CitrixClient {
             method: Method::POST,
             url,
             site: Some(checked_site(site)?),
+            scope: Scope::Site,
             body: Body::Json(query.to_search_body()),
             what,
             recording: false,
@@ -232,7 +239,10 @@ impl CitrixClient {
         let url = self.http.api_url(&["Sessions", id.as_str()])?;
         let reply = self
             .http
-            .call(self.get(url, Some(checked_site(site)?), what), None)
+            .call(
+                self.get(url, Some(checked_site(site)?), Scope::Session, what),
+                None,
+            )
             .await?;
         session_reply(what, reply, false)
     }
@@ -278,6 +288,7 @@ impl CitrixClient {
             method: Method::POST,
             url,
             site: None,
+            scope: Scope::Account,
             body: Body::None,
             what: "wake the site",
             recording: false,
@@ -296,7 +307,10 @@ impl CitrixClient {
         add_query(&mut url, &[("id", id.as_str().to_owned())]);
         let reply = self
             .http
-            .call(self.get(url, Some(checked_site(site)?), what), limiter)
+            .call(
+                self.get(url, Some(checked_site(site)?), Scope::Session, what),
+                limiter,
+            )
             .await?;
         let flag = reply
             .value
@@ -362,6 +376,7 @@ impl CitrixClient {
             method: Method::POST,
             url,
             site: Some(checked_site(site)?),
+            scope: Scope::Session,
             // Citrix's samples and generated client send no body.
             body: Body::None,
             what,
@@ -370,11 +385,18 @@ impl CitrixClient {
         session_reply(what, self.http.call(call, limiter).await?, true)
     }
 
-    fn get<'a>(&self, url: url::Url, site: Option<&'a str>, what: &'static str) -> Call<'a> {
+    fn get<'a>(
+        &self,
+        url: url::Url,
+        site: Option<&'a str>,
+        scope: Scope,
+        what: &'static str,
+    ) -> Call<'a> {
         Call {
             method: Method::GET,
             url,
             site,
+            scope,
             body: Body::None,
             what,
             recording: false,

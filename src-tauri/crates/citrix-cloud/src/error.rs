@@ -45,9 +45,18 @@ pub enum Error {
         message: String,
         transaction_id: Option<String>,
     },
-    /// 404: the session (or site) does not exist, typically because the session has ended.
+    /// 404 on a call about one session: the session does not exist, typically because it has
+    /// ended. (A 404 on anything else is `SiteNotFound` or `BadRequest`, never this: the UI
+    /// explains this kind as "this session has ended".)
     #[error("{message}")]
     NotFound {
+        message: String,
+        transaction_id: Option<String>,
+    },
+    /// 404 on a site-wide call (listing or searching sessions): Citrix does not know the selected
+    /// site any more (deleted, or the account was moved); the officer has to choose the site again.
+    #[error("{message}")]
+    SiteNotFound {
         message: String,
         transaction_id: Option<String>,
     },
@@ -57,11 +66,16 @@ pub enum Error {
         message: String,
         transaction_id: Option<String>,
     },
-    /// 429 still returned after the bounded retries.
+    /// 429 still returned after the bounded retries, or with a `Retry-After` longer than the
+    /// call may wait.
     #[error("{message}")]
     RateLimited {
         message: String,
         transaction_id: Option<String>,
+        /// How long the server asked us to wait (its last `Retry-After`), when it said so. A
+        /// caller that can afford to wait (a bulk run) can wait this long and try again; see
+        /// [`Error::retry_after`].
+        retry_after: Option<std::time::Duration>,
     },
     /// 530: the DaaS site is hibernated and must be woken (`wake_site`).
     #[error("{message}")]
@@ -105,8 +119,8 @@ pub enum Error {
         message: String,
         transaction_id: Option<String>,
     },
-    /// Credentials would have gone to a host that is not Citrix Cloud over https (nor loopback);
-    /// nothing was sent.
+    /// Credentials would have gone to an address outside the policy of [`crate::region`] (https to
+    /// a region's Citrix Cloud host, or loopback); nothing was sent.
     #[error("{message}")]
     HostNotAllowed {
         message: String,
@@ -130,6 +144,7 @@ impl Error {
             Error::Forbidden { .. } => "forbidden",
             Error::WrongRegion { .. } => "wrongRegion",
             Error::NotFound { .. } => "notFound",
+            Error::SiteNotFound { .. } => "siteNotFound",
             Error::CannotRecord { .. } => "cannotRecord",
             Error::RateLimited { .. } => "rateLimited",
             Error::SiteAsleep { .. } => "siteAsleep",
@@ -145,12 +160,13 @@ impl Error {
     }
 
     /// Every kind this crate can produce (the UI's copy table is tested against it).
-    pub const KINDS: [&'static str; 16] = [
+    pub const KINDS: [&'static str; 17] = [
         "badCredentials",
         "tokenRejected",
         "forbidden",
         "wrongRegion",
         "notFound",
+        "siteNotFound",
         "cannotRecord",
         "rateLimited",
         "siteAsleep",
@@ -196,6 +212,10 @@ impl Error {
                 message,
                 transaction_id,
             }
+            | Error::SiteNotFound {
+                message,
+                transaction_id,
+            }
             | Error::CannotRecord {
                 message,
                 transaction_id,
@@ -203,6 +223,7 @@ impl Error {
             | Error::RateLimited {
                 message,
                 transaction_id,
+                ..
             }
             | Error::SiteAsleep {
                 message,
@@ -243,17 +264,12 @@ impl Error {
         }
     }
 
-    /// Whether retrying the same request later could succeed without the officer changing
-    /// anything (used by callers that offer a "try again" button).
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Error::RateLimited { .. }
-                | Error::ServiceUnavailable { .. }
-                | Error::Timeout { .. }
-                | Error::Network { .. }
-                | Error::SiteAsleep { .. }
-        )
+    /// For `rateLimited`: how long Citrix asked us to wait before trying again, if it said.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 }
 
@@ -606,6 +622,26 @@ mod tests {
             let _ = parse(s).summary();
         }
         assert_eq!(parse("\"just text\"").message.as_deref(), Some("just text"));
+    }
+
+    #[test]
+    fn new_kinds_are_listed_and_retry_after_is_kept() {
+        let e = Error::SiteNotFound {
+            message: "gone".into(),
+            transaction_id: None,
+        };
+        assert!(Error::KINDS.contains(&e.kind()));
+        let unique: std::collections::HashSet<_> = Error::KINDS.iter().collect();
+        assert_eq!(unique.len(), Error::KINDS.len());
+        let e = Error::RateLimited {
+            message: "slow down".into(),
+            transaction_id: Some("tx".into()),
+            retry_after: Some(std::time::Duration::from_secs(90)),
+        };
+        assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(90)));
+        assert_eq!((e.message(), e.transaction_id()), ("slow down", Some("tx")));
+        let json = serde_json::to_value(&e).expect("json");
+        assert_eq!(json["kind"], "rateLimited");
     }
 
     #[test]

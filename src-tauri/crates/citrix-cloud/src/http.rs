@@ -1,9 +1,10 @@
 //! The one HTTP choke point: every request this crate sends is built, sent, retried and decoded
 //! here, so the rules below hold everywhere and are tested in one place.
 //!
-//! - Credentials and tokens only go to Citrix Cloud hosts over https, or to loopback over http
-//!   (the simulator); anything else is refused before a byte is sent, and redirects are never
-//!   followed (a redirect could carry the `Authorization` header elsewhere).
+//! - Credentials and tokens only go to the Citrix Cloud hosts of the regions over https, or to
+//!   loopback (the simulator); see [`crate::region`] for the exact rule. Anything else is refused
+//!   before a byte is sent, and redirects are never followed (a redirect could carry the
+//!   `Authorization` header elsewhere).
 //! - Headers: `Authorization: CwsAuth Bearer=<token>`, `Citrix-CustomerId`, `Citrix-InstanceId`
 //!   (except on `/me` and the token service), exactly `Accept: application/json` (the gateway
 //!   answers 406 to anything else, charset included), the product `User-Agent`, and a fresh
@@ -20,12 +21,12 @@ use std::time::Duration;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use url::{Host, Url};
+use url::Url;
 
 use crate::auth::{parse_token_response, Token, TokenCache};
 use crate::error::{snippet, ErrorBody};
 use crate::limiter::{Limiter, Throttle};
-use crate::region::Endpoints;
+use crate::region::{endpoint_allowed, is_loopback, Endpoints};
 use crate::secret::Secret;
 use crate::{ClientConfig, Error, Reply};
 
@@ -78,9 +79,17 @@ fn jitter() -> f64 {
     (hi >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// A server asking us to wait longer than this is treated as "rate limited now": blocking the
-/// officer's screen for minutes is worse than an error they can retry.
+/// For an interactive call, a server asking us to wait longer than this is treated as "rate
+/// limited now": blocking the officer's screen for minutes is worse than an error that says when
+/// to try again.
 const RETRY_AFTER_CEILING: Duration = Duration::from_secs(60);
+
+/// A bulk run (a call with a limiter) waits out a longer `Retry-After`, pausing the whole run,
+/// because failing every session of a compliance action is worse than a slower run. It is still
+/// bounded: requests already sent are finished even after the officer cancels the run, so a
+/// request must not be able to sit for an hour. Beyond this the call fails with `rateLimited`
+/// and the asked wait on the error ([`Error::retry_after`]).
+const BULK_RETRY_AFTER_CEILING: Duration = Duration::from_secs(300);
 
 /// Dropped connections are retried at most this many times, on top of being within
 /// `max_attempts`: a server that keeps dropping us is not coming back in seconds.
@@ -100,12 +109,24 @@ pub(crate) enum Body {
     Form(Vec<(&'static str, String)>),
 }
 
+/// What a call is about, which decides what a 404 means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The account or customer (`/me`, waking the site, the token service).
+    Account,
+    /// The whole site (listing or searching sessions): a 404 means the site is gone.
+    Site,
+    /// One session (`/Sessions/{id}...`, `RecordingStatus?id=`): a 404 means it has ended.
+    Session,
+}
+
 /// One logical API call. (No `Debug`: a form body can hold the client secret.)
 pub(crate) struct Call<'a> {
     pub method: Method,
     pub url: Url,
     /// The `Citrix-InstanceId` (site ID); `None` for `/me` and the site-activation call.
     pub site: Option<&'a str>,
+    pub scope: Scope,
     pub body: Body,
     /// What we were doing, for messages: "start recording", "list sessions"...
     pub what: &'static str,
@@ -157,8 +178,7 @@ pub(crate) struct Http {
 
 impl Http {
     pub fn new(cfg: &ClientConfig) -> Result<Http, Error> {
-        check_host(&cfg.endpoints.token_base)?;
-        check_host(&cfg.endpoints.api_base)?;
+        cfg.endpoints.check()?;
         let creds = &cfg.credentials;
         let customer_id = creds.customer_id.trim().to_owned();
         let client_id = creds.client_id.trim().to_owned();
@@ -277,6 +297,7 @@ impl Http {
                 ("client_id", self.client_id.clone()),
                 ("client_secret", self.secret.expose().to_owned()),
             ]),
+            scope: Scope::Account,
             what: "sign in to Citrix Cloud",
             recording: false,
         };
@@ -342,7 +363,7 @@ impl Http {
             match result {
                 Ok(mut raw) if raw.status == StatusCode::TOO_MANY_REQUESTS => {
                     throttled += 1;
-                    if let Some(wait) = raw.retry_after.filter(|w| *w > RETRY_AFTER_CEILING) {
+                    if let Some(wait) = too_long_to_wait(raw.retry_after, limiter.is_some()) {
                         raw.attempts = counted + throttled;
                         return Err(rate_limited(call, &raw, Some(wait)));
                     }
@@ -538,6 +559,29 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The server's `Retry-After` when it is longer than this call may wait (see the ceilings above).
+fn too_long_to_wait(retry_after: Option<Duration>, bulk: bool) -> Option<Duration> {
+    let ceiling = if bulk {
+        BULK_RETRY_AFTER_CEILING
+    } else {
+        RETRY_AFTER_CEILING
+    };
+    retry_after.filter(|w| *w > ceiling)
+}
+
+/// "about 2 minutes", for telling the officer when to try again.
+fn rough_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64().ceil() as u64;
+    let (n, unit) = if secs < 90 {
+        (secs, "second")
+    } else if secs < 3600 {
+        ((secs + 30) / 60, "minute")
+    } else {
+        ((secs + 1800) / 3600, "hour")
+    };
+    format!("about {n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// `Retry-After` in seconds. The HTTP-date form is not used by Citrix as far as we know; it
 /// falls back to our own backoff, which is safe.
 fn parse_retry_after(v: &str) -> Option<Duration> {
@@ -603,10 +647,11 @@ fn rate_limited(call: &Call<'_>, raw: &Raw, asked: Option<Duration>) -> Error {
     let body = ErrorBody::parse(&raw.body);
     let message = match asked {
         Some(wait) => format!(
-            "Citrix Cloud is limiting how many requests we send (HTTP 429) and asked us to wait {} s before trying to {} again{}",
+            "Citrix Cloud is limiting how many requests we send (HTTP 429) and asked us to wait {} s before trying to {} again{}. Try again in {}.",
             wait.as_secs(),
             call.what,
-            detail(&body)
+            detail(&body),
+            rough_duration(wait)
         ),
         None => format!(
             "Citrix Cloud kept limiting how many requests we send (HTTP 429); gave up trying to {} after {} attempts{}",
@@ -618,6 +663,7 @@ fn rate_limited(call: &Call<'_>, raw: &Raw, asked: Option<Duration>) -> Error {
     Error::RateLimited {
         message,
         transaction_id: Some(raw.transaction_id.clone()),
+        retry_after: raw.retry_after,
     }
 }
 
@@ -642,14 +688,8 @@ fn map_status(call: &Call<'_>, raw: &Raw, body: &ErrorBody) -> Error {
             message: format!("Citrix Cloud refused permission to {what} (HTTP 403){detail}"),
             transaction_id: tx,
         },
-        404 => Error::NotFound {
-            message: not_found_message(call, status, &detail),
-            transaction_id: tx,
-        },
-        500 if body.mentions("object does not exist") => Error::NotFound {
-            message: not_found_message(call, status, &detail),
-            transaction_id: tx,
-        },
+        404 => not_found(call, status, &detail, tx),
+        500 if body.mentions("object does not exist") => not_found(call, status, &detail, tx),
         400 | 409
             if call.recording
                 && (status == 409
@@ -694,19 +734,30 @@ fn map_status(call: &Call<'_>, raw: &Raw, body: &ErrorBody) -> Error {
     }
 }
 
-fn not_found_message(call: &Call<'_>, status: u16, detail: &str) -> String {
-    // Per-session endpoints (`/Sessions/{id}...`, `/Sessions/RecordingStatus?id=`) answer 404
-    // when the session has ended, which is what the officer needs to hear.
-    if call.url.path().contains("/Sessions/") {
-        format!(
-            "Citrix Cloud does not know this session (it has probably ended) while trying to {} (HTTP {status}){detail}",
-            call.what
-        )
-    } else {
-        format!(
-            "Citrix Cloud could not find what we asked for while trying to {} (HTTP {status}){detail}",
-            call.what
-        )
+/// A 404 (or Citrix's 500 "Object does not exist") means something different depending on what
+/// was asked for; only a per-session call may say "the session has ended".
+fn not_found(call: &Call<'_>, status: u16, detail: &str, transaction_id: Option<String>) -> Error {
+    let what = call.what;
+    match call.scope {
+        Scope::Session => Error::NotFound {
+            message: format!(
+                "Citrix Cloud does not know this session (it has probably ended) while trying to {what} (HTTP {status}){detail}"
+            ),
+            transaction_id,
+        },
+        Scope::Site => Error::SiteNotFound {
+            message: format!(
+                "Citrix Cloud does not know the site \"{}\" any more (HTTP {status} while trying to {what}){detail}. Choose the site again.",
+                call.site.unwrap_or_default()
+            ),
+            transaction_id,
+        },
+        Scope::Account => Error::BadRequest {
+            message: format!(
+                "Citrix Cloud has nothing at the address used to {what} (HTTP {status}){detail}. Check that the region is the one the account is in."
+            ),
+            transaction_id,
+        },
     }
 }
 
@@ -766,49 +817,10 @@ fn join(base: &Url, segments: &[&str]) -> Result<Url, Error> {
     Ok(url)
 }
 
-/// Citrix Cloud's production domains: `cloud.com` and the Japanese `citrixcloud.jp`.
-const CITRIX_DOMAINS: [&str; 2] = ["cloud.com", "citrixcloud.jp"];
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
-fn is_citrix_host(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            CITRIX_DOMAINS
-                .iter()
-                .any(|c| d == *c || d.ends_with(&format!(".{c}")))
-        }
-        _ => false,
-    }
-}
-
-/// Refuses any address our credentials or tokens must not go to.
+/// Refuses any address our credentials or tokens must not go to (the policy lives in
+/// [`crate::region`], shared with the app).
 pub(crate) fn check_host(url: &Url) -> Result<(), Error> {
-    let allowed = match url.scheme() {
-        "https" => is_citrix_host(url) || is_loopback(url),
-        "http" => is_loopback(url),
-        _ => false,
-    };
-    if allowed && url.username().is_empty() && url.password().is_none() {
-        Ok(())
-    } else {
-        Err(Error::HostNotAllowed {
-            message: format!(
-                "Refusing to send Citrix credentials to {}://{}: only https to Citrix Cloud (*.cloud.com, *.citrixcloud.jp) or a loopback address is allowed.",
-                url.scheme(),
-                host_label(url)
-            ),
-            transaction_id: None,
-        })
-    }
+    endpoint_allowed(url)
 }
 
 #[cfg(test)]
@@ -825,7 +837,8 @@ mod tests {
             "https://api.cloud.com/cvad/manage",
             "https://api-us.cloud.com",
             "https://API.CitrixCloud.jp",
-            "https://cloud.com.",
+            "https://api-eu.cloud.com./",
+            "https://api-ap-s.cloud.com/cctrustoauth2/c/tokens/clients",
             "http://127.0.0.1:8787",
             "http://127.5.6.7",
             "http://[::1]:9000",
@@ -845,6 +858,14 @@ mod tests {
             "ftp://api.cloud.com",
             "http://localhost.evil.com",
             "https://user:pw@api.cloud.com",
+            // Only the exact hosts of the regions, not anything under the Citrix domains.
+            "https://cloud.com.",
+            "https://cloud.com",
+            "https://evil.cloud.com",
+            "https://customer.citrixcloud.jp",
+            "https://api.cloudburrito.com",
+            "https://api.cloud.com:8443",
+            "http://user@127.0.0.1:8787",
         ] {
             let e = check_host(&url(bad)).expect_err(bad);
             assert_eq!(e.kind(), "hostNotAllowed");
@@ -865,6 +886,30 @@ mod tests {
             assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
             assert!(p.backoff(30) <= Duration::from_millis(500));
         }
+    }
+
+    #[test]
+    fn a_bulk_run_waits_out_a_longer_retry_after_than_an_interactive_call() {
+        let secs = |s| Some(Duration::from_secs(s));
+        // Interactive: up to a minute, then fail fast.
+        assert_eq!(too_long_to_wait(secs(60), false), None);
+        assert_eq!(too_long_to_wait(secs(90), false), secs(90));
+        // Bulk (with a limiter): a 90 s pause is waited out, an hour is not.
+        assert_eq!(too_long_to_wait(secs(90), true), None);
+        assert_eq!(too_long_to_wait(secs(300), true), None);
+        assert_eq!(too_long_to_wait(secs(3600), true), secs(3600));
+        assert_eq!(too_long_to_wait(None, false), None);
+    }
+
+    #[test]
+    fn rough_durations() {
+        let d = |s| rough_duration(Duration::from_secs(s));
+        assert_eq!(d(1), "about 1 second");
+        assert_eq!(d(61), "about 61 seconds");
+        assert_eq!(d(90), "about 2 minutes");
+        assert_eq!(d(600), "about 10 minutes");
+        assert_eq!(d(3600), "about 1 hour");
+        assert_eq!(d(86_400), "about 24 hours");
     }
 
     #[test]

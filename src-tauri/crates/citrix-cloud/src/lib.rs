@@ -5,7 +5,7 @@
 //! with `cargo test` against the `citrix-sim` simulator over real HTTP.
 //!
 //! Map of the crate:
-//! - [`region`]: regions and the base URLs they imply.
+//! - [`region`]: regions, the base URLs they imply, and where credentials may be sent.
 //! - [`secret`]: the redacting wrapper for secrets and tokens.
 //! - `auth`: the single-flight token cache.
 //! - `http`: the one HTTP choke point (headers, retries, error decoding).
@@ -30,6 +30,6 @@ pub use client::{CitrixClient, ClientConfig, Credentials, Customer, Me, Reply, S
 pub use error::Error;
 pub use http::RetryPolicy;
 pub use ids::{IdError, ParsedIds, Rejected, SessionId};
-pub use region::{Endpoints, Region};
+pub use region::{endpoint_allowed, Endpoints, Region};
 pub use secret::Secret;
 pub use sessions::{NotRecordable, PageRequest, Session, SessionPage, SessionQuery, SessionState};

@@ -4,9 +4,29 @@
 //! three "cloud.com" regions lives on one global host; Japan is a separate cloud with its own host
 //! for both. Keeping the pair together in [`Endpoints`] means the rest of the crate never has to
 //! know which region it talks to, and tests can point both at the local simulator.
+//!
+//! # Where credentials may go
+//!
+//! This module is the one place that decides which addresses may receive the client secret or a
+//! bearer token; the HTTP layer checks every request against [`endpoint_allowed`], and the app
+//! checks its `RECORDING_DESK_CLOUD_URL` override with the same function. The rule:
+//!
+//! - **https to a Citrix Cloud host of a region**, exactly as [`Endpoints::for_region`] names
+//!   them: `api-us.cloud.com`, `api-eu.cloud.com`, `api-ap-s.cloud.com`, `api.cloud.com` and
+//!   `api.citrixcloud.jp`, on the default port. Nothing else under `cloud.com` is trusted: a
+//!   wildcard would also trust any other service (or any future customer-controlled name) under
+//!   that domain, and Citrix's staging hosts (`api.cloudburrito.com`, ...) are out of scope.
+//! - **loopback** (`127.0.0.0/8`, `::1`, `localhost`) over http or https: the in-app demo
+//!   simulator and the test override. Nothing leaves the computer.
+//! - Never a URL with a user name or password in it.
+//!
+//! [`Endpoints::check`] additionally refuses a pair that mixes the two (a Citrix token sent to a
+//! local process, or the reverse).
 
 use serde::{Deserialize, Serialize};
-use url::Url;
+use url::{Host, Url};
+
+use crate::Error;
 
 /// A Citrix Cloud region, as chosen by the officer when connecting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,6 +123,26 @@ impl Endpoints {
         }
     }
 
+    /// Whether credentials and tokens may go to these endpoints (see the module docs): both
+    /// addresses pass [`endpoint_allowed`], and they are either both Citrix Cloud or both
+    /// loopback. [`crate::CitrixClient::new`] runs this check; the app can run it earlier to
+    /// explain a bad override before any sign-in.
+    pub fn check(&self) -> Result<(), Error> {
+        endpoint_allowed(&self.token_base)?;
+        endpoint_allowed(&self.api_base)?;
+        if is_loopback(&self.token_base) != is_loopback(&self.api_base) {
+            return Err(Error::HostNotAllowed {
+                message: format!(
+                    "The token service ({}) and the API ({}) must both be Citrix Cloud or both be this computer.",
+                    origin(&self.token_base),
+                    origin(&self.api_base)
+                ),
+                transaction_id: None,
+            });
+        }
+        Ok(())
+    }
+
     /// The base of the "resource provider" service that wakes a hibernated site. It sits next to
     /// `/cvad/manage` on the API host, so strip that suffix rather than keep a third URL.
     pub(crate) fn resource_provider_base(&self) -> Url {
@@ -111,6 +151,78 @@ impl Endpoints {
         let stripped = path.strip_suffix("/cvad/manage").unwrap_or(path).to_owned();
         url.set_path(&stripped);
         url
+    }
+}
+
+/// Whether credentials and tokens may be sent to `url`: https to one of the hosts of
+/// [`Endpoints::for_region`] (any region), or a loopback address (see the module docs).
+/// Otherwise a `hostNotAllowed` error whose message names the address and the rule.
+pub fn endpoint_allowed(url: &Url) -> Result<(), Error> {
+    let allowed = match url.scheme() {
+        "https" => (is_citrix_host(url) && url.port().is_none()) || is_loopback(url),
+        "http" => is_loopback(url),
+        _ => false,
+    };
+    if allowed && url.username().is_empty() && url.password().is_none() {
+        return Ok(());
+    }
+    let hosts: Vec<String> = citrix_hosts().map(|h| format!("https://{h}")).collect();
+    Err(Error::HostNotAllowed {
+        message: format!(
+            "Recording Desk does not send Citrix credentials to {}. They only go to Citrix Cloud ({}) or to this computer (http://127.0.0.1, http://localhost).",
+            origin(url),
+            hosts.join(", ")
+        ),
+        transaction_id: None,
+    })
+}
+
+/// The host names of every region's endpoints, without duplicates, in region order.
+fn citrix_hosts() -> impl Iterator<Item = &'static str> {
+    let mut hosts: Vec<&'static str> = Vec::new();
+    for r in Region::ALL {
+        for url in [r.token_host(), r.api_base()] {
+            let host = url
+                .trim_start_matches("https://")
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+    }
+    hosts.into_iter()
+}
+
+fn is_citrix_host(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => {
+            // A fully qualified name may end in a dot; it names the same host.
+            let d = d.strip_suffix('.').unwrap_or(d);
+            citrix_hosts().any(|h| d.eq_ignore_ascii_case(h))
+        }
+        _ => false,
+    }
+}
+
+/// `127.0.0.0/8`, `::1` or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// `scheme://host[:port]`, for messages: the path and query can carry IDs, and the user info a
+/// password.
+pub(crate) fn origin(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{}://{h}:{p}", url.scheme()),
+        (Some(h), None) => format!("{}://{h}", url.scheme()),
+        _ => format!("{}:", url.scheme()),
     }
 }
 
@@ -174,5 +286,64 @@ mod tests {
             e.resource_provider_base().as_str(),
             "http://127.0.0.1:8787/prefix"
         );
+    }
+
+    #[test]
+    fn the_region_endpoints_and_loopback_pass_the_policy() {
+        for r in Region::ALL {
+            Endpoints::for_region(r)
+                .check()
+                .expect("a region's own endpoints");
+        }
+        for base in [
+            "http://127.0.0.1:8787",
+            "http://localhost:9000/prefix/",
+            "http://[::1]:1",
+            "https://api.cloud.com",
+            "https://api-eu.cloud.com",
+            "https://api.citrixcloud.jp",
+        ] {
+            let url = Url::parse(base).expect("url");
+            endpoint_allowed(&url).expect(base);
+            Endpoints::with_base(&url).check().expect(base);
+        }
+        assert_eq!(
+            citrix_hosts().collect::<Vec<_>>(),
+            [
+                "api-us.cloud.com",
+                "api.cloud.com",
+                "api-eu.cloud.com",
+                "api-ap-s.cloud.com",
+                "api.citrixcloud.jp"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_https_override_to_another_host_is_refused_clearly() {
+        let url = Url::parse("https://proxy.example.com/citrix?x=1").expect("url");
+        let e = endpoint_allowed(&url).expect_err("not Citrix");
+        assert_eq!(e.kind(), "hostNotAllowed");
+        let m = e.message();
+        assert!(m.contains("https://proxy.example.com."), "{m}");
+        assert!(m.contains("https://api-us.cloud.com"), "{m}");
+        assert!(m.contains("https://api.citrixcloud.jp"), "{m}");
+        assert!(m.contains("http://127.0.0.1"), "{m}");
+        assert!(!m.contains("x=1"), "{m}");
+        let e = Endpoints::with_base(&url).check().expect_err("not Citrix");
+        assert_eq!(e.kind(), "hostNotAllowed");
+        let pw = Url::parse("http://me:hunter2@127.0.0.1:1").expect("url");
+        let e = endpoint_allowed(&pw).expect_err("user info");
+        assert!(!e.message().contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn citrix_and_loopback_are_not_mixed() {
+        let mut e = Endpoints::for_region(Region::Us);
+        e.api_base = Url::parse("http://127.0.0.1:8787/cvad/manage").expect("url");
+        assert_eq!(e.check().expect_err("mixed").kind(), "hostNotAllowed");
+        let mut e = Endpoints::with_base(&Url::parse("http://127.0.0.1:8787").expect("url"));
+        e.token_base = Url::parse("https://api-us.cloud.com").expect("url");
+        assert_eq!(e.check().expect_err("mixed").kind(), "hostNotAllowed");
     }
 }

@@ -46,8 +46,10 @@ impl Session {
         self.str_at(&["User", "DisplayName"])
     }
 
-    /// The `DOMAIN\user` name. `User.SamName` is authoritative but often null (see the seed doc),
-    /// so fall back to what the broker saw, then what the VDA reported, then `User.Name`.
+    /// The `DOMAIN\user` name. `User.SamName` is authoritative but may be null: in Citrix's
+    /// `SessionResponseModel` docs the `User` object (`IdentityUserResponseModel`) requires only
+    /// `DisplayName` and `PropertiesFetched`. So fall back to what the broker saw, then what the
+    /// VDA reported, then `User.Name`.
     pub fn user_name(&self) -> Option<&str> {
         self.str_at(&["User", "SamName"])
             .or_else(|| self.str_at(&["Brokering", "UserName"]))
@@ -247,7 +249,8 @@ pub struct SessionQuery {
     pub user: Option<String>,
     /// Matched (contains) against the machine name.
     pub machine: Option<String>,
-    /// The delivery group's name, matched exactly: the UI offers names Citrix returned.
+    /// Matched (contains) against the delivery group's name: the officer types it freely, so
+    /// "Fin" finds "Finance".
     pub delivery_group: Option<String>,
     pub state: Option<SessionState>,
 }
@@ -265,7 +268,7 @@ impl SessionQuery {
             filters.push(filter("MachineName", "Contains", m));
         }
         if let Some(dg) = non_empty(&self.delivery_group) {
-            filters.push(filter("DeliveryGroup", "Equals", dg));
+            filters.push(filter("DeliveryGroup", "Contains", dg));
         }
         if let Some(state) = self.state.and_then(SessionState::citrix_name) {
             filters.push(filter("SessionState", "Equals", state));
@@ -299,7 +302,7 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn seed_like() -> Session {
+    fn citrix_doc_sample() -> Session {
         Session::from_json(json!({
             "Id": "313b84bb-2b66-4393-ad7b-3e08dccb4fd0",
             "Brokering": { "UserName": "XF4B5\\Administrator" },
@@ -315,8 +318,8 @@ mod tests {
     }
 
     #[test]
-    fn accessors_on_seed_shape() {
-        let s = seed_like();
+    fn accessors_on_the_citrix_doc_sample() {
+        let s = citrix_doc_sample();
         assert_eq!(s.id(), Some("313b84bb-2b66-4393-ad7b-3e08dccb4fd0"));
         assert_eq!(s.user_display_name(), None, "empty strings count as absent");
         assert_eq!(s.user_name(), Some("XF4B5\\Administrator"));
@@ -347,7 +350,7 @@ mod tests {
 
     #[test]
     fn not_recordable_reasons() {
-        let mut v = seed_like().into_raw();
+        let mut v = citrix_doc_sample().into_raw();
         v["State"] = json!("Disconnected");
         let e = Session::from_json(v.clone())
             .recordable()
@@ -370,6 +373,11 @@ mod tests {
         let b = q.to_search_body();
         assert_eq!(b["SearchFilters"].as_array().map(Vec::len), Some(3));
         assert_eq!(b["SearchFilters"][0]["Property"], "MachineName");
+        assert_eq!(b["SearchFilters"][1]["Property"], "DeliveryGroup");
+        assert_eq!(
+            b["SearchFilters"][1]["Operator"], "Contains",
+            "part of a group's name finds it"
+        );
         assert_eq!(b["SearchFilters"][2]["Value"], "Active");
         assert_eq!(b["SearchFilterGroups"][0]["SearchFilterGroupType"], "Or");
         assert_eq!(

@@ -12,7 +12,7 @@ use citrix_cloud::{
     SessionQuery, SessionState,
 };
 use citrix_sim::SimConfig;
-use common::{config_for, demo_credentials, header_in, Canned, Env, Scripted, SITE};
+use common::{config_for, demo_credentials, fast_retry, header_in, Canned, Env, Scripted, SITE};
 use url::Url;
 
 fn id(s: &str) -> SessionId {
@@ -810,4 +810,224 @@ async fn strict_accept_is_satisfied() {
         .list_sessions(SITE, &PageRequest::first(1))
         .await
         .unwrap();
+}
+
+// ---------------------------------------------------------------- review fixes
+
+#[tokio::test]
+async fn delivery_group_search_matches_part_of_the_name() {
+    let env = Env::start().await;
+    let all = env.ctl.sessions();
+    let group_of = |s: &serde_json::Value| {
+        s["Machine"]["DeliveryGroup"]["Name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for typed in ["Finance", "Desktops"] {
+        let expected = all.iter().filter(|s| group_of(s).contains(typed)).count();
+        assert!(expected > 0, "{typed}");
+        let q = SessionQuery {
+            delivery_group: Some(typed.into()),
+            ..SessionQuery::default()
+        };
+        let page = env
+            .client
+            .search_sessions(SITE, &q, &PageRequest::first(1000))
+            .await
+            .unwrap()
+            .value;
+        assert_eq!(page.items.len(), expected, "{typed}");
+        assert!(page
+            .items
+            .iter()
+            .all(|s| s.delivery_group().unwrap_or_default().contains(typed)));
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_calls_share_one_failed_token_request() {
+    // Bad credentials: the first request's answer is everyone's answer.
+    let env = Env::start().await;
+    env.ctl.set_latency(Duration::from_millis(50));
+    let wrong = env.client_with(|c| c.credentials.secret = Secret::new("wrong".into()));
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let client = wrong.clone();
+        tasks.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                client.me().await.map(|_| ())
+            } else {
+                client
+                    .list_sessions(SITE, &PageRequest::first(5))
+                    .await
+                    .map(|_| ())
+            }
+        }));
+    }
+    for t in tasks {
+        let e = t.await.unwrap().unwrap_err();
+        assert_eq!(e.kind(), "badCredentials", "{e}");
+    }
+    assert_eq!(env.ctl.token_requests(), 1);
+    assert_eq!(wrong.token_requests(), 1);
+    assert_eq!(env.ctl.api_requests(), 0);
+
+    // Arriving after the failure, a caller asks again (the secret may have been fixed).
+    let e = wrong.me().await.unwrap_err();
+    assert_eq!(e.kind(), "badCredentials", "{e}");
+    assert_eq!(env.ctl.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_calls_during_a_token_outage_cost_one_retry_schedule() {
+    let server = Scripted::with_tokens(
+        vec![Canned::json(503, r#"{"detail":"Service Unavailable"}"#)],
+        vec![Canned::json(200, "{}")],
+    )
+    .await;
+    let client = server.client();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move { client.me().await.map(|_| ()) }));
+    }
+    for t in tasks {
+        let e = t.await.unwrap().unwrap_err();
+        assert_eq!(e.kind(), "serviceUnavailable", "{e}");
+    }
+    let max = fast_retry().max_attempts as usize;
+    assert!(
+        server.token_requests() <= max,
+        "{} token requests for 50 callers",
+        server.token_requests()
+    );
+    assert_eq!(server.token_requests(), max, "one full retry schedule");
+    assert_eq!(client.token_requests(), 1, "one token fetch");
+    assert_eq!(server.api_requests(), 0);
+}
+
+#[test]
+fn the_host_policy_is_public_and_shared() {
+    use citrix_cloud::{endpoint_allowed, Region};
+    for r in Region::ALL {
+        Endpoints::for_region(r).check().unwrap();
+    }
+    let loopback = Url::parse("http://127.0.0.1:8787").unwrap();
+    endpoint_allowed(&loopback).unwrap();
+    Endpoints::with_base(&loopback).check().unwrap();
+    for bad in [
+        "https://citrix-proxy.example.com",
+        "https://evil.cloud.com",
+        "https://cloud.com",
+        "http://192.168.1.10:8787",
+    ] {
+        let url = Url::parse(bad).unwrap();
+        let e = endpoint_allowed(&url).unwrap_err();
+        assert_eq!(e.kind(), "hostNotAllowed", "{bad}");
+        assert!(e.message().contains(bad), "{e}");
+        let cfg = config_for(&url, demo_credentials());
+        assert_eq!(
+            CitrixClient::new(cfg).unwrap_err().kind(),
+            "hostNotAllowed",
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_a_per_session_404_says_the_session_ended() {
+    let server = Scripted::start(vec![Canned::json(
+        404,
+        r#"{"ErrorMessage":"Not found","SdkErrorId":"ObjectNotFound"}"#,
+    )])
+    .await;
+    let client = server.client();
+    let sid = id("3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b");
+    for e in [
+        client
+            .list_sessions(SITE, &PageRequest::default())
+            .await
+            .unwrap_err(),
+        client
+            .search_sessions(SITE, &SessionQuery::default(), &PageRequest::default())
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), "siteNotFound", "{e}");
+        assert!(e.message().contains(SITE), "{e}");
+        assert!(e.message().contains("Choose the site again"), "{e}");
+    }
+    for e in [
+        client.me().await.unwrap_err(),
+        client.wake_site().await.unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), "badRequest", "{e}");
+        assert!(e.message().contains("HTTP 404"), "{e}");
+    }
+    for e in [
+        client.session(SITE, &sid).await.unwrap_err(),
+        client.recording_status(SITE, &sid).await.unwrap_err(),
+        client.start_recording(SITE, &sid, false).await.unwrap_err(),
+        client.stop_recording(SITE, &sid).await.unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), "notFound", "{e}");
+        assert!(e.message().contains("session"), "{e}");
+    }
+    assert!(citrix_cloud::Error::KINDS.contains(&"siteNotFound"));
+}
+
+#[tokio::test]
+async fn a_long_retry_after_fails_an_interactive_call_fast_and_says_when() {
+    let server = Scripted::start(vec![
+        Canned::json(429, "{}").with_header("retry-after", "600")
+    ])
+    .await;
+    let client = server.client();
+    let started = Instant::now();
+    let e = client
+        .list_sessions(SITE, &PageRequest::default())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(e.kind(), "rateLimited", "{e}");
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(600)));
+    assert!(e.message().contains("Try again in about 10 minutes"), "{e}");
+    assert_eq!(server.api_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_bulk_run_reports_a_retry_after_beyond_its_bound_on_the_error() {
+    use citrix_cloud::bulk::{self, Action, BulkEvent, BulkObserver, BulkOptions, Outcome};
+    struct Quiet;
+    impl BulkObserver for Quiet {
+        fn before_request(&self, _: &SessionId, _: &Action) -> Result<(), String> {
+            Ok(())
+        }
+        fn on_event(&self, _: BulkEvent) {}
+    }
+    let server = Scripted::start(vec![
+        Canned::json(429, "{}").with_header("retry-after", "3600")
+    ])
+    .await;
+    let client = server.client();
+    let sid = id("3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b");
+    let report = bulk::run(
+        &client,
+        SITE,
+        Action::Stop,
+        vec![sid],
+        BulkOptions::default(),
+        bulk::CancellationToken::new(),
+        std::sync::Arc::new(Quiet),
+    )
+    .await;
+    assert_eq!(report.failed, 1);
+    match &report.outcomes[0].1 {
+        Outcome::Failed { error } => {
+            assert_eq!(error.kind(), "rateLimited", "{error}");
+            assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -121,11 +121,13 @@ pub struct Seen {
     pub target: String,
 }
 
-/// Answers token requests with a valid token and every other request with the next canned
-/// response (the last one repeats). One response per connection (`connection: close`).
+/// Answers token requests with a valid token (or the next of its own token script) and every
+/// other request with the next canned response (in both scripts the last one repeats). One
+/// response per connection (`connection: close`).
 pub struct Scripted {
     pub url: Url,
     pub seen: Arc<Mutex<Vec<Seen>>>,
+    tokens_seen: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -137,10 +139,25 @@ impl Drop for Scripted {
 
 impl Scripted {
     pub async fn start(script: Vec<Canned>) -> Scripted {
+        Scripted::with_tokens(
+            vec![Canned::json(
+                200,
+                r#"{"token_type":"bearer","access_token":"scripted-token","expires_in":"3600"}"#,
+            )],
+            script,
+        )
+        .await
+    }
+
+    /// Like `start`, with the token service's answers scripted too.
+    pub async fn with_tokens(tokens: Vec<Canned>, script: Vec<Canned>) -> Scripted {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new((script, 0usize)));
+        let tokens = Arc::new(Mutex::new((tokens, 0usize)));
+        let tokens_seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let tokens_seen2 = tokens_seen.clone();
         let seen2 = seen.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -149,6 +166,8 @@ impl Scripted {
                 };
                 let seen = seen2.clone();
                 let script = script.clone();
+                let tokens = tokens.clone();
+                let tokens_seen = tokens_seen2.clone();
                 tokio::spawn(async move {
                     let mut reader = BufReader::new(stream);
                     let mut line = String::new();
@@ -172,13 +191,7 @@ impl Scripted {
                     }
                     let mut body = vec![0u8; length];
                     let _ = reader.read_exact(&mut body).await;
-                    let canned = if target.contains("/tokens/clients") {
-                        Canned::json(
-                            200,
-                            r#"{"token_type":"bearer","access_token":"scripted-token","expires_in":"3600"}"#,
-                        )
-                    } else {
-                        seen.lock().unwrap().push(Seen { method, target });
+                    let next_of = |script: &Mutex<(Vec<Canned>, usize)>| {
                         let mut guard = script.lock().unwrap();
                         let (list, next) = &mut *guard;
                         let i = (*next).min(list.len().saturating_sub(1));
@@ -186,6 +199,13 @@ impl Scripted {
                         list.get(i)
                             .cloned()
                             .unwrap_or_else(|| Canned::json(500, "{}"))
+                    };
+                    let canned = if target.contains("/tokens/clients") {
+                        tokens_seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        next_of(&tokens)
+                    } else {
+                        seen.lock().unwrap().push(Seen { method, target });
+                        next_of(&script)
                     };
                     let mut out = format!(
                         "HTTP/1.1 {} Scripted\r\ncontent-length: {}\r\nconnection: close\r\n",
@@ -203,7 +223,12 @@ impl Scripted {
                 });
             }
         });
-        Scripted { url, seen, task }
+        Scripted {
+            url,
+            seen,
+            tokens_seen,
+            task,
+        }
     }
 
     pub fn client(&self) -> CitrixClient {
@@ -212,5 +237,9 @@ impl Scripted {
 
     pub fn api_requests(&self) -> usize {
         self.seen.lock().unwrap().len()
+    }
+
+    pub fn token_requests(&self) -> usize {
+        self.tokens_seen.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -51,6 +51,7 @@ if [ "$build" = 1 ]; then
 fi
 
 bench=target/release/desk-bench
+SECONDS=0
 run_part() {
   # desk-bench exits 3 when it ran but a goal was missed: that is a result, not a breakage.
   local status=0
@@ -98,7 +99,7 @@ if wants app; then
     --bare target/release/desk-bench-bare-window --summary "$summary"
 fi
 
-step "Summary"
+step "Summary (the benchmarks took $((SECONDS / 60)) min $((SECONDS % 60)) s after the build)"
 if [ -s "$summary" ]; then
   { printf 'figure\tmeasured\tgoal\tverdict\n'; cat "$summary"; } | column -t -s $'\t'
 fi

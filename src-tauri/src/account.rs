@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::ipc::Mode;
 use crate::settings::{AppSettings, StoredAccount};
 use crate::startup::AppContext;
-use crate::state::{self, ConnectRequest, Connected};
+use crate::state::{self, ConnectRequest, Connected, ConnectionState};
 use crate::vault::{self, Vault};
 
 /// The sign-in form as the UI sends it. `secret: None` means "use the one in the keychain".
@@ -18,13 +18,18 @@ pub struct SignIn {
     pub secret: Option<String>,
 }
 
-/// Validates the form, connects (token + `/me`), and only then keeps the secret and the account.
+/// Validates the form, connects (token + `/me`), makes it the app's connection, and only then
+/// keeps the secret and the account. A sign-in overtaken by another connect or a disconnect
+/// (see [`ConnectionState`]) changes nothing and fails with `superseded`.
 pub async fn sign_in(
     form: SignIn,
     app: &AppContext,
     settings: &AppSettings,
     vault: &Vault,
+    connection: &ConnectionState,
 ) -> Result<Connected> {
+    // Before the first `.await`: whatever the officer does after this click wins over it.
+    let epoch = connection.begin_connect();
     let fields = state::validate_account(&form.customer_id, &form.client_id)?;
     let account = vault::account(&fields.customer_id, &fields.client_id);
     let saved = settings.get();
@@ -58,6 +63,7 @@ pub async fn sign_in(
         preferred_site: saved.site_id.clone().filter(|_| same_account),
     })
     .await?;
+    connection.install(epoch, connected.clone())?;
 
     // Citrix accepted the credentials: now they are kept. A secret that came from the keychain
     // is already there.
@@ -68,11 +74,16 @@ pub async fn sign_in(
             Err(e) => {
                 // Not fatal: the officer is connected and can work; only the next start-up
                 // will ask for the secret again.
+                // The keychain's own text (a D-Bus or OS error) is for the log, not the banner.
                 tracing::warn!(kind = e.kind(), "secret not saved in the keychain: {e}");
                 app.notice(format!(
-                    "You are connected, but the client secret could not be saved: {} You will \
-                     need to enter it again next time.",
-                    e.message()
+                    "You are connected, but the client secret could not be saved in this \
+                     computer's password store ({}). You will need to enter it again next time.",
+                    if e.kind() == "keychainLocked" {
+                        "it is locked"
+                    } else {
+                        "it is not available"
+                    }
                 ));
             }
         }

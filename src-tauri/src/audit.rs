@@ -2,12 +2,20 @@
 //! which session, from which computer, and what happened.
 //!
 //! Each record carries `seq`, the previous record's hash and its own hash (SHA-256 over its
-//! canonical JSON without `hash`), so a changed or removed record is detected. A record is written
-//! with one `write` and synced to disk before the action it describes is sent to Citrix.
+//! canonical JSON without `hash`), so a changed record, or one removed from the middle, is
+//! detected. A record is written with one `write` and synced to disk before the action it
+//! describes is sent to Citrix.
+//!
+//! The chain alone cannot show that records were cut from the end, or that the whole file was
+//! deleted or swapped for an older copy: what is left is still a valid chain. So after each append
+//! the log also writes the head (`seq` and `hash` of the last record) to a small anchor file kept
+//! elsewhere (the app's config folder), and a scan compares the file with it. This catches
+//! truncation and replacement as long as the anchor survives; someone who can delete both files
+//! can still remove the trail, which is why the Audit screen claims no more than that.
 //!
 //! Nothing here depends on Tauri, so it is all tested with plain `cargo test`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,6 +33,8 @@ use crate::error::{Error, Result};
 use crate::ipc::{Mode, RegionTs, RunAction};
 
 pub const FILE_NAME: &str = "audit.jsonl";
+/// Where the head of the trail is noted, outside the trail's own folder where the OS allows.
+pub const ANCHOR_FILE_NAME: &str = "audit.head";
 
 /// The `prevHash` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -111,16 +121,46 @@ struct Tail {
 /// The audit file. Appends are serialised through one mutex so the chain never forks.
 pub struct AuditLog {
     path: PathBuf,
+    /// Where the head of the trail is noted after each append (see the module docs).
+    anchor: Option<PathBuf>,
     /// Read from the file on first use, so a problem with the file shows up when the officer acts
     /// (and is reported then) rather than stopping the app from starting.
     tail: Mutex<Option<Tail>>,
+}
+
+/// The last record written: its number and hash, kept outside the audit file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
 }
 
 impl AuditLog {
     pub fn new(path: PathBuf) -> Self {
         Self {
             path,
+            anchor: None,
             tail: Mutex::new(None),
+        }
+    }
+
+    /// A log that notes its head in `anchor` after every append and checks the file against it.
+    pub fn with_anchor(path: PathBuf, anchor: PathBuf) -> Self {
+        Self {
+            anchor: Some(anchor),
+            ..Self::new(path)
+        }
+    }
+
+    /// The head noted in the anchor file, if there is a readable one.
+    pub fn anchor(&self) -> Option<Head> {
+        let path = self.anchor.as_deref()?;
+        match read_anchor(path) {
+            Ok(head) => head,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), "audit anchor unreadable: {e}");
+                None
+            }
         }
     }
 
@@ -139,7 +179,22 @@ impl AuditLog {
         let mut guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         let tail = match guard.as_ref() {
             Some(t) => t.clone(),
-            None => read_tail(&self.path).map_err(|e| self.unavailable(e))?,
+            None => {
+                let mut tail = read_tail(&self.path).map_err(|e| self.unavailable(e))?;
+                // The file is behind its anchor: records were cut from the end or the file was
+                // replaced. Chaining on from the anchor, not from what is left, keeps the gap
+                // visible in the chain itself, so writing new records cannot hide it.
+                if let Some(head) = self.anchor().filter(|h| h.seq > tail.seq) {
+                    tracing::error!(
+                        file_seq = tail.seq,
+                        anchor_seq = head.seq,
+                        "the audit file is behind its anchor; chaining from the anchor"
+                    );
+                    tail.seq = head.seq;
+                    tail.hash = head.hash;
+                }
+                tail
+            }
         };
 
         let mut record = AuditRecord {
@@ -182,6 +237,7 @@ impl AuditLog {
                     hash: record.hash.clone(),
                     needs_newline: false,
                 });
+                self.note_head(&record);
                 Ok(record)
             }
             Err(e) => {
@@ -199,14 +255,32 @@ impl AuditLog {
         write_durably(&self.path, b"").map_err(|e| self.unavailable(e))
     }
 
-    /// Reads and verifies the whole file.
+    /// Reads and verifies the whole file, against the anchor if there is one.
     pub fn scan(&self) -> Result<Scan> {
         // Holding the append lock keeps a half-written record out of the view.
         let _guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        let anchor = self.anchor();
         match std::fs::read(&self.path) {
-            Ok(bytes) => Ok(scan(&bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(scan(b"")),
+            Ok(bytes) => Ok(scan(&bytes, anchor.as_ref())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(scan(b"", anchor.as_ref())),
             Err(e) => Err(self.unavailable(e)),
+        }
+    }
+
+    /// Notes the new head in the anchor file. The record itself is already on disk, so a failure
+    /// here costs only the truncation check for records after it: logged, not fatal. The anchor
+    /// is replaced by rename (never half-written) and not synced: after a crash it can lag the
+    /// file, which the checks accept, but never lead it, since the record was synced first.
+    fn note_head(&self, record: &AuditRecord) {
+        let Some(path) = self.anchor.as_deref() else {
+            return;
+        };
+        let head = Head {
+            seq: record.seq,
+            hash: record.hash.clone(),
+        };
+        if let Err(e) = write_anchor(path, &head) {
+            tracing::warn!(path = %path.display(), "audit anchor not updated: {e}");
         }
     }
 
@@ -239,13 +313,35 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_data()
 }
 
+fn read_anchor(path: &Path) -> std::io::Result<Option<Head>> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn write_anchor(path: &Path, head: &Head) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_json::to_vec(head).map_err(std::io::Error::other)?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
 fn read_tail(path: &Path) -> std::io::Result<Tail> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e),
     };
-    let scan = scan(&bytes);
+    let scan = scan(&bytes, None);
     Ok(Tail {
         seq: scan.last_seq,
         hash: scan.last_hash,
@@ -272,14 +368,16 @@ pub struct AuditChain {
     pub message: String,
 }
 
-/// Verifies the chain. Lines that are not JSON objects are crash remnants (a record cut off while
-/// being written): they are reported, skipped, and do not break the chain as long as the next
-/// record links to the last good one. Anything else that does not link up breaks the chain.
-pub fn scan(bytes: &[u8]) -> Scan {
+/// Verifies the chain, and the end of the file against `anchor` (the head noted outside the
+/// file; `None` skips that check). Lines that are not JSON objects are crash remnants (a record
+/// cut off while being written): they are reported, skipped, and do not break the chain as long
+/// as the next record links to the last good one. Anything else that does not link up breaks
+/// the chain.
+pub fn scan(bytes: &[u8], anchor: Option<&Head>) -> Scan {
     let text = String::from_utf8_lossy(bytes);
     let mut records = Vec::new();
     let mut fragments = Vec::new();
-    let mut broken_at = None;
+    let mut broken: Option<(u64, String)> = None;
     let mut prev_hash = GENESIS.to_owned();
     let mut expected_seq = 1u64;
 
@@ -295,14 +393,29 @@ pub fn scan(bytes: &[u8]) -> Scan {
             }
         };
         let record = serde_json::from_value::<AuditRecord>(value.clone()).ok();
-        if broken_at.is_none() {
+        if broken.is_none() {
             let links = record.as_ref().is_some_and(|r| {
                 r.seq == expected_seq
                     && r.prev_hash == prev_hash
                     && hash_value(&value).is_some_and(|h| h == r.hash)
             });
             if !links {
-                broken_at = Some(expected_seq);
+                let message = match &record {
+                    // A later record whose own hash holds: the ones before it are gone.
+                    Some(r)
+                        if r.seq > expected_seq
+                            && hash_value(&value).is_some_and(|h| h == r.hash) =>
+                    {
+                        let last = r.seq - 1;
+                        if last == expected_seq {
+                            format!("Record {expected_seq} is missing.")
+                        } else {
+                            format!("Records {expected_seq} to {last} are missing.")
+                        }
+                    }
+                    _ => format!("Record {expected_seq} was changed or removed."),
+                };
+                broken = Some((expected_seq, message));
             }
         }
         if let Some(r) = record {
@@ -311,14 +424,59 @@ pub fn scan(bytes: &[u8]) -> Scan {
             records.push(r);
         }
     }
+    let last_seq = expected_seq - 1;
+
+    // The end of the file against the head noted outside it.
+    if let Some(head) = anchor {
+        let behind = head.seq > last_seq;
+        let replaced = !behind
+            && records
+                .iter()
+                .find(|r| r.seq == head.seq)
+                .is_some_and(|r| r.hash != head.hash);
+        let found = if behind && records.is_empty() {
+            Some((
+                1,
+                format!(
+                    "The audit file was removed or replaced: Recording Desk had written {} \
+                     records, and the file holds none of them.",
+                    head.seq
+                ),
+            ))
+        } else if behind {
+            Some((
+                last_seq + 1,
+                format!(
+                    "Records after {last_seq} are missing: Recording Desk had written {} records.",
+                    head.seq
+                ),
+            ))
+        } else if replaced {
+            Some((
+                head.seq,
+                format!(
+                    "The audit file was replaced: record {} is not the one Recording Desk wrote.",
+                    head.seq
+                ),
+            ))
+        } else {
+            None
+        };
+        if let Some((at, message)) = found {
+            broken = match broken {
+                Some((first, earlier)) if first <= at => {
+                    Some((first, format!("{earlier} {message}")))
+                }
+                _ => Some((at, message)),
+            };
+        }
+    }
 
     let count = records.len();
     let plural = if count == 1 { "record" } else { "records" };
-    let mut message = match broken_at {
+    let mut message = match &broken {
         None => format!("All {count} {plural} are intact."),
-        Some(n) => format!(
-            "Record {n} was changed or removed. The records from there on cannot be relied on."
-        ),
+        Some((_, why)) => format!("{why} The records from there on cannot be relied on."),
     };
     if !fragments.is_empty() {
         let lines: Vec<String> = fragments.iter().map(usize::to_string).collect();
@@ -330,11 +488,11 @@ pub fn scan(bytes: &[u8]) -> Scan {
         );
     }
     Scan {
-        last_seq: expected_seq - 1,
+        last_seq,
         last_hash: prev_hash,
         chain: AuditChain {
-            intact: broken_at.is_none(),
-            broken_at,
+            intact: broken.is_none(),
+            broken_at: broken.map(|(at, _)| at),
             message,
         },
         records,
@@ -402,6 +560,8 @@ pub struct AuditFilter {
     pub action: Option<RunAction>,
     /// An outcome (recording, failed, ...) or `requested` for the request records.
     pub outcome: Option<String>,
+    /// Only the records made against Citrix Cloud, or only the demo site's; `null` for both.
+    pub mode: Option<Mode>,
 }
 
 struct Bounds {
@@ -447,7 +607,8 @@ impl AuditFilter {
                     AuditEvent::Requested => o == "requested",
                     AuditEvent::Outcome => r.outcome.as_deref() == Some(o),
                 });
-                in_range && user_matches && action_matches && outcome_matches
+                let mode_matches = self.mode.is_none_or(|m| m == r.mode);
+                in_range && user_matches && action_matches && outcome_matches && mode_matches
             })
             .cloned()
             .collect())
@@ -461,11 +622,12 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 fn parse_bound(s: &str, end: bool) -> Result<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         // An end time is inclusive: move it just past the given instant.
-        return Ok(if end {
-            t + time::Duration::nanoseconds(1)
+        return if end {
+            t.checked_add(time::Duration::nanoseconds(1))
+                .ok_or_else(|| out_of_range(s))
         } else {
-            t
-        });
+            Ok(t)
+        };
     }
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(s, &format).map_err(|_| {
@@ -474,16 +636,26 @@ fn parse_bound(s: &str, end: bool) -> Result<OffsetDateTime> {
         ))
     })?;
     let start = date.midnight().assume_utc();
-    Ok(if end {
-        start + time::Duration::days(1)
-    } else {
+    if end {
         start
-    })
+            .checked_add(time::Duration::days(1))
+            .ok_or_else(|| out_of_range(s))
+    } else {
+        Ok(start)
+    }
 }
 
-/// Sessions whose request was written but whose outcome never was (the app or computer stopped
-/// mid-run): the officer must check their status. Runs still going are left out.
-pub fn unknown_outcomes(records: &[AuditRecord], active_run: Option<&str>) -> Vec<String> {
+fn out_of_range(s: &str) -> Error {
+    Error::InvalidInput(format!(
+        "“{s}” is too far in the future. Leave “To” empty to include everything up to now."
+    ))
+}
+
+/// The request records that never got an outcome (the app or computer stopped mid-run), oldest
+/// first: for each, the officer must check the session's status. Runs still going are left out.
+/// Each record is returned, not just its session, because a session can have an open request
+/// in one run and a completed one in the next; only the open one is in doubt.
+pub fn unknown_outcomes(records: &[AuditRecord], active_run: Option<&str>) -> Vec<AuditRecord> {
     let mut open: HashMap<(&str, &str, RunAction), usize> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
         let key = (r.run_id.as_str(), r.session_id.as_str(), r.action);
@@ -496,18 +668,13 @@ pub fn unknown_outcomes(records: &[AuditRecord], active_run: Option<&str>) -> Ve
             }
         }
     }
-    let mut pending: Vec<(usize, &str, &str)> = open
+    let mut pending: Vec<usize> = open
         .into_iter()
         .filter(|((run, _, _), _)| Some(*run) != active_run)
-        .map(|((run, session, _), i)| (i, run, session))
+        .map(|(_, i)| i)
         .collect();
     pending.sort_unstable();
-    let mut seen = HashSet::new();
-    pending
-        .into_iter()
-        .filter(|(_, _, session)| seen.insert(*session))
-        .map(|(_, _, session)| session.to_owned())
-        .collect()
+    pending.into_iter().map(|i| records[i].clone()).collect()
 }
 
 /// Writes the records as CSV for a spreadsheet. Returns the number of rows written.
@@ -602,29 +769,27 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| OffsetDateTime::now_utc().unix_timestamp().to_string())
 }
 
-/// The OS account running the app.
+/// The OS account running the app, asked of the OS (environment variables such as `USER` can
+/// be set by whoever starts the app). They are only a fallback if the OS cannot say.
 pub fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    whoami::username()
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| {
+            ["USER", "USERNAME", "LOGNAME"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        })
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// The computer's name, looked up once.
+/// The computer's network name, asked of the OS once.
 pub fn computer_name() -> String {
     static NAME: OnceLock<String> = OnceLock::new();
     NAME.get_or_init(|| {
-        std::env::var("COMPUTERNAME")
+        whoami::hostname()
             .ok()
-            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-            .or_else(|| {
-                // macOS has no /etc/hostname; `hostname` exists on every desktop OS.
-                std::process::Command::new("hostname")
-                    .output()
-                    .ok()
-                    .filter(|o| o.status.success())
-                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            })
+            .or_else(|| std::env::var("COMPUTERNAME").ok())
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "unknown".to_owned())
@@ -773,7 +938,7 @@ mod tests {
     }
 
     fn scan_file(path: &Path) -> Scan {
-        scan(&std::fs::read(path).expect("read"))
+        scan(&std::fs::read(path).expect("read"), None)
     }
 
     #[test]
@@ -873,6 +1038,10 @@ mod tests {
         let row = reader.records().next().expect("row").expect("parse");
         assert_eq!(&row[6], "Smith, \"Jane\"\nsecond line");
         assert_eq!(&row[8], "true");
+        assert_eq!(
+            &row[16], "cloud",
+            "demo and real actions are told apart in the export"
+        );
         assert_eq!(&row[17], "eu");
     }
 
@@ -1008,8 +1177,237 @@ mod tests {
         rs[3].session_id = "a".into(); // same session, stop, also open
         rs[4].session_id = "b".into();
         rs[4].run_id = "r2".into();
-        assert_eq!(unknown_outcomes(&rs, None), ["a", "b"]);
-        assert_eq!(unknown_outcomes(&rs, Some("r2")), ["a"]);
+        let seqs = |active: Option<&str>| -> Vec<u64> {
+            unknown_outcomes(&rs, active)
+                .iter()
+                .map(|r| r.seq)
+                .collect()
+        };
+        assert_eq!(seqs(None), [3, 4, 5]);
+        assert_eq!(seqs(Some("r2")), [3, 4]);
+    }
+
+    /// Session S: requested in run 1 (the app then crashed, no outcome), requested again and
+    /// confirmed in run 2. Only run 1's request is in doubt.
+    #[test]
+    fn the_open_request_is_flagged_not_a_later_completed_one_of_the_same_session() {
+        use AuditEvent::*;
+        use RunAction::*;
+        let mut rs = vec![
+            record(1, "t", Requested, Start),
+            record(2, "t", Requested, Start),
+            record(3, "t", Outcome, Start),
+        ];
+        for r in &mut rs {
+            r.session_id = "S".into();
+        }
+        rs[0].run_id = "run-1".into();
+        rs[1].run_id = "run-2".into();
+        rs[2].run_id = "run-2".into();
+        let open = unknown_outcomes(&rs, None);
+        assert_eq!(open.iter().map(|r| r.seq).collect::<Vec<_>>(), [1]);
+        assert_eq!(open[0].run_id, "run-1");
+    }
+
+    fn anchored_log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = AuditLog::with_anchor(
+            dir.path().join("data").join(FILE_NAME),
+            dir.path().join("config").join("audit.head"),
+        );
+        for i in 0..n {
+            log.append(
+                &ctx(),
+                AuditEvent::Requested,
+                RunAction::Start,
+                entry(&format!("s{i}"), "CONTOSO\\jsmith"),
+            )
+            .expect("append");
+        }
+        (dir, log)
+    }
+
+    #[test]
+    fn the_anchor_follows_the_last_record() {
+        let (_dir, log) = anchored_log_with(3);
+        let scan = log.scan().expect("scan");
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+        let head = log.anchor().expect("anchor written");
+        assert_eq!(head.seq, 3);
+        assert_eq!(head.hash, scan.records[2].hash);
+    }
+
+    #[test]
+    fn records_cut_from_the_end_are_detected_and_stay_detected_after_new_appends() {
+        let (dir, log) = anchored_log_with(5);
+        drop(log);
+        let path = dir.path().join("data").join(FILE_NAME);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let kept: Vec<&str> = text.lines().take(3).collect();
+        std::fs::write(&path, kept.join("\n") + "\n").expect("truncate");
+
+        // What is left is a valid chain; only the anchor shows the loss.
+        assert!(scan_file(&path).chain.intact);
+        let log = AuditLog::with_anchor(path.clone(), dir.path().join("config").join("audit.head"));
+        let scan = log.scan().expect("scan");
+        assert!(!scan.chain.intact);
+        assert_eq!(scan.chain.broken_at, Some(4));
+        assert!(
+            scan.chain
+                .message
+                .starts_with("Records after 3 are missing: Recording Desk had written 5 records."),
+            "{}",
+            scan.chain.message
+        );
+
+        // Working on does not paper over the gap: the next record chains from the anchor.
+        let r = log
+            .append(
+                &ctx(),
+                AuditEvent::Requested,
+                RunAction::Stop,
+                entry("s9", "x"),
+            )
+            .expect("append");
+        assert_eq!(r.seq, 6);
+        let scan = log.scan().expect("scan");
+        assert!(!scan.chain.intact);
+        assert_eq!(scan.chain.broken_at, Some(4));
+        assert!(
+            scan.chain
+                .message
+                .starts_with("Records 4 to 5 are missing."),
+            "{}",
+            scan.chain.message
+        );
+    }
+
+    #[test]
+    fn a_deleted_or_replaced_file_is_detected() {
+        let (dir, log) = anchored_log_with(4);
+        let path = dir.path().join("data").join(FILE_NAME);
+        let anchor = dir.path().join("config").join("audit.head");
+        drop(log);
+
+        std::fs::remove_file(&path).expect("delete");
+        let scan = AuditLog::with_anchor(path.clone(), anchor.clone())
+            .scan()
+            .expect("scan");
+        assert!(!scan.chain.intact);
+        assert_eq!(scan.chain.broken_at, Some(1));
+        assert!(
+            scan.chain
+                .message
+                .starts_with("The audit file was removed or replaced"),
+            "{}",
+            scan.chain.message
+        );
+
+        // A fresh, internally valid trail of the same length in its place.
+        let other = AuditLog::new(path.clone());
+        for i in 0..4 {
+            other
+                .append(
+                    &ctx(),
+                    AuditEvent::Requested,
+                    RunAction::Stop,
+                    entry(&format!("x{i}"), "x"),
+                )
+                .expect("append");
+        }
+        assert!(other.scan().expect("scan").chain.intact);
+        let scan = AuditLog::with_anchor(path, anchor).scan().expect("scan");
+        assert!(!scan.chain.intact);
+        assert_eq!(scan.chain.broken_at, Some(4));
+        assert!(
+            scan.chain
+                .message
+                .starts_with("The audit file was replaced: record 4"),
+            "{}",
+            scan.chain.message
+        );
+    }
+
+    #[test]
+    fn an_anchor_that_lags_the_file_is_accepted() {
+        // A crash between syncing a record and noting it in the anchor.
+        let (dir, log) = anchored_log_with(2);
+        let anchor = dir.path().join("config").join("audit.head");
+        let saved = std::fs::read(&anchor).expect("anchor");
+        log.append(
+            &ctx(),
+            AuditEvent::Outcome,
+            RunAction::Start,
+            entry("s1", "x"),
+        )
+        .expect("append");
+        std::fs::write(&anchor, saved).expect("restore the older anchor");
+        let scan = log.scan().expect("scan");
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+        assert_eq!(scan.records.len(), 3);
+    }
+
+    #[test]
+    fn a_date_at_the_end_of_time_is_invalid_input_not_a_panic() {
+        let records = [record(
+            1,
+            "2025-03-01T08:00:00Z",
+            AuditEvent::Requested,
+            RunAction::Start,
+        )];
+        for to in ["9999-12-31", "9999-12-31T23:59:59.999999999Z"] {
+            let f = AuditFilter {
+                to: Some(to.into()),
+                ..Default::default()
+            };
+            assert_eq!(f.apply(&records).expect_err(to).kind(), "invalidInput");
+        }
+        let f = AuditFilter {
+            from: Some("9999-12-31".into()),
+            ..Default::default()
+        };
+        assert!(f.apply(&records).expect("from is fine").is_empty());
+    }
+
+    #[test]
+    fn filters_by_mode() {
+        let mut records = vec![
+            record(
+                1,
+                "2025-03-01T08:00:00Z",
+                AuditEvent::Requested,
+                RunAction::Start,
+            ),
+            record(
+                2,
+                "2025-03-01T08:00:01Z",
+                AuditEvent::Requested,
+                RunAction::Start,
+            ),
+        ];
+        records[1].mode = Mode::Cloud;
+        let seqs = |mode| -> Vec<u64> {
+            AuditFilter {
+                mode,
+                ..Default::default()
+            }
+            .apply(&records)
+            .expect("filter")
+            .iter()
+            .map(|r| r.seq)
+            .collect()
+        };
+        assert_eq!(seqs(Some(Mode::Cloud)), [2]);
+        assert_eq!(seqs(Some(Mode::Demo)), [1]);
+        assert_eq!(seqs(None), [1, 2]);
+    }
+
+    #[test]
+    fn who_and_where_come_from_the_os_not_the_environment() {
+        // Another user name in the environment does not change who the OS says is running.
+        let from_os = whoami::username().expect("the OS knows the user");
+        assert_eq!(os_user(), from_os);
+        assert_ne!(computer_name(), "unknown");
     }
 
     #[test]

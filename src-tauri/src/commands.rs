@@ -47,6 +47,15 @@ pub async fn app_status(
     })
 }
 
+/// Changing the connection, the site or the saved account mid-run would leave the run panel
+/// describing one account while the trail and Citrix see another: refused until the run ends.
+fn not_during_a_run(runs: &RunSlot) -> Result<()> {
+    if runs.is_busy() {
+        return Err(Error::Busy);
+    }
+    Ok(())
+}
+
 #[tauri::command]
 #[allow(clippy::too_many_arguments)] // one per managed state the command touches
 pub async fn connect_cloud(
@@ -58,17 +67,17 @@ pub async fn connect_cloud(
     connection: State<'_, ConnectionState>,
     settings: State<'_, AppSettings>,
     vault: State<'_, Vault>,
+    runs: State<'_, RunSlot>,
 ) -> Result<ConnectionInfo> {
+    not_during_a_run(&runs)?;
     let form = account::SignIn {
         region,
         customer_id,
         client_id,
         secret,
     };
-    let connected = account::sign_in(form, &app, &settings, &vault).await?;
-    let info = connected.info.clone();
-    connection.set(Some(connected));
-    Ok(info)
+    let connected = account::sign_in(form, &app, &settings, &vault, &connection).await?;
+    Ok(connected.info)
 }
 
 #[tauri::command]
@@ -77,7 +86,9 @@ pub async fn connect_demo(
     connection: State<'_, ConnectionState>,
     settings: State<'_, AppSettings>,
     demo: State<'_, Demo>,
+    runs: State<'_, RunSlot>,
 ) -> Result<ConnectionInfo> {
+    not_during_a_run(&runs)?;
     let info = crate::startup::connect_demo(&demo, &connection).await?;
     app.save_settings(&settings, |s| s.last_mode = Some(Mode::Demo));
     Ok(info)
@@ -88,10 +99,8 @@ pub async fn disconnect(
     connection: State<'_, ConnectionState>,
     runs: State<'_, RunSlot>,
 ) -> Result<()> {
-    if runs.is_busy() {
-        return Err(Error::Busy);
-    }
-    connection.set(None);
+    not_during_a_run(&runs)?;
+    connection.clear();
     Ok(())
 }
 
@@ -100,7 +109,9 @@ pub async fn forget_credentials(
     app: State<'_, AppContext>,
     settings: State<'_, AppSettings>,
     vault: State<'_, Vault>,
+    runs: State<'_, RunSlot>,
 ) -> Result<()> {
+    not_during_a_run(&runs)?;
     account::forget(&app, &settings, &vault).await
 }
 
@@ -110,7 +121,9 @@ pub async fn select_site(
     app: State<'_, AppContext>,
     connection: State<'_, ConnectionState>,
     settings: State<'_, AppSettings>,
+    runs: State<'_, RunSlot>,
 ) -> Result<ConnectionInfo> {
+    not_during_a_run(&runs)?;
     let current = connection.require()?;
     let site = current
         .info
@@ -121,7 +134,7 @@ pub async fn select_site(
     let mut next = (*current).clone();
     next.info.site_id = Some(site.id.clone());
     let info = next.info.clone();
-    connection.set(Some(next));
+    connection.replace(&current, next)?;
     if info.mode == Mode::Cloud {
         app.save_settings(&settings, |s| s.site_id = info.site_id.clone());
     }
@@ -232,6 +245,7 @@ pub async fn run_recording(
     session_ids: Vec<String>,
     notify_user: bool,
     on_event: Channel<RunEvent>,
+    app: State<'_, AppContext>,
     connection: State<'_, ConnectionState>,
     settings: State<'_, AppSettings>,
     runs: State<'_, RunSlot>,
@@ -261,7 +275,7 @@ pub async fn run_recording(
             tracing::debug!("run event not delivered: {e}");
         }
     });
-    run::execute(
+    let report = run::execute(
         &connected,
         Arc::clone(&audit_log),
         Arc::clone(&cache),
@@ -269,7 +283,17 @@ pub async fn run_recording(
         ticket.cancel.clone(),
         sink,
     )
-    .await
+    .await?;
+    if report.not_audited > 0 {
+        app.notice(format!(
+            "{} of the last run's results could not be written to the audit trail at {}. The \
+             requests themselves are in the trail. Note these results elsewhere, and check that \
+             the disk is not full and that you can write to that folder.",
+            report.not_audited,
+            audit_log.path().display()
+        ));
+    }
+    Ok(report)
 }
 
 #[tauri::command]
@@ -282,7 +306,9 @@ pub async fn cancel_run(runs: State<'_, RunSlot>) -> Result<()> {
 #[serde(rename_all = "camelCase")]
 pub struct AuditView {
     pub records: Vec<AuditRecord>,
-    pub unknown_outcomes: Vec<String>,
+    /// The request records (whatever the filter) that never got an outcome: the officer must
+    /// check those sessions. The UI marks exactly these rows, by `seq`.
+    pub unknown_outcomes: Vec<AuditRecord>,
     pub chain: AuditChain,
     pub path: String,
 }

@@ -41,9 +41,34 @@ pub enum Error {
     /// The in-app demo site (a local simulator) could not start.
     #[error("{0}")]
     DemoUnavailable(String),
+    /// A connect finished after the officer had started another one or disconnected; its
+    /// result was dropped.
+    #[error(
+        "This connection was not used: another connection was started or the app was \
+         disconnected while it was being made."
+    )]
+    Superseded,
 }
 
 impl Error {
+    /// Every kind the app itself adds to the client's (`citrix_cloud::Error::KINDS`). The
+    /// bindings test exports both as the UI's `ErrorKind`, so copy missing for one fails `tsc`.
+    #[cfg(test)]
+    pub const KINDS: [&'static str; 12] = [
+        "notFound",
+        "keychainUnavailable",
+        "keychainLocked",
+        "noSecretStored",
+        "notConnected",
+        "noSiteSelected",
+        "auditUnavailable",
+        "fileWrite",
+        "invalidInput",
+        "busy",
+        "demoUnavailable",
+        "superseded",
+    ];
+
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Citrix { source, .. } => source.kind(),
@@ -58,6 +83,7 @@ impl Error {
             Error::InvalidInput(_) => "invalidInput",
             Error::Busy => "busy",
             Error::DemoUnavailable(_) => "demoUnavailable",
+            Error::Superseded => "superseded",
         }
     }
 
@@ -177,8 +203,10 @@ mod tests {
             Error::InvalidInput(String::new()),
             Error::Busy,
             Error::DemoUnavailable(String::new()),
+            Error::Superseded,
         ];
         let kinds: Vec<&str> = all.iter().map(Error::kind).collect();
+        assert_eq!(kinds, Error::KINDS);
         assert_eq!(
             kinds,
             [
@@ -192,7 +220,8 @@ mod tests {
                 "fileWrite",
                 "invalidInput",
                 "busy",
-                "demoUnavailable"
+                "demoUnavailable",
+                "superseded"
             ]
         );
     }

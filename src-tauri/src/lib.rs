@@ -22,6 +22,8 @@ mod vault;
 
 use std::sync::Arc;
 
+use tauri::Manager;
+
 /// Starts the app. The command list must match `COMMANDS` in `build.rs`, which generates the
 /// permission each command needs (a test checks both against the capability file).
 pub fn run() {
@@ -29,7 +31,6 @@ pub fn run() {
         // First, so a second launch hands over before anything else starts: it brings the
         // running window to the front instead of opening a second copy on the same audit trail.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            use tauri::Manager;
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.unminimize();
                 let _ = window.show();
@@ -46,7 +47,11 @@ pub fn run() {
         .manage(vault::Vault::keyring())
         .setup(startup::setup)
         .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { .. } = event {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if startup::refuse_while_running(window.app_handle()) {
+                    api.prevent_close();
+                    return;
+                }
                 startup::remember_window(window);
             }
         })
@@ -68,6 +73,21 @@ pub fn run() {
             commands::get_settings,
             commands::update_settings,
         ])
-        .run(tauri::generate_context!())
-        .expect("Recording Desk could not start its window");
+        .build(tauri::generate_context!())
+        .expect("Recording Desk could not start its window")
+        .run(|app, event| {
+            // Quit from the menu (or Cmd+Q) never sends CloseRequested, so the window is
+            // remembered, and a run protected, here too.
+            if let tauri::RunEvent::ExitRequested { api, code, .. } = event {
+                // `code` is set when the app itself asked to exit; only the officer's quit is
+                // refused.
+                if code.is_none() && startup::refuse_while_running(app) {
+                    api.prevent_exit();
+                    return;
+                }
+                if let Some(window) = app.get_webview_window("main") {
+                    startup::remember_window(&window.as_ref().window());
+                }
+            }
+        });
 }

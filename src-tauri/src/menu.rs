@@ -21,19 +21,17 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         }),
     )?;
     let separator = || PredefinedMenuItem::separator(app);
-    let app_menu = Submenu::with_items(
-        app,
-        "Recording Desk",
-        true,
-        &[
-            &about,
-            &separator()?,
-            &PredefinedMenuItem::hide(app, None)?,
-            &PredefinedMenuItem::hide_others(app, None)?,
-            &separator()?,
-            &PredefinedMenuItem::quit(app, Some("Quit Recording Desk"))?,
-        ],
-    )?;
+    let app_menu = Submenu::with_items(app, "Recording Desk", true, &[&about])?;
+    // Hide and Hide Others only mean something on macOS: on Windows "Hide" makes the window vanish
+    // with no way back (there is no tray icon), and neither exists on Linux.
+    #[cfg(target_os = "macos")]
+    {
+        app_menu.append(&separator()?)?;
+        app_menu.append(&PredefinedMenuItem::hide(app, None)?)?;
+        app_menu.append(&PredefinedMenuItem::hide_others(app, None)?)?;
+    }
+    app_menu.append(&separator()?)?;
+    app_menu.append(&PredefinedMenuItem::quit(app, Some("Quit Recording Desk"))?)?;
     let edit = Submenu::with_items(
         app,
         "Edit",

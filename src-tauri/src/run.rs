@@ -74,6 +74,9 @@ pub struct RunOutcome {
     pub kind: Option<String>,
     pub message: Option<String>,
     pub transaction_id: Option<String>,
+    /// The outcome happened, but its audit record could not be written: the UI must say so
+    /// rather than present it as a normal, recorded result.
+    pub audit_missing: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
@@ -86,6 +89,8 @@ pub struct RunReport {
     pub cancelled: u32,
     /// Started, but Citrix did not report the session as recording within the check period.
     pub not_verified: u32,
+    /// Outcomes that could not be written to the audit trail.
+    pub not_audited: u32,
 }
 
 /// The one run allowed at a time, and how to cancel it.
@@ -242,6 +247,7 @@ pub async fn execute(
             failed: tally.failed,
             cancelled: tally.cancelled,
             not_verified: tally.not_verified,
+            not_audited: tally.not_audited,
         }
     };
     tracing::info!(?report, action = req.action.as_str(), "run finished");
@@ -280,6 +286,7 @@ struct Tally {
     failed: u32,
     cancelled: u32,
     not_verified: u32,
+    not_audited: u32,
 }
 
 struct RunObserver {
@@ -310,7 +317,7 @@ impl RunObserver {
 
     fn finished(&self, id: &SessionId, outcome: Outcome) {
         let id_text = id.to_string();
-        let (run_outcome, response) = self.describe(outcome);
+        let (mut run_outcome, response) = self.describe(outcome);
 
         let was_requested = {
             let mut tally = self.tally();
@@ -348,6 +355,8 @@ impl RunObserver {
                 .append(&self.ctx, AuditEvent::Outcome, self.action, entry)
             {
                 tracing::error!(session = %id_text, "outcome not written to the audit trail: {e}");
+                run_outcome.audit_missing = true;
+                self.tally().not_audited += 1;
             }
         }
 
@@ -364,6 +373,7 @@ impl RunObserver {
             kind: None,
             message: Some(message.to_owned()),
             transaction_id,
+            audit_missing: false,
         };
         match outcome {
             Outcome::Recording {
@@ -410,6 +420,7 @@ impl RunObserver {
                     kind: Some(e.kind().to_owned()),
                     message: Some(e.to_string()),
                     transaction_id,
+                    audit_missing: false,
                 };
                 (outcome, None)
             }
@@ -419,6 +430,7 @@ impl RunObserver {
                     kind: None,
                     message: Some("Cancelled before Recording Desk acted on this session.".into()),
                     transaction_id: None,
+                    audit_missing: false,
                 },
                 None,
             ),

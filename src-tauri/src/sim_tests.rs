@@ -12,7 +12,7 @@ use crate::audit::{AuditEvent, AuditLog};
 use crate::ipc::{Mode, RunAction};
 use crate::run::{self, RunEvent, RunRequest, RunSlot, RunStatus};
 use crate::sessions::{self, RowCache, SessionQueryInput, StateFilter};
-use crate::state::{self, ConnectRequest, Connected};
+use crate::state::{self, ConnectRequest, Connected, ConnectionState};
 
 async fn simulator() -> (Simulator, SimConfig) {
     let config = SimConfig::default();
@@ -304,6 +304,66 @@ async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
     assert!(crate::audit::unknown_outcomes(&scan.records, None).is_empty());
 }
 
+/// The trail becomes unwritable between a session's request and its outcome (disk full, folder
+/// removed): the outcome still reaches the UI, flagged, and the report counts it.
+#[tokio::test]
+async fn an_outcome_that_cannot_be_written_is_flagged_not_shown_as_normal() {
+    let (sim, config) = simulator().await;
+    let c = connected(&sim, &config).await;
+    let special = SpecialSessions::ids();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("audit.jsonl");
+    let log = Arc::new(AuditLog::new(path.clone()));
+    let cache = Arc::new(RowCache::default());
+    let (events, sink) = collecting_sink();
+    // Look the session up first, so the only slow call is the start itself.
+    sessions::fetch_row(
+        c.site().expect("site").0,
+        &config.site_id,
+        &SessionId::parse(&special.recordable).expect("id"),
+    )
+    .await
+    .map(|(row, _)| cache.remember(&[row]))
+    .expect("look-up");
+    sim.control()
+        .set_latency(std::time::Duration::from_millis(400));
+
+    let break_trail = async {
+        // Once the request is on disk, put a folder where the file is: every append now fails.
+        while !std::fs::read_to_string(&path).is_ok_and(|t| t.contains("\"requested\"")) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        std::fs::remove_file(&path).expect("remove");
+        std::fs::create_dir(&path).expect("mkdir");
+    };
+    let (report, ()) = tokio::join!(
+        run::execute(
+            &c,
+            log.clone(),
+            cache,
+            run_request(RunAction::Start, &[&special.recordable], false),
+            CancellationToken::new(),
+            sink,
+        ),
+        break_trail
+    );
+    let report = report.expect("run");
+    assert_eq!(report.not_audited, 1);
+    let events = events.lock().expect("events").clone();
+    let outcome = events
+        .iter()
+        .find_map(|e| match e {
+            RunEvent::Finished { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .expect("finished");
+    assert!(outcome.audit_missing);
+    assert!(matches!(
+        outcome.status,
+        RunStatus::Recording | RunStatus::StartedNotRecording
+    ));
+}
+
 #[tokio::test]
 async fn no_session_is_touched_when_the_audit_trail_cannot_be_written() {
     let (sim, config) = simulator().await;
@@ -429,28 +489,46 @@ mod sign_in {
     #[tokio::test]
     async fn nothing_is_kept_until_citrix_accepts_the_credentials() {
         let (_sim, config, app, settings, store, vault) = setup(MemoryStore::default()).await;
+        let connection = ConnectionState::default();
 
-        let err = account::sign_in(form(&config, Some("wrong")), &app, &settings, &vault)
-            .await
-            .err()
-            .expect("bad secret");
+        let err = account::sign_in(
+            form(&config, Some("wrong")),
+            &app,
+            &settings,
+            &vault,
+            &connection,
+        )
+        .await
+        .err()
+        .expect("bad secret");
         assert_eq!(err.kind(), "badCredentials");
         assert!(stored(&store).is_empty());
         assert!(settings.get().account.is_none());
 
-        let err = account::sign_in(form(&config, None), &app, &settings, &vault)
+        let err = account::sign_in(form(&config, None), &app, &settings, &vault, &connection)
             .await
             .err()
             .expect("nothing stored");
         assert_eq!(err.kind(), "noSecretStored");
 
         let secret = format!(" {}\n", config.client_secret);
-        let connected = account::sign_in(form(&config, Some(&secret)), &app, &settings, &vault)
-            .await
-            .expect("sign in");
+        let connected = account::sign_in(
+            form(&config, Some(&secret)),
+            &app,
+            &settings,
+            &vault,
+            &connection,
+        )
+        .await
+        .expect("sign in");
         assert_eq!(
             connected.info.site_id.as_deref(),
             Some(config.site_id.as_str())
+        );
+        assert_eq!(
+            connection.get().map(|c| c.info.clone()),
+            Some(connected.info.clone()),
+            "the sign-in is the app's connection"
         );
         let account_key = format!("{}/{CLIENT_ID}", config.customer_id);
         assert_eq!(
@@ -465,7 +543,7 @@ mod sign_in {
         assert_eq!(saved.site_id.as_deref(), Some(config.site_id.as_str()));
 
         // Start-up auto-connect: no secret from the UI, the keychain's is used.
-        account::sign_in(form(&config, None), &app, &settings, &vault)
+        account::sign_in(form(&config, None), &app, &settings, &vault, &connection)
             .await
             .expect("reconnect with the stored secret");
 
@@ -478,6 +556,56 @@ mod sign_in {
         assert!(app.notices().is_empty());
     }
 
+    /// "Use a different account" (a disconnect) or "Open the demo site" (another connect) while
+    /// a reconnect is still waiting for Citrix: the late reconnect must change nothing.
+    #[tokio::test]
+    async fn a_sign_in_overtaken_by_a_newer_choice_changes_nothing() {
+        let (sim, config, app, settings, store, vault) = setup(MemoryStore::default()).await;
+        let connection = ConnectionState::default();
+        sim.control()
+            .set_latency(std::time::Duration::from_millis(300));
+        let (late, ()) = tokio::join!(
+            account::sign_in(
+                form(&config, Some(&config.client_secret)),
+                &app,
+                &settings,
+                &vault,
+                &connection,
+            ),
+            async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                connection.clear();
+            }
+        );
+        assert_eq!(late.err().expect("overtaken").kind(), "superseded");
+        assert!(connection.get().is_none());
+        assert!(stored(&store).is_empty(), "no secret kept");
+        assert!(settings.get().account.is_none());
+        assert_eq!(settings.get().last_mode, None);
+
+        // A newer connect that began meanwhile wins even when the older one finishes last.
+        let (late, newer) = tokio::join!(
+            account::sign_in(
+                form(&config, Some(&config.client_secret)),
+                &app,
+                &settings,
+                &vault,
+                &connection,
+            ),
+            async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let epoch = connection.begin_connect();
+                sim.control().set_latency(std::time::Duration::ZERO);
+                let mut demo = connected(&sim, &config).await;
+                demo.info.mode = Mode::Demo;
+                connection.install(epoch, demo)
+            }
+        );
+        newer.expect("newer connect installed");
+        assert_eq!(late.err().expect("overtaken").kind(), "superseded");
+        assert_eq!(connection.get().expect("connected").info.mode, Mode::Demo);
+    }
+
     #[tokio::test]
     async fn a_keychain_that_refuses_does_not_block_the_connection() {
         let locked = MemoryStore {
@@ -485,11 +613,13 @@ mod sign_in {
             ..Default::default()
         };
         let (_sim, config, app, settings, _store, vault) = setup(locked).await;
+        let connection = ConnectionState::default();
         account::sign_in(
             form(&config, Some(&config.client_secret)),
             &app,
             &settings,
             &vault,
+            &connection,
         )
         .await
         .expect("connected anyway");

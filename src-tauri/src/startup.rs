@@ -84,7 +84,9 @@ impl AppContext {
 }
 
 /// Starts (once) and connects to the in-app demo site. Its credentials are not stored anywhere.
+/// Like a sign-in, it only replaces the connection if nothing newer started meanwhile.
 pub async fn connect_demo(demo: &Demo, connection: &ConnectionState) -> Result<ConnectionInfo> {
+    let epoch = connection.begin_connect();
     let (endpoints, credentials) = demo.endpoints_and_credentials().await.map_err(|e| {
         Error::DemoUnavailable(format!(
             "The demo site could not be started on this computer ({e})."
@@ -99,7 +101,7 @@ pub async fn connect_demo(demo: &Demo, connection: &ConnectionState) -> Result<C
     })
     .await?;
     let info = connected.info.clone();
-    connection.set(Some(connected));
+    connection.install(epoch, connected)?;
     Ok(info)
 }
 
@@ -117,7 +119,16 @@ pub fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error
     let (settings, settings_notice) = AppSettings::open(&handle)?;
     let data_dir = handle.path().app_data_dir()?;
     let audit_path = data_dir.join(audit::FILE_NAME);
-    tracing::info!(audit = %audit_path.display(), logs = ?log_dir, "data locations");
+    // The trail's head is noted outside the trail (see `audit`): in its own small file in the
+    // config folder rather than in settings.json, because a corrupt settings file is moved aside
+    // (which would lose the anchor), and rewriting all settings twice per session of a run would
+    // be slow and contend with the officer's own settings changes. On Linux the config folder is
+    // not the data folder, so removing one leaves the other.
+    let anchor_path = handle
+        .path()
+        .app_config_dir()?
+        .join(audit::ANCHOR_FILE_NAME);
+    tracing::info!(audit = %audit_path.display(), anchor = %anchor_path.display(), logs = ?log_dir, "data locations");
 
     let (cloud_url, url_notice) = state::cloud_url_from_env();
     if let Some(url) = &cloud_url {
@@ -148,7 +159,7 @@ pub fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error
     }
 
     app.manage(settings);
-    app.manage(Arc::new(AuditLog::new(audit_path)));
+    app.manage(Arc::new(AuditLog::with_anchor(audit_path, anchor_path)));
     app.manage(context);
     Ok(())
 }
@@ -224,6 +235,28 @@ fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &crate::settings
     }
 }
 
+/// While a run is going, closing or quitting would cut it off mid-way and leave requests with no
+/// outcome in the trail. Returns true (and tells the officer why, in a native message box) if
+/// the close must be refused.
+pub fn refuse_while_running<R: Runtime>(app: &tauri::AppHandle<R>) -> bool {
+    let busy = app
+        .try_state::<crate::run::RunSlot>()
+        .is_some_and(|runs| runs.is_busy());
+    if busy {
+        use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+        tracing::info!("close refused: a run is in progress");
+        app.dialog()
+            .message(CLOSE_DURING_RUN)
+            .title("Recording Desk")
+            .kind(MessageDialogKind::Warning)
+            .show(|_| {});
+    }
+    busy
+}
+
+pub const CLOSE_DURING_RUN: &str =
+    "A recording run is in progress: cancel it or wait for it to finish before closing.";
+
 /// Remembers the main window's size and position when it closes.
 pub fn remember_window<R: Runtime>(window: &Window<R>) {
     if window.label() != "main" {
@@ -232,7 +265,11 @@ pub fn remember_window<R: Runtime>(window: &Window<R>) {
     let Some(settings) = window.try_state::<AppSettings>() else {
         return;
     };
-    let maximized = window.is_maximized().unwrap_or(false);
+    // Both the close and the app's exit call this; by the exit the window may already be gone,
+    // and its (then unreadable) state must not overwrite what the close saved.
+    let Ok(maximized) = window.is_maximized() else {
+        return;
+    };
     let size = window
         .inner_size()
         .ok()

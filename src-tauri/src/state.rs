@@ -77,26 +77,78 @@ impl Connected {
 
 /// Managed state: the current connection, swapped whole on connect/disconnect/select_site.
 /// Commands clone the `Arc` out and release the lock before any `.await`.
+///
+/// Connecting takes seconds (keychain, token, `/me`), and the officer can change their mind in
+/// the meantime: "Use a different account", then "Open the demo site". The epoch makes the last
+/// decision win: every connect and every disconnect bumps it, and a connect only installs its
+/// result if no other connect or disconnect started since it began. Without it, a slow
+/// reconnect to the saved account could finish last and put real sessions under the "Demo
+/// site" badge.
 #[derive(Default)]
 pub struct ConnectionState {
-    current: Mutex<Option<Arc<Connected>>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    epoch: u64,
+    current: Option<Arc<Connected>>,
 }
 
 impl ConnectionState {
     pub fn get(&self) -> Option<Arc<Connected>> {
-        self.lock().clone()
+        self.lock().current.clone()
     }
 
     pub fn require(&self) -> Result<Arc<Connected>> {
         self.get().ok_or(Error::NotConnected)
     }
 
-    pub fn set(&self, connected: Option<Connected>) {
-        *self.lock() = connected.map(Arc::new);
+    /// Starts a connect: returns the epoch its result must still match to be installed.
+    pub fn begin_connect(&self) -> u64 {
+        let mut inner = self.lock();
+        inner.epoch += 1;
+        inner.epoch
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Connected>>> {
-        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    /// Installs a connect's result, unless a newer connect or a disconnect started after it.
+    pub fn install(&self, epoch: u64, connected: Connected) -> Result<()> {
+        let mut inner = self.lock();
+        if inner.epoch != epoch {
+            return Err(Error::Superseded);
+        }
+        inner.current = Some(Arc::new(connected));
+        Ok(())
+    }
+
+    /// Whether a connect that began at `epoch` is still the latest.
+    #[cfg(test)]
+    pub fn is_current(&self, epoch: u64) -> bool {
+        self.lock().epoch == epoch
+    }
+
+    /// Drops the connection; connects still under way will not install theirs.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.epoch += 1;
+        inner.current = None;
+    }
+
+    /// Replaces `expected` with `next` (another site of the same connection), unless the
+    /// connection changed in the meantime.
+    pub fn replace(&self, expected: &Arc<Connected>, next: Connected) -> Result<()> {
+        let mut inner = self.lock();
+        match &inner.current {
+            Some(current) if Arc::ptr_eq(current, expected) => {
+                inner.current = Some(Arc::new(next));
+                Ok(())
+            }
+            _ => Err(Error::Superseded),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -155,26 +207,10 @@ pub fn parse_cloud_url(value: &str) -> std::result::Result<Url, String> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("{value:?} must not have a query or fragment"));
     }
-    match url.scheme() {
-        "https" if url.host_str().is_some() => Ok(url),
-        "http" => {
-            let loopback = matches!(
-                url.host(),
-                Some(url::Host::Domain("localhost"))
-                    | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
-                    | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
-            );
-            if loopback && url.port().is_some() {
-                Ok(url)
-            } else {
-                Err(format!(
-                    "{value:?}: plain http is only allowed to this computer \
-                     (http://127.0.0.1:PORT or http://localhost:PORT)"
-                ))
-            }
-        }
-        _ => Err(format!("{value:?} must be an https URL")),
-    }
+    // The same rule the client applies to every request: a Citrix Cloud region host over
+    // https, or this computer.
+    citrix_cloud::endpoint_allowed(&url).map_err(|e| e.message().to_owned())?;
+    Ok(url)
 }
 
 /// The override from the environment, if set and valid; an invalid value is reported as a notice
@@ -288,10 +324,13 @@ pub fn pick_site(sites: &[Site], preferred: Option<&str>) -> Option<String> {
 /// Connection failures in words that fit the sign-in screen.
 fn explain_connect_error(e: citrix_cloud::Error, region: Option<Region>, host: &str) -> Error {
     let message = match e.kind() {
-        "badCredentials" => "Citrix Cloud did not accept this client ID and secret. Copy both \
-             again from the API client in Citrix Cloud (Identity and Access Management > API \
-             Access) and check that the customer ID belongs to the same account."
-            .to_owned(),
+        "badCredentials" => format!(
+            "Citrix Cloud did not accept this client ID and secret. Copy both again from the API \
+             client in Citrix Cloud (Identity and Access Management > API Access > Secure \
+             clients), check that the customer ID belongs to the same account, and that the region \
+             ({}) is the one your Citrix Cloud account is in.",
+            region.map(|r| r.label()).unwrap_or("as selected")
+        ),
         "wrongRegion" => format!(
             "This API client is not registered in the {} region. Choose the region your Citrix \
              Cloud account is in and connect again.",
@@ -342,18 +381,20 @@ mod tests {
     }
 
     #[test]
-    fn cloud_url_override_allows_loopback_http_and_https_only() {
+    fn cloud_url_override_allows_loopback_and_the_citrix_region_hosts_only() {
         for ok in [
             "http://127.0.0.1:8787",
             "http://localhost:8787/",
             "http://[::1]:9000",
-            "https://citrix.example.com",
-            "https://citrix.example.com/prefix",
+            "https://api-eu.cloud.com",
+            "https://api.citrixcloud.jp/",
         ] {
             assert!(parse_cloud_url(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "http://127.0.0.1",
+            "https://citrix.example.com",
+            "https://citrix.example.com/prefix",
+            "http://api.cloud.com",
             "http://10.0.0.5:8787",
             "http://example.com:80",
             "ftp://127.0.0.1:21",
@@ -363,6 +404,67 @@ mod tests {
         ] {
             assert!(parse_cloud_url(bad).is_err(), "{bad}");
         }
+    }
+
+    fn offline(mode: Mode) -> Connected {
+        let endpoints = Endpoints::with_base(&Url::parse("http://127.0.0.1:9").expect("url"));
+        let credentials = Credentials {
+            customer_id: "c".into(),
+            client_id: "id".into(),
+            secret: Secret::new("s".into()),
+        };
+        Connected {
+            client: CitrixClient::new(ClientConfig::new(endpoints, credentials)).expect("client"),
+            info: ConnectionInfo {
+                mode,
+                region: None,
+                customer_id: "c".into(),
+                customer_name: None,
+                user_display_name: None,
+                sites: Vec::new(),
+                site_id: None,
+            },
+        }
+    }
+
+    #[test]
+    fn only_the_latest_connect_is_installed() {
+        let state = ConnectionState::default();
+        let cloud = state.begin_connect();
+        let demo = state.begin_connect();
+        state.install(demo, offline(Mode::Demo)).expect("latest");
+        assert_eq!(
+            state
+                .install(cloud, offline(Mode::Cloud))
+                .expect_err("stale")
+                .kind(),
+            "superseded"
+        );
+        assert_eq!(state.get().expect("connected").info.mode, Mode::Demo);
+
+        // A disconnect also wins over a connect that began before it.
+        let late = state.begin_connect();
+        assert!(state.is_current(late));
+        state.clear();
+        assert!(!state.is_current(late));
+        assert!(state.install(late, offline(Mode::Cloud)).is_err());
+        assert!(state.get().is_none());
+    }
+
+    #[test]
+    fn a_site_change_applies_only_to_the_connection_it_was_made_on() {
+        let state = ConnectionState::default();
+        let epoch = state.begin_connect();
+        state.install(epoch, offline(Mode::Cloud)).expect("install");
+        let seen = state.require().expect("connected");
+        let epoch = state.begin_connect();
+        state.install(epoch, offline(Mode::Demo)).expect("install");
+        assert!(state.replace(&seen, offline(Mode::Cloud)).is_err());
+        assert_eq!(state.get().expect("connected").info.mode, Mode::Demo);
+        let now = state.require().expect("connected");
+        state
+            .replace(&now, offline(Mode::Demo))
+            .expect("same connection");
     }
 
     #[test]

@@ -61,7 +61,8 @@ test("filters are sent to audit_view and narrow the records", async () => {
   await page.click(".audit-filters button:has-text('Apply filters')");
   await page.waitForFunction(() => document.querySelector(".results-count").textContent === "8 records");
   let f = (await mockCall(page, "audit_view")).at(-1).filter;
-  assert.deepEqual(f, { from: null, to: null, user: null, action: "stop", outcome: null });
+  // The demo site is open, so the trail shows the demo site's records.
+  assert.deepEqual(f, { from: null, to: null, user: null, action: "stop", outcome: null, mode: "demo" });
   assert.ok((await rows(page)).every((x) => x[2].startsWith("Stop recording")));
 
   await page.click(".audit-filters button:has-text('Reset')");
@@ -127,5 +128,62 @@ test("a run shows up in the audit trail as requested + outcome", async () => {
   assert.equal(r[0][3], "Requested");
   assert.match(r[1][3], /^Recording — confirmed by Citrix/);
   assert.equal(r[1][4], "John Adeyemi");
+  await context.close();
+});
+
+test("the open request is flagged, not the later, answered request of the same session", async () => {
+  const { page, context } = await openAudit({ audit: { seed: 2, unknown: 1, retried: true } });
+  // 2 seeded pairs (1-4), the crashed request (5), then the retry's request and outcome (6, 7).
+  const attention = await page.$$eval(".screen-audit tr.row-attention", (tr) => tr.map((x) => x.dataset.key));
+  assert.deepEqual(attention, ["5"]);
+  const r = await rows(page);
+  assert.match(r[4][3], /^Outcome unknown — check status$/);
+  assert.equal(r[5][3], "Requested", "the retry has an outcome");
+  assert.equal(r[4][4], r[5][4], "same session");
+  assert.match(await page.textContent(".unknown-slot"), /1 request with no recorded outcome/);
+  assert.match(await page.textContent(".unknown-slot li"), /record 5/);
+  await context.close();
+});
+
+test("the intact message claims no more than the checks do; a cut-off trail names what is missing", async () => {
+  let o = await openAudit();
+  const text = await o.page.textContent(".chain-slot .callout-text");
+  assert.match(text, /a change to a record is detected/);
+  assert.match(text, /records removed from the end of the trail are detected/);
+  assert.doesNotMatch(text, /none has been changed or removed/);
+  await o.context.close();
+
+  o = await openAudit({ audit: { brokenAt: 13, chainMessage: "Records after 12 are missing: Recording Desk had written 20 records. The records from there on cannot be relied on." } });
+  assert.equal(await o.page.textContent(".chain-slot .callout-title"), "Audit trail has been altered at record 13");
+  assert.match(await o.page.textContent(".chain-slot .chain-detail"), /^Records after 12 are missing/);
+  await o.context.close();
+});
+
+test("demo and Citrix Cloud records are kept apart, and marked when shown together", async () => {
+  // Connected to Citrix Cloud: the trail opens on Citrix Cloud's records.
+  const cloud = {
+    mode: "cloud",
+    region: "eu",
+    customerId: "contoso",
+    customerName: "Contoso Ltd",
+    userDisplayName: "Compliance Officer",
+    sites: [{ id: "5ab1e0d4-0000-4000-a000-00000000d5e7", name: "Contoso Production" }],
+    siteId: "5ab1e0d4-0000-4000-a000-00000000d5e7",
+  };
+  const { page, context } = await openAudit({ status: { connection: cloud }, audit: { seed: 3, unknown: 0, demo: 2 } });
+  assert.equal(await page.inputValue(".audit-filters select[name=mode]"), "cloud");
+  assert.equal((await mockCall(page, "audit_view")).at(-1).filter.mode, "cloud");
+  assert.match(await page.textContent(".results-count"), /^6 records$/);
+  assert.equal(await page.$(".screen-audit tr.vt-row .badge-demo"), null);
+
+  await page.selectOption(".audit-filters select[name=mode]", "");
+  await page.click(".audit-filters button:has-text('Apply filters')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "10 records");
+  assert.equal((await mockCall(page, "audit_view")).at(-1).filter.mode, null);
+  assert.equal(await page.$$eval(".screen-audit tr.vt-row .badge-demo", (b) => b.length), 4);
+
+  await page.selectOption(".audit-filters select[name=mode]", "demo");
+  await page.click(".audit-filters button:has-text('Apply filters')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "4 records");
   await context.close();
 });

@@ -1,9 +1,14 @@
 // Every error kind of the contract has copy for a compliance officer, and the app shows it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { connected, loadTs, openApp, setup, waitForRows, waitForView } from "./helpers.mjs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { connected, loadTs, openApp, repoRoot, setup, waitForRows, waitForView } from "./helpers.mjs";
 
-// The contract's kinds: the Citrix client's, then the app's.
+// Every kind the backend can send, as generated from the Rust side (ui/src/bindings/ErrorKind.ts).
+const GENERATED_KINDS = [...(await readFile(join(repoRoot, "ui/src/bindings/ErrorKind.ts"), "utf8")).matchAll(/\|\s*"(\w+)"/g)].map((m) => m[1]);
+
+// The contract's kinds: the Citrix client's, then the app's (all must be in the generated list).
 const CONTRACT_KINDS = [
   "badCredentials",
   "tokenRejected",
@@ -29,6 +34,8 @@ const CONTRACT_KINDS = [
   "fileWrite",
   "invalidInput",
   "busy",
+  "demoUnavailable",
+  "superseded",
 ];
 
 const { ERROR_COPY, describeError } = await loadTs("ui/src/errors.ts");
@@ -42,9 +49,10 @@ after(async () => {
   await env?.close();
 });
 
-test("the table covers exactly the contract's kinds, each with a title and advice", () => {
-  assert.deepEqual(Object.keys(ERROR_COPY).sort(), [...CONTRACT_KINDS].sort());
-  for (const kind of CONTRACT_KINDS) {
+test("the table covers exactly the kinds the backend can send, each with a title and advice", () => {
+  for (const kind of CONTRACT_KINDS) assert.ok(GENERATED_KINDS.includes(kind), `${kind} is generated from Rust`);
+  assert.deepEqual(Object.keys(ERROR_COPY).sort(), [...GENERATED_KINDS].sort());
+  for (const kind of GENERATED_KINDS) {
     const c = ERROR_COPY[kind];
     assert.ok(c.title.length > 10 && c.advice.length > 20, kind);
     // Officers never see HTTP statuses, token talk or PowerShell.
@@ -74,7 +82,8 @@ test("every kind renders its title and advice on the Connect screen", async () =
   await page.fill("input[name=customerId]", "contoso");
   await page.fill("input[name=clientId]", "client-1");
   await page.fill("input[name=secret]", "s3cret");
-  for (const kind of [...CONTRACT_KINDS, "someFutureKind"]) {
+  // invalidInput shows its own message instead (next test).
+  for (const kind of [...GENERATED_KINDS.filter((k) => k !== "invalidInput"), "someFutureKind"]) {
     await page.evaluate((k) => window.__mock.failNext("connect_cloud", { kind: k, message: `HTTP 418 detail for ${k}` }), kind);
     await page.click("form.connect-form button[type=submit]");
     await page.waitForSelector(`.callout-error[data-kind="${kind}"]`);
@@ -91,6 +100,30 @@ test("every kind renders its title and advice on the Connect screen", async () =
     assert.match(await page.textContent(".callout-error details"), /Details for your IT team/);
   }
   assert.deepEqual(problems.pageErrors, []);
+  await context.close();
+});
+
+test("invalidInput: Recording Desk's own message is the advice, under the field it is about", async () => {
+  const { page, context } = await openApp(env);
+  await page.fill("input[name=customerId]", "contoso");
+  await page.fill("input[name=clientId]", "my api client");
+  await page.fill("input[name=secret]", "s3cret");
+  const message = "The client ID should look like 3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1 (the ID of the API client, not its name). Copy it again from Citrix Cloud.";
+  await page.evaluate((m) => window.__mock.failNext("connect_cloud", { kind: "invalidInput", message: m }), message);
+  await page.click("form.connect-form button[type=submit]");
+  await page.waitForSelector("input[name=clientId][aria-invalid=true]");
+  const errId = (await page.getAttribute("input[name=clientId]", "aria-describedby")).split(" ")[1];
+  assert.equal(await page.textContent(`#${errId}`), message);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("name")), "clientId");
+
+  // Not about a field (e.g. an audit date): shown as the advice of the callout, not folded away.
+  await page.evaluate(() => window.__mock.failNext("connect_cloud", { kind: "invalidInput", message: "That region is not one Recording Desk knows." }));
+  await page.fill("input[name=clientId]", "3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1");
+  await page.click("form.connect-form button[type=submit]");
+  await page.waitForSelector('.callout-error[data-kind="invalidInput"]');
+  assert.equal(await page.textContent(".callout-error .callout-title"), ERROR_COPY.invalidInput.title);
+  assert.equal(await page.textContent(".callout-error .callout-text"), "That region is not one Recording Desk knows.");
+  assert.equal(await page.$(".callout-error details"), null);
   await context.close();
 });
 

@@ -122,3 +122,27 @@ test("10,000 pasted IDs: parsed in the page in well under 50 ms, summary shown",
   assert.match(await page.textContent("#panel-paste .paste-summary"), /^10,000 valid session IDs$/);
   await context.close();
 });
+
+test("a large paste is looked up in chunks with progress, can be cancelled, and a second click starts nothing", async () => {
+  const { page, context } = await openPaste({ sessions: 250, delays: { lookup_sessions: 250 } });
+  const ids = await page.evaluate(() => window.__mock.sessions.slice(0, 250).map((s) => s.row.id));
+  await paste(page, ids.join("\n"));
+  await page.click("#panel-paste .btn-primary");
+  // aria-disabled, so the button is still clickable: the second click must be ignored.
+  assert.equal(await page.getAttribute("#panel-paste .btn-primary", "aria-disabled"), "true");
+  await page.click("#panel-paste .btn-primary", { force: true });
+  await page.waitForFunction(() => /Looked up 100 of 250 sessions/.test(document.querySelector("#panel-paste .progress-text").textContent));
+  await page.click("#panel-paste button:has-text('Cancel look-up')");
+  await page.waitForFunction(() => /cancelled after 200 of 250/.test(document.querySelector("#panel-paste .progress-text").textContent));
+  const calls = await mockCall(page, "lookup_sessions");
+  assert.deepEqual(calls.map((c) => c.ids.length), [100, 100]);
+  assert.deepEqual(calls[1].ids, ids.slice(100, 200));
+  assert.match(await page.textContent(".sel-count"), /^200 sessions selected/);
+  assert.ok(await page.isHidden("#panel-paste button:has-text('Cancel look-up')"));
+
+  // Again, to the end: three chunks.
+  await page.click("#panel-paste .btn-primary");
+  await page.waitForFunction(() => /^250 sessions found and selected$/.test(document.querySelector("#panel-paste .progress-text").textContent));
+  assert.equal((await mockCall(page, "lookup_sessions")).length, 5);
+  await context.close();
+});

@@ -149,3 +149,38 @@ test("events are applied in order even if the channel delivers them out of order
   assert.ok(got.every((x) => x.cls.includes("phase-finished")), JSON.stringify(got));
   await context.close();
 });
+
+test("a failure shows what happened to that session and the Citrix reference", async () => {
+  const { page, context } = await open();
+  const id = await page.$eval(`${row(1)}`, (r) => r.dataset.key);
+  await page.evaluate(
+    (i) => window.__mock.setRunFailure(i, { kind: "cannotRecord", message: "Citrix accepted the stop, but the session is still being recorded." }),
+    id,
+  );
+  await startOn(page, [1], false);
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+  const item = ".run-list .run-item.status-failed";
+  assert.equal(await page.textContent(`${item} .run-detail`), "Citrix accepted the stop, but the session is still being recorded.");
+  assert.match(await page.textContent(`${item} .run-ref`), /^Citrix reference tx-[0-9a-f]+$/);
+  await context.close();
+});
+
+test("an outcome missing from the audit trail is marked, summarised and raised as a notice", async () => {
+  const o = await openApp(env, connected());
+  const { page, context } = o;
+  await waitForRows(page, 10);
+  const id = await page.$eval(`${row(1)}`, (r) => r.dataset.key);
+  await context.close();
+
+  const { page: p2, context: c2 } = await openApp(env, connected({ auditMissing: [id] }));
+  await waitForRows(p2, 10);
+  await startOn(p2, [1], false);
+  await p2.waitForSelector(".run-panel .run-footer:not(:empty)");
+  const status = await p2.textContent(".run-list .run-item .run-status");
+  assert.match(status, /^Recording — confirmed by Citrix — not written to the audit trail$/);
+  assert.match(await p2.getAttribute(".run-list .run-item", "class"), /needs-attention/);
+  assert.match(await p2.textContent(".run-summary"), /1 result could not be written to the audit trail/);
+  await p2.waitForSelector(".notices .notice");
+  assert.match(await p2.textContent(".notices"), /could not be written to the audit trail/);
+  await c2.close();
+});

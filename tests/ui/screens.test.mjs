@@ -128,6 +128,8 @@ test("'Use a different account' during reconnect shows the form, prefilled, and 
   assert.equal(await page.inputValue("input[name=secret]"), "");
   await page.waitForTimeout(900);
   assert.equal(await view(page), "connect", "the abandoned attempt did not navigate");
+  // The backend is told too, so the late reconnect is dropped there as well.
+  assert.equal((await mockCall(page, "disconnect")).length, 1);
   await context.close();
 });
 
@@ -282,5 +284,64 @@ test("losing the connection sends the officer back to Connect with the reason", 
   await page.click("#panel-search button[type=submit]");
   await waitForView(page, "connect");
   assert.match(await page.textContent(".callout-error"), /stopped accepting/);
+  await context.close();
+});
+
+const CLOUD_CONN = {
+  mode: "cloud",
+  region: "eu",
+  customerId: "contoso",
+  customerName: "Contoso Ltd",
+  userDisplayName: "Compliance Officer",
+  sites: SITES,
+  siteId: SITES[0].id,
+};
+
+test("the demo site is one click away from a Citrix Cloud connection, after a confirmation", async () => {
+  const { page, context } = await openApp(env, { status: { connection: CLOUD_CONN, savedAccount: SAVED } });
+  await waitForRows(page);
+  assert.equal(await page.$(".app-header .badge-demo"), null);
+  await page.click(".app-header button:has-text('Try the demo site')");
+  await page.waitForSelector("dialog.modal[open]");
+  assert.match(await page.textContent("dialog.modal"), /made-up sessions/);
+  await page.click("dialog.modal >> text=Cancel");
+  assert.equal((await mockCall(page, "connect_demo")).length, 0);
+  await page.click(".app-header button:has-text('Try the demo site')");
+  await page.click("dialog.modal button:has-text('Open the demo site')");
+  await page.waitForSelector(".app-header .badge-demo");
+  await waitForView(page, "sessions");
+  assert.equal((await mockCall(page, "connect_demo")).length, 1);
+  // On the demo site the link gives way to the badge.
+  assert.equal(await page.$(".app-header button:has-text('Try the demo site')"), null);
+  await context.close();
+});
+
+test("mid-run, nothing throws the run panel away: site change, sign-out, demo link, lost connection", async () => {
+  const { page, context } = await openApp(env, { status: { connection: CLOUD_CONN, savedAccount: SAVED }, runDelay: 400 });
+  await waitForRows(page, 3);
+  await page.click('#panel-search tr.vt-row[data-index="1"] input.row-check');
+  await page.click("button:has-text('Start recording')");
+  await page.waitForSelector(".run-item.phase-requested, .run-item.phase-verifying");
+
+  await page.click(".app-header button:has-text('Try the demo site')");
+  await page.waitForSelector(".header-alerts .callout-warning");
+  assert.match(await page.textContent(".header-alerts"), /still running/);
+  assert.equal((await mockCall(page, "connect_demo")).length, 0);
+
+  await page.click("nav >> text=Settings");
+  await page.click("text=Choose another site");
+  assert.match(await page.textContent(".screen-settings"), /still running/);
+  assert.equal(await view(page), "settings");
+  await page.click("text=Sign out and forget the secret");
+  assert.equal(await page.$("dialog.modal[open]"), null);
+  assert.equal((await mockCall(page, "forget_credentials")).length, 0);
+
+  await page.click("nav >> text=Sessions");
+  await page.evaluate(() => window.__mock.failNext("search_sessions", { kind: "tokenRejected", message: "401" }));
+  await page.click("#panel-search button[type=submit]");
+  await page.waitForSelector('#panel-search .callout-error[data-kind="tokenRejected"]');
+  assert.equal(await view(page), "sessions", "the run panel stays");
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+  assert.match(await page.textContent(".run-list .run-item .run-status"), /Recording/);
   await context.close();
 });

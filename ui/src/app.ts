@@ -3,8 +3,9 @@
 import { append, clear, h, icon, spinner } from "./dom";
 import { needsReconnect } from "./errors";
 import * as ipc from "./ipc";
-import type { CommandError } from "./ipc";
-import { errorView } from "./components/error-view";
+import { CommandError } from "./ipc";
+import { callout, errorView } from "./components/error-view";
+import { confirmDialog } from "./components/dialog";
 import { SessionStore } from "./store";
 import type { AppStatus, Connection, SavedAccount, Settings } from "./types";
 import { connectScreen, connectingScreen } from "./screens/connect";
@@ -29,12 +30,15 @@ export class App {
 
   private readonly header: HTMLElement;
   private readonly notices: HTMLElement;
+  /** Errors and warnings from header actions (the demo link), above the current screen. */
+  private readonly alerts: HTMLElement;
   readonly main: HTMLElement;
   private readonly announcer: HTMLElement;
 
   constructor(root: HTMLElement) {
     this.header = h("header", { class: "app-header" });
     this.notices = h("section", { class: "notices", "aria-label": "Notices", hidden: true });
+    this.alerts = h("section", { class: "notices header-alerts", "aria-label": "Alerts", hidden: true });
     this.main = h("main", { id: "main", class: "app-main", tabindex: -1 });
     this.announcer = h("div", { class: "sr-only", role: "status", "aria-live": "polite", "aria-atomic": "true" });
     const skip = h(
@@ -49,7 +53,7 @@ export class App {
       },
       "Skip to main content",
     );
-    append(root, skip, this.header, this.notices, this.main, this.announcer);
+    append(root, skip, this.header, this.notices, this.alerts, this.main, this.announcer);
     this.renderHeader();
   }
 
@@ -100,6 +104,7 @@ export class App {
 
   private setScreen(view: App["view"], el: HTMLElement, focus = true): void {
     this.view = view;
+    this.showAlert(null);
     clear(this.main);
     this.main.appendChild(el);
     this.main.dataset.view = view;
@@ -121,7 +126,9 @@ export class App {
     this.setScreen(
       "connecting",
       connectingScreen(account, () => {
-        // The officer chose another account: forget this attempt's result.
+        // The officer chose another account: forget this attempt's result, here and in the
+        // backend (a disconnect makes the reconnect still under way drop its result there too).
+        void ipc.disconnect().catch(() => undefined);
         this.showConnect(null, account);
       }),
     );
@@ -137,7 +144,13 @@ export class App {
 
   private async reopenDemo(): Promise<void> {
     const attempt = ++this.connectAttempt;
-    this.setScreen("connecting", connectingScreen(null, () => this.showConnect(null)));
+    this.setScreen(
+      "connecting",
+      connectingScreen(null, () => {
+        void ipc.disconnect().catch(() => undefined);
+        this.showConnect(null);
+      }),
+    );
     try {
       const conn = await ipc.connectDemo();
       if (attempt !== this.connectAttempt) return;
@@ -178,7 +191,15 @@ export class App {
     this.setScreen("site", sitePickerScreen(this, error));
   }
 
+  /** Refuses (with the backend's `busy`) what would throw away the run panel mid-run. */
+  private refuseDuringRun(): void {
+    if (this.isRunActive()) {
+      throw new CommandError("busy", "A recording run is already in progress. Wait for it to finish or cancel it first.");
+    }
+  }
+
   async chooseSite(siteId: string): Promise<void> {
+    this.refuseDuringRun();
     const previous = this.connection?.siteId;
     this.connection = await ipc.selectSite(siteId);
     if (previous !== this.connection.siteId) this.resetSessions();
@@ -213,6 +234,7 @@ export class App {
 
   /** Leaves the current connection (keeps the saved account and its secret). */
   async leave(): Promise<void> {
+    this.refuseDuringRun();
     try {
       await ipc.disconnect();
     } finally {
@@ -224,6 +246,7 @@ export class App {
 
   /** Disconnects and deletes the saved account and its secret from this computer. */
   async signOut(): Promise<void> {
+    this.refuseDuringRun();
     await ipc.disconnect().catch(() => undefined);
     await ipc.forgetCredentials();
     if (this.status) this.status.savedAccount = null;
@@ -234,7 +257,9 @@ export class App {
 
   /** Errors that end the connection send the officer back to Connect; true if handled here. */
   handleFatal(err: CommandError): boolean {
-    if (!needsReconnect(err.kind)) return false;
+    // Mid-run the run panel holds the live outcomes: the error is shown where it happened, and
+    // the officer reconnects once the run is over.
+    if (!needsReconnect(err.kind) || this.isRunActive()) return false;
     this.connection = null;
     this.resetSessions();
     this.showConnect(err);
@@ -243,6 +268,43 @@ export class App {
 
   isRunActive(): boolean {
     return this.sessions?.runActive() ?? false;
+  }
+
+  private showAlert(el: HTMLElement | null): void {
+    this.alerts.replaceChildren(...(el ? [el] : []));
+    this.alerts.hidden = el === null;
+  }
+
+  /** The header's "Try the demo site": always one click away, with a confirmation when it leaves Citrix Cloud. */
+  async openDemo(): Promise<void> {
+    this.showAlert(null);
+    if (this.isRunActive()) {
+      this.showAlert(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, before opening the demo site."));
+      return;
+    }
+    if (this.connection?.mode === "cloud") {
+      const ok = await confirmDialog({
+        title: "Open the demo site?",
+        body: h(
+          "p",
+          null,
+          "Recording Desk will leave your Citrix Cloud account and show made-up sessions instead. Your account stays saved: choose Settings > Leave the demo site to come back.",
+        ),
+        confirmLabel: "Open the demo site",
+      });
+      if (!ok) return;
+    }
+    const attempt = ++this.connectAttempt;
+    try {
+      const conn = await ipc.connectDemo();
+      if (attempt !== this.connectAttempt) return;
+      this.resetSessions();
+      await this.onConnected(conn);
+    } catch (err) {
+      if (attempt !== this.connectAttempt) return;
+      const el = h("div", null, errorView(err as CommandError));
+      this.showAlert(el);
+    }
   }
 
   renderHeader(): void {
@@ -279,6 +341,9 @@ export class App {
             ),
           )
         : null,
+      connected && conn?.mode === "cloud"
+        ? h("button", { type: "button", class: "btn btn-ghost btn-small header-demo", onclick: () => void this.openDemo() }, "Try the demo site")
+        : null,
       connected && conn
         ? h(
             "div",
@@ -288,6 +353,17 @@ export class App {
           )
         : null,
     );
+  }
+
+  /** Picks up notices the backend added since start-up (e.g. results missing from the audit trail). */
+  async refreshNotices(): Promise<void> {
+    try {
+      const status = await ipc.appStatus();
+      if (this.status) this.status.notices = status.notices;
+      this.renderNotices();
+    } catch {
+      // The run panel already says what happened; the banner is a second place only.
+    }
   }
 
   private renderNotices(): void {

@@ -1,5 +1,9 @@
 // The one table of what each error kind means to a compliance officer: what happened, then what
-// to do. Kinds are the stable strings from the Rust side (client kinds first, then app kinds).
+// to do. Kinds are the stable strings from the Rust side (client kinds first, then app kinds);
+// `ErrorKind` is generated from them, so a kind without copy here fails the type check.
+import type { ErrorKind } from "./bindings/ErrorKind";
+
+export type { ErrorKind };
 
 export interface ErrorCopy {
   title: string;
@@ -8,22 +12,22 @@ export interface ErrorCopy {
 
 const IT_DETAILS = "If it happens again, send the details below to your IT team.";
 
-export const ERROR_COPY: Readonly<Record<string, ErrorCopy>> = {
+export const ERROR_COPY: Readonly<Record<ErrorKind, ErrorCopy>> = {
   // Citrix client
   badCredentials: {
     title: "Citrix Cloud did not accept the client ID or secret",
     advice:
-      "Copy both again from Citrix Cloud > Identity and Access Management > API Access. If the secure client was deleted or its secret replaced, create a new one there and use that.",
+      "Copy both again from the API client in Citrix Cloud (Identity and Access Management > API Access > Secure clients), and check that the region is the one your Citrix Cloud account is in. If the API client was deleted or its secret replaced, create a new one there and use that.",
   },
   tokenRejected: {
     title: "Citrix Cloud stopped accepting this app's sign-in",
     advice:
-      "Connect again. If this keeps happening, the secure client may have been deleted or its access changed: ask your Citrix administrator.",
+      "Connect again. If this keeps happening, the API client may have been deleted or its access changed: ask your Citrix administrator.",
   },
   forbidden: {
     title: "Your Citrix account is not allowed to do this",
     advice:
-      "The secure client needs a Citrix DaaS administrator role that can manage sessions. Ask your Citrix administrator to check its access.",
+      "The API client needs a Citrix DaaS administrator role that can manage sessions. Ask your Citrix administrator to check its access.",
   },
   wrongRegion: {
     title: "This account belongs to a different Citrix Cloud region",
@@ -31,9 +35,13 @@ export const ERROR_COPY: Readonly<Record<string, ErrorCopy>> = {
       "Choose the region your Citrix Cloud account is in (it shows in the Citrix Cloud web address, for example eu.cloud.com) and connect again.",
   },
   notFound: {
-    title: "This session has ended",
+    title: "This session has ended or was not found",
     advice:
       "Citrix no longer has this session: the user may have logged off, or the ID was mistyped. Search for the user to find their current session.",
+  },
+  siteNotFound: {
+    title: "Citrix does not know this site any more",
+    advice: "The site may have been removed or renamed. Choose the site again in Settings, or connect again.",
   },
   cannotRecord: {
     title: "Citrix could not change recording on this session",
@@ -46,9 +54,9 @@ export const ERROR_COPY: Readonly<Record<string, ErrorCopy>> = {
       "Wait a minute, then try again. For large batches, lower \u201cSessions handled at the same time\u201d in Settings.",
   },
   siteAsleep: {
-    title: "Your Citrix site is waking up",
+    title: "Your Citrix site is asleep or waking up",
     advice:
-      "Citrix puts quiet sites to sleep and is waking yours now. This usually takes a few minutes: try again in a few minutes.",
+      "Citrix puts quiet sites to sleep. Connecting asks Citrix to wake yours, which can take up to 20 minutes: try again in a few minutes.",
   },
   serviceUnavailable: {
     title: "Citrix Cloud is temporarily unavailable",
@@ -95,7 +103,7 @@ export const ERROR_COPY: Readonly<Record<string, ErrorCopy>> = {
   noSecretStored: {
     title: "No saved secret was found on this computer",
     advice:
-      "Enter the secret again. You can create a new one in Citrix Cloud > Identity and Access Management > API Access if you no longer have it.",
+      "Enter the secret again. If you no longer have it, create a new API client in Citrix Cloud > Identity and Access Management > API Access > Secure clients.",
   },
   notConnected: {
     title: "Recording Desk is not connected to Citrix",
@@ -122,10 +130,36 @@ export const ERROR_COPY: Readonly<Record<string, ErrorCopy>> = {
     title: "Another recording request is still running",
     advice: "Wait for it to finish, or cancel it, then try again.",
   },
+  demoUnavailable: {
+    title: "The demo site could not start",
+    advice: `Close and reopen Recording Desk. ${IT_DETAILS}`,
+  },
+  superseded: {
+    title: "This connection was replaced by a newer one",
+    advice: "You chose another account or the demo site while this one was still connecting. Nothing needs doing.",
+  },
 };
+
+/**
+ * Kinds whose message was written by Recording Desk for the officer (which field, which range,
+ * which date): shown as the advice instead of the generic text.
+ */
+const OWN_MESSAGE_KINDS: ReadonlySet<string> = new Set(["invalidInput"]);
 
 /** Every kind in the contract, client kinds then app kinds. */
 export const KNOWN_KINDS: readonly string[] = Object.keys(ERROR_COPY);
+
+/** The copy for one error: its kind's, with the message as advice where the message is for the officer. */
+export function describeIpcError(err: { kind: string; message: string } | null | undefined): ErrorCopy {
+  const copy = describeError(err?.kind);
+  if (err && OWN_MESSAGE_KINDS.has(err.kind) && err.message.trim() !== "") return { title: copy.title, advice: err.message };
+  return copy;
+}
+
+/** Whether the message is already shown as the advice (then it is not repeated for IT). */
+export function messageIsAdvice(kind: string): boolean {
+  return OWN_MESSAGE_KINDS.has(kind);
+}
 
 const GENERIC: ErrorCopy = {
   title: "Something went wrong",
@@ -133,7 +167,7 @@ const GENERIC: ErrorCopy = {
 };
 
 export function describeError(kind: string | null | undefined): ErrorCopy {
-  if (kind && Object.prototype.hasOwnProperty.call(ERROR_COPY, kind)) return ERROR_COPY[kind];
+  if (kind && Object.prototype.hasOwnProperty.call(ERROR_COPY, kind)) return ERROR_COPY[kind as ErrorKind];
   return GENERIC;
 }
 

@@ -2,4 +2,9 @@
 import type { AuditChain } from "./AuditChain";
 import type { AuditRecord } from "./AuditRecord";
 
-export type AuditView = { records: Array<AuditRecord>, unknownOutcomes: Array<string>, chain: AuditChain, path: string, };
+export type AuditView = { records: Array<AuditRecord>, 
+/**
+ * The request records (whatever the filter) that never got an outcome: the officer must
+ * check those sessions. The UI marks exactly these rows, by `seq`.
+ */
+unknownOutcomes: Array<AuditRecord>, chain: AuditChain, path: string, };

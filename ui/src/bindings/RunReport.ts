@@ -4,4 +4,8 @@ export type RunReport = { runId: string, total: number, succeeded: number, faile
 /**
  * Started, but Citrix did not report the session as recording within the check period.
  */
-notVerified: number, };
+notVerified: number, 
+/**
+ * Outcomes that could not be written to the audit trail.
+ */
+notAudited: number, };

@@ -1,5 +1,5 @@
 import { h, icon, type Child } from "../dom";
-import { describeError } from "../errors";
+import { describeIpcError, messageIsAdvice } from "../errors";
 import type { IpcError } from "../types";
 
 export interface ErrorViewOptions {
@@ -9,9 +9,12 @@ export interface ErrorViewOptions {
   extra?: Child;
 }
 
-/** An error as the officer sees it: what happened, what to do, and the raw text folded away for IT. */
+/**
+ * An error as the officer sees it: what happened, what to do, and the raw text folded away for
+ * IT. Messages Recording Desk wrote for the officer (invalid input) are the advice itself.
+ */
 export function errorView(err: IpcError, opts: ErrorViewOptions = {}): HTMLElement {
-  const copy = describeError(err.kind);
+  const copy = describeIpcError(err);
   return h(
     "div",
     { class: "callout callout-error", role: "alert", tabindex: -1, "data-kind": err.kind },
@@ -25,7 +28,7 @@ export function errorView(err: IpcError, opts: ErrorViewOptions = {}): HTMLEleme
       opts.actionLabel && opts.onAction
         ? h("p", null, h("button", { type: "button", class: "btn btn-secondary", onclick: opts.onAction }, opts.actionLabel))
         : null,
-      err.message
+      err.message && !messageIsAdvice(err.kind)
         ? h(
             "details",
             { class: "it-details" },

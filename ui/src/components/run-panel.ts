@@ -2,7 +2,7 @@
 // once per animation frame, so thousands of sessions finishing at once never block the window.
 import type { App } from "../app";
 import { h, icon, nextId, replace } from "../dom";
-import { describeError } from "../errors";
+import { describeError, describeIpcError } from "../errors";
 import { displayName, formatCount, plural } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
@@ -202,25 +202,33 @@ export class RunPanel {
     if (!li) return;
     const o = item.outcome;
     const status = item.phase === "finished" && o ? o.status : null;
-    const problem = status === "failed" || status === "startedNotRecording" || item.phase === "notStarted";
+    const problem = status === "failed" || status === "startedNotRecording" || item.phase === "notStarted" || (o?.auditMissing ?? false);
     li.className = `run-item phase-${item.phase}${status ? ` status-${status}` : ""}${problem ? " needs-attention" : ""}`;
     let line: (string | Node)[];
     let advice: string | null = null;
+    let detail: string | null = null;
+    let reference: string | null = null;
     if (status === "failed" && o) {
-      const copy = describeError(o.kind);
+      const copy = describeIpcError(o.kind ? { kind: o.kind, message: o.message ?? "" } : null);
       line = [icon("cross", "icon icon-small"), `Failed: ${copy.title}`];
       advice = copy.advice;
+      // What exactly happened to this session, and what Citrix support will ask for.
+      if (o.message && o.message !== copy.advice) detail = o.message;
+      if (o.transactionId) reference = `Citrix reference ${o.transactionId}`;
     } else if (status) {
       const ico = status === "recording" || status === "stopped" ? "check" : status === "cancelled" ? "close" : "warning";
       line = [icon(ico, "icon icon-small"), STATUS_TEXT[status]];
     } else {
       line = [PHASE_TEXT[item.phase as Exclude<Phase, "finished">]];
     }
+    if (o?.auditMissing) line.push(" \u2014 not written to the audit trail");
     replace(
       li,
       h("div", { class: "run-who" }, h("span", { class: "run-name" }, item.name), item.machine ? h("span", { class: "run-machine" }, item.machine) : null),
       h("div", { class: "run-status" }, ...line),
       advice ? h("p", { class: "run-advice" }, advice) : null,
+      detail ? h("p", { class: "run-detail" }, detail) : null,
+      reference ? h("p", { class: "run-ref mono" }, reference) : null,
     );
   }
 
@@ -319,6 +327,13 @@ export class RunPanel {
     }
     if (t.failed) lines.push(`${plural(t.failed, "session")} failed: the reason is shown next to each.`);
     if (t.cancelled) lines.push(`${plural(t.cancelled, "session")} cancelled before the request was sent.`);
+    const notAudited = this.items.filter((i) => i.outcome?.auditMissing).length;
+    if (notAudited) {
+      lines.push(
+        `${plural(notAudited, "result")} could not be written to the audit trail (marked below): note ${notAudited === 1 ? "it" : "them"} elsewhere, and check that the disk is not full.`,
+      );
+      void this.app.refreshNotices();
+    }
     const failedIds = this.items.filter((i) => i.outcome?.status === "failed").map((i) => i.id);
     replace(
       this.footer,

@@ -7,7 +7,7 @@ import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
 import { VirtualTable } from "../components/virtual-table";
 import { shortMachine, timeCell } from "../components/session-table";
-import type { AuditFilter, AuditRecord, AuditView } from "../types";
+import type { AuditFilter, AuditRecord, AuditView, Mode } from "../types";
 import { openSessionDetail } from "./detail";
 
 const OUTCOMES: [string, string][] = [
@@ -43,7 +43,7 @@ export class AuditScreen {
   private readonly table: VirtualTable<AuditRecord>;
   private unknownSeqs = new Set<number>();
   private view: AuditView | null = null;
-  private filter: AuditFilter = { from: null, to: null, user: null, action: null, outcome: null };
+  private filter: AuditFilter = { from: null, to: null, user: null, action: null, outcome: null, mode: null };
 
   private readonly from = h("input", { type: "date", name: "from" });
   private readonly to = h("input", { type: "date", name: "to" });
@@ -56,6 +56,13 @@ export class AuditScreen {
     h("option", { value: "stop" }, "Stop recording"),
   );
   private readonly outcome = h("select", { name: "outcome" }, ...OUTCOMES.map(([v, l]) => h("option", { value: v }, l)));
+  private readonly mode = h(
+    "select",
+    { name: "mode" },
+    h("option", { value: "cloud" }, "Citrix Cloud"),
+    h("option", { value: "demo" }, "Demo site"),
+    h("option", { value: "" }, "Citrix Cloud and demo site"),
+  );
   private readonly chain = h("div", { class: "chain-slot" });
   private readonly unknownSlot = h("div", { class: "unknown-slot" });
   private readonly status = h("p", { class: "results-count", role: "status" });
@@ -82,7 +89,13 @@ export class AuditScreen {
             h(
               "div",
               { class: "cell-stack" },
-              h("span", { class: "cell-text" }, r.action === "start" ? "Start recording" : "Stop recording"),
+              h(
+                "span",
+                { class: "cell-text" },
+                r.action === "start" ? "Start recording" : "Stop recording",
+                // Only needed when both kinds are listed; otherwise the "Where" filter says it.
+                r.mode === "demo" && this.filter.mode === null ? h("span", { class: "badge badge-demo badge-inline", title: "Made-up session on the demo site: nothing real was recorded" }, "Demo") : null,
+              ),
               r.action === "start" && r.notifyUser !== null
                 ? h("span", { class: "cell-sub" }, r.notifyUser ? "User notified" : "User not notified")
                 : null,
@@ -131,6 +144,7 @@ export class AuditScreen {
       labelled("Session user", this.user),
       labelled("Action", this.action),
       labelled("Outcome", this.outcome),
+      labelled("Where", this.mode),
       h(
         "div",
         { class: "search-submit" },
@@ -142,7 +156,13 @@ export class AuditScreen {
       e.preventDefault();
       void this.load();
     });
-    form.addEventListener("reset", () => window.setTimeout(() => void this.load(), 0));
+    form.addEventListener("reset", () =>
+      window.setTimeout(() => {
+        this.mode.value = this.defaultMode();
+        void this.load();
+      }, 0),
+    );
+    this.mode.value = this.defaultMode();
     const exportButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("save"), "Export CSV\u2026");
     exportButton.addEventListener("click", () => void this.exportCsv());
 
@@ -168,6 +188,11 @@ export class AuditScreen {
     this.table.setRows([]);
   }
 
+  /** Demo clicks and real ones are kept apart: the trail opens on the kind the officer is using. */
+  private defaultMode(): Mode {
+    return this.app.connection?.mode === "demo" ? "demo" : "cloud";
+  }
+
   private readFilter(): AuditFilter {
     const user = this.user.value.trim();
     return {
@@ -176,6 +201,7 @@ export class AuditScreen {
       user: user || null,
       action: (this.action.value || null) as AuditFilter["action"],
       outcome: this.outcome.value || null,
+      mode: (this.mode.value || null) as Mode | null,
     };
   }
 
@@ -194,21 +220,19 @@ export class AuditScreen {
   }
 
   private render(view: AuditView): void {
-    // An outcome is unknown for the latest request of a session that never got an outcome.
-    const unknown = new Set(view.unknownOutcomes);
-    const latest = new Map<string, AuditRecord>();
-    for (const r of view.records) {
-      if (r.event === "requested" && unknown.has(r.sessionId)) {
-        const prev = latest.get(r.sessionId);
-        if (!prev || r.seq > prev.seq) latest.set(r.sessionId, r);
-      }
-    }
-    this.unknownSeqs = new Set([...latest.values()].map((r) => r.seq));
+    // Exactly the request records the backend found without an outcome, by number: a session
+    // asked for again later (and answered) does not hide, or take the blame for, the open one.
+    const open = view.unknownOutcomes;
+    this.unknownSeqs = new Set(open.map((r) => r.seq));
 
     const c = view.chain;
     this.chain.replaceChildren(
       c.intact
-        ? callout("success", "Audit trail intact", "Each record is sealed to the one before it, so none has been changed or removed since it was written.")
+        ? callout(
+            "success",
+            "Audit trail intact",
+            "Every record is sealed to the one before it, so a change to a record is detected. Recording Desk also keeps a separate note of the latest record, so records removed from the end of the trail are detected too.",
+          )
         : h(
             "div",
             { class: "callout callout-error", role: "alert" },
@@ -222,12 +246,12 @@ export class AuditScreen {
                 { class: "callout-text" },
                 "Records from that point on may have been changed or removed after they were written. Keep a copy of the file and tell your IT or security team.",
               ),
-              c.message ? h("details", { class: "it-details" }, h("summary", null, "Details for your IT team"), h("p", { class: "mono" }, c.message)) : null,
+              c.message ? h("p", { class: "callout-text chain-detail" }, c.message) : null,
             ),
           ),
     );
 
-    if (latest.size > 0) {
+    if (open.length > 0) {
       this.unknownSlot.replaceChildren(
         h(
           "div",
@@ -236,7 +260,7 @@ export class AuditScreen {
           h(
             "div",
             { class: "callout-body" },
-            h("p", { class: "callout-title" }, `${plural(latest.size, "request")} with no recorded outcome`),
+            h("p", { class: "callout-title" }, `${plural(open.length, "request")} with no recorded outcome`),
             h(
               "p",
               { class: "callout-text" },
@@ -245,11 +269,11 @@ export class AuditScreen {
             h(
               "ul",
               { class: "unknown-list" },
-              ...[...latest.values()].map((r) =>
+              ...open.map((r) =>
                 h(
                   "li",
-                  null,
-                  `${r.sessionUser ?? r.sessionId} (${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}) `,
+                  { "data-seq": String(r.seq) },
+                  `${r.sessionUser ?? r.sessionId} (record ${r.seq}, ${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}${r.mode === "demo" ? ", demo site" : ""}) `,
                   h(
                     "button",
                     { type: "button", class: "btn btn-secondary btn-small", onclick: () => openSessionDetail(this.app, r.sessionId) },

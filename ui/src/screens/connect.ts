@@ -103,12 +103,12 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
   );
   const fClient = field(
     "Client ID",
-    "Identity and Access Management > API Access > Secure clients: the ID of the client created for Recording Desk.",
+    "Identity and Access Management > API Access > Secure clients: the ID of the API client created for Recording Desk.",
     client,
   );
   const fSecret = field(
     "Secret",
-    "Shown once when that secure client is created, in Identity and Access Management > API Access. It is kept in this computer's password store.",
+    "Shown once when that API client is created, in Identity and Access Management > API Access > Secure clients. It is kept in this computer's password store.",
     secret,
     toggle,
   );
@@ -165,6 +165,13 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
     } catch (err) {
       setBusy(false);
       const e = err as CommandError;
+      // Recording Desk's own checks name the field: show the message under it.
+      const target = e.kind === "invalidInput" ? fieldFor(e.message) : null;
+      if (target) {
+        setFieldError(target, e.message);
+        target.input.focus();
+        return;
+      }
       errorSlot.replaceChildren(errorView(e));
       if (e.kind === "badCredentials" || e.kind === "noSecretStored") secret.focus({ preventScroll: true });
       else if (e.kind === "wrongRegion") region.focus({ preventScroll: true });
@@ -172,6 +179,13 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
       errorSlot.scrollIntoView({ block: "nearest" });
     }
   });
+
+  const fieldFor = (message: string): Field | null => {
+    if (/customer ID/i.test(message)) return fCustomer;
+    if (/client ID/i.test(message)) return fClient;
+    if (/secret/i.test(message)) return fSecret;
+    return null;
+  };
 
   demoButton.addEventListener("click", async () => {
     if (busy) return;

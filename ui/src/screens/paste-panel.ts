@@ -12,6 +12,11 @@ import { Selection } from "../store";
 import type { IpcError, SessionRow } from "../types";
 
 const SHOWN_REJECTS = 50;
+/**
+ * IDs per look-up call. Each ID costs Citrix two requests; in chunks the officer sees progress
+ * and can cancel between them instead of waiting on one call for thousands of IDs.
+ */
+export const LOOKUP_CHUNK = 100;
 
 export class PastePanel {
   readonly el: HTMLElement;
@@ -21,6 +26,8 @@ export class PastePanel {
   private timer = 0;
   private token = 0;
   private looked = false;
+  /** The look-up under way, if any: a second click must not start another. */
+  private running: { cancelled: boolean } | null = null;
 
   private readonly textarea = h("textarea", { rows: 5, spellcheck: "false", autocomplete: "off", class: "paste-box" });
   private readonly summary = h("p", { class: "paste-summary", role: "status", "aria-live": "polite" });
@@ -28,6 +35,7 @@ export class PastePanel {
   private readonly lookup = h("button", { type: "button", class: "btn btn-primary" }, "Look up sessions");
   private readonly clearButton = h("button", { type: "button", class: "btn btn-ghost" }, "Clear");
   private readonly lookupStatus = h("p", { class: "progress-text", role: "status" });
+  private readonly cancelLookup = h("button", { type: "button", class: "btn btn-secondary btn-small", hidden: true }, "Cancel look-up");
   private readonly problems = h("div", { class: "lookup-problems" });
   private readonly errorSlot = h("div", { class: "error-slot" });
 
@@ -45,7 +53,17 @@ export class PastePanel {
       window.clearTimeout(this.timer);
       this.timer = window.setTimeout(() => this.reparse(), 120);
     });
-    this.lookup.addEventListener("click", () => void this.doLookup());
+    this.lookup.addEventListener("click", () => {
+      // aria-disabled (not `disabled`) keeps the button focusable for screen readers, so a click
+      // still arrives while a look-up runs: it must not start a second one.
+      if (this.running) return;
+      void this.doLookup();
+    });
+    this.cancelLookup.addEventListener("click", () => {
+      if (this.running) this.running.cancelled = true;
+      this.cancelLookup.disabled = true;
+      this.cancelLookup.textContent = "Cancelling\u2026";
+    });
     this.clearButton.addEventListener("click", () => {
       this.textarea.value = "";
       this.reparse();
@@ -67,7 +85,7 @@ export class PastePanel {
             "Paste IDs from a report, a spreadsheet or an email \u2014 one per line or separated by anything. Headings and repeated IDs are taken care of.",
           ),
           this.textarea,
-          h("div", { class: "form-actions" }, this.lookup, this.clearButton, this.lookupStatus),
+          h("div", { class: "form-actions" }, this.lookup, this.clearButton, this.lookupStatus, this.cancelLookup),
         ),
         // Focusable because it scrolls when many pieces are reported.
         h("div", { class: "paste-feedback", tabindex: 0, role: "region", "aria-label": "What was found in the pasted text" }, this.summary, this.details),
@@ -95,7 +113,7 @@ export class PastePanel {
           (p.duplicates ? ` \u00b7 ${plural(p.duplicates, "duplicate")} removed` : "") +
           (p.rejected.length ? ` \u00b7 ${plural(p.rejected.length, "piece")} not recognised` : "");
     this.lookup.textContent = n === 0 ? "Look up sessions" : `Look up ${plural(n, "session")}`;
-    this.lookup.setAttribute("aria-disabled", String(n === 0));
+    this.lookup.setAttribute("aria-disabled", String(n === 0 || this.running !== null));
     const items = p.rejected.slice(0, SHOWN_REJECTS).map((r) =>
       h("li", null, h("code", { class: "piece" }, r.piece), ` ${r.reason}`),
     );
@@ -116,6 +134,7 @@ export class PastePanel {
   }
 
   private async doLookup(): Promise<void> {
+    if (this.running) return;
     this.reparse();
     const ids = this.parsed.valid;
     if (ids.length === 0) {
@@ -124,37 +143,70 @@ export class PastePanel {
       return;
     }
     const token = ++this.token;
+    const run = { cancelled: false };
+    this.running = run;
     this.lookup.setAttribute("aria-disabled", "true");
+    const chunked = ids.length > LOOKUP_CHUNK;
+    this.cancelLookup.hidden = !chunked;
+    this.cancelLookup.disabled = false;
+    this.cancelLookup.textContent = "Cancel look-up";
     this.lookupStatus.replaceChildren(spinner(), `Looking up ${plural(ids.length, "session")}\u2026`);
     this.errorSlot.replaceChildren();
+    const rows: SessionRow[] = [];
+    const failed: { id: string; error: IpcError }[] = [];
+    let done = 0;
     try {
-      const results = await ipc.lookupSessions(ids);
-      if (token !== this.token) return;
-      this.looked = true;
-      const rows: SessionRow[] = [];
-      const failed: { id: string; error: IpcError }[] = [];
-      for (const r of results) {
-        if (r.row) rows.push(this.app.store.upsert(r.row));
-        else failed.push({ id: r.id, error: r.error ?? { kind: "unexpected", message: "" } });
+      for (let start = 0; start < ids.length; start += LOOKUP_CHUNK) {
+        if (run.cancelled) break;
+        const results = await ipc.lookupSessions(ids.slice(start, start + LOOKUP_CHUNK));
+        if (token !== this.token) return;
+        for (const r of results) {
+          if (r.row) rows.push(this.app.store.upsert(r.row));
+          else failed.push({ id: r.id, error: r.error ?? { kind: "unexpected", message: "" } });
+        }
+        done = Math.min(ids.length, start + LOOKUP_CHUNK);
+        if (chunked && done < ids.length && !run.cancelled) {
+          this.lookupStatus.replaceChildren(spinner(), `Looked up ${formatCount(done)} of ${formatCount(ids.length)} sessions\u2026`);
+        }
       }
-      this.app.store.changed();
-      this.table.setRows(rows);
-      // The officer pasted these to act on them: select everything that was found.
-      this.selection.replace(rows.map((r) => r.id));
-      this.renderProblems(failed);
-      const text = `${plural(rows.length, "session")} found and selected` + (failed.length ? `, ${formatCount(failed.length)} could not be looked up` : "");
+      this.looked = true;
+      this.show(rows, failed);
+      const stopped = run.cancelled && done < ids.length;
+      const text =
+        (stopped ? `Look-up cancelled after ${formatCount(done)} of ${formatCount(ids.length)}: ` : "") +
+        `${plural(rows.length, "session")} found and selected` +
+        (failed.length ? `, ${formatCount(failed.length)} could not be looked up` : "");
       this.lookupStatus.textContent = text;
       this.app.announce(text);
     } catch (err) {
       if (token !== this.token) return;
-      this.lookupStatus.textContent = "";
+      // What was found before the failure stays usable.
+      if (rows.length > 0 || failed.length > 0) {
+        this.looked = true;
+        this.show(rows, failed);
+        this.lookupStatus.textContent = `Stopped after ${formatCount(done)} of ${formatCount(ids.length)}: ${plural(rows.length, "session")} found and selected`;
+      } else {
+        this.lookupStatus.textContent = "";
+      }
       const e = err as CommandError;
       if (!this.app.handleFatal(e)) {
         this.errorSlot.replaceChildren(errorView(e, { actionLabel: "Try again", onAction: () => void this.doLookup() }));
       }
     } finally {
-      if (token === this.token) this.lookup.setAttribute("aria-disabled", String(this.parsed.valid.length === 0));
+      if (this.running === run) this.running = null;
+      if (token === this.token) {
+        this.cancelLookup.hidden = true;
+        this.lookup.setAttribute("aria-disabled", String(this.parsed.valid.length === 0));
+      }
     }
+  }
+
+  private show(rows: SessionRow[], failed: { id: string; error: IpcError }[]): void {
+    this.app.store.changed();
+    this.table.setRows(rows);
+    // The officer pasted these to act on them: select everything that was found.
+    this.selection.replace(rows.map((r) => r.id));
+    this.renderProblems(failed);
   }
 
   private renderProblems(failed: { id: string; error: IpcError }[]): void {

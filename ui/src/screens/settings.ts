@@ -133,6 +133,7 @@ export function settingsScreen(app: App): HTMLElement {
   });
 
   const multiSite = (conn?.sites.length ?? 0) > 1;
+  const siteStatus = h("div", { class: "error-slot" });
   return h(
     "section",
     { class: "screen screen-narrow screen-settings", "aria-labelledby": "settings-title" },
@@ -145,8 +146,28 @@ export function settingsScreen(app: App): HTMLElement {
           h("h2", { id: "site-title" }, "Site"),
           h("p", null, site.name),
           multiSite
-            ? h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-secondary", onclick: () => app.showSitePicker(null) }, "Choose another site"))
+            ? h(
+                "div",
+                { class: "form-actions" },
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "btn btn-secondary",
+                    onclick: () => {
+                      // Another site means another session list: not while a run is showing its outcomes.
+                      if (app.isRunActive()) {
+                        siteStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+                        return;
+                      }
+                      app.showSitePicker(null);
+                    },
+                  },
+                  "Choose another site",
+                ),
+              )
             : null,
+          siteStatus,
         )
       : null,
     h("section", { class: "card", "aria-labelledby": "prefs-title" }, h("h2", { id: "prefs-title" }, "Recording"), prefs),

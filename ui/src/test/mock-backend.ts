@@ -41,7 +41,14 @@ export interface MockConfig {
   settings?: Settings;
   /** Path returned by the Save dialog; null = the officer cancelled it. */
   savePath?: string | null;
-  audit?: { seed?: number; brokenAt?: number | null; unknown?: number; path?: string };
+  /**
+   * `unknown` requests are left without an outcome (a crash); with `retried`, each of those
+   * sessions is then requested again and answered in a later run (only the first is in doubt).
+   * `demo` adds that many demo-site records.
+   */
+  audit?: { seed?: number; brokenAt?: number | null; unknown?: number; retried?: boolean; demo?: number; path?: string; chainMessage?: string };
+  /** Session IDs whose outcome record "cannot be written" during a run. */
+  auditMissing?: string[];
   /** Failures queued from the start, per command (for what the app calls while loading). */
   fail?: Record<string, IpcError[]>;
 }
@@ -200,7 +207,7 @@ export class MockBackend {
     this.neverRecords = new Set(cfg.neverRecords ?? []);
     this.runFailures = cfg.runFailures ?? {};
     this.brokenAt = cfg.audit?.brokenAt ?? null;
-    this.seedAudit(cfg.audit?.seed ?? 12, cfg.audit?.unknown ?? 1);
+    this.seedAudit(cfg.audit?.seed ?? 12, cfg.audit?.unknown ?? 1, cfg.audit?.retried ?? false, cfg.audit?.demo ?? 0);
     for (const [cmd, list] of Object.entries(cfg.fail ?? {})) this.failures.set(cmd, [...list]);
   }
 
@@ -241,6 +248,10 @@ export class MockBackend {
     if (delay > 0) await sleep(delay);
     const queued = this.failures.get(cmd);
     if (queued && queued.length > 0) throw queued.shift();
+    // As the backend: nothing may change the connection or the account while a run is going.
+    if (this.run && ["connect_cloud", "connect_demo", "disconnect", "forget_credentials", "select_site"].includes(cmd)) {
+      throw err("busy", "A recording run is already in progress. Wait for it to finish or cancel it first.");
+    }
     switch (cmd) {
       case "app_status":
         return { ...this.status, connection: this.connection };
@@ -394,7 +405,8 @@ export class MockBackend {
     this.run = run;
     this.runId = `run-${Date.now()}`;
     const delay = () => sleep(this.cfg.runDelay ?? 10);
-    const report: RunReport = { runId: this.runId, total: ids.length, succeeded: 0, failed: 0, cancelled: 0, notVerified: 0 };
+    const report: RunReport = { runId: this.runId, total: ids.length, succeeded: 0, failed: 0, cancelled: 0, notVerified: 0, notAudited: 0 };
+    const auditMissing = new Set(this.cfg.auditMissing ?? []);
     let next = 0;
     const worker = async () => {
       while (next < ids.length) {
@@ -402,7 +414,7 @@ export class MockBackend {
         const s = this.byId.get(id);
         let outcome: RunOutcome;
         if (run.cancelled) {
-          outcome = { status: "cancelled", kind: null, message: null, transactionId: null };
+          outcome = { status: "cancelled", kind: null, message: null, transactionId: null, auditMissing: false };
           report.cancelled++;
           send({ type: "finished", sessionId: id, outcome });
           continue;
@@ -413,13 +425,13 @@ export class MockBackend {
         await delay();
         const failure = this.runFailures[id] ?? (!s || this.ended.has(id) ? err("notFound", "404 session not found") : null);
         if (failure) {
-          outcome = { status: "failed", kind: failure.kind, message: failure.message, transactionId: tx };
+          outcome = { status: "failed", kind: failure.kind, message: failure.message, transactionId: tx, auditMissing: false };
           report.failed++;
         } else if (action === "start") {
           send({ type: "verifying", sessionId: id });
           await delay();
           const never = this.neverRecords.has(id);
-          outcome = { status: never ? "startedNotRecording" : "recording", kind: null, message: null, transactionId: tx };
+          outcome = { status: never ? "startedNotRecording" : "recording", kind: null, message: null, transactionId: tx, auditMissing: false };
           if (never) report.notVerified++;
           else report.succeeded++;
           if (s) {
@@ -427,14 +439,20 @@ export class MockBackend {
             s.lastAction = { action, at: new Date().toISOString(), transactionId: tx, response: s.json };
           }
         } else {
-          outcome = { status: "stopped", kind: null, message: null, transactionId: tx };
+          outcome = { status: "stopped", kind: null, message: null, transactionId: tx, auditMissing: false };
           report.succeeded++;
           if (s) {
             s.row.recording = false;
             s.lastAction = { action, at: new Date().toISOString(), transactionId: tx, response: s.json };
           }
         }
-        this.writeAudit("outcome", action, id, site, { outcome: outcome.status, kind: outcome.kind, message: outcome.message, transactionId: tx });
+        if (auditMissing.has(id)) {
+          outcome.auditMissing = true;
+          report.notAudited++;
+          this.status.notices = [...this.status.notices, "1 of the last run's results could not be written to the audit trail."];
+        } else {
+          this.writeAudit("outcome", action, id, site, { outcome: outcome.status, kind: outcome.kind, message: outcome.message, transactionId: tx });
+        }
         send({ type: "finished", sessionId: id, outcome });
       }
     };
@@ -489,7 +507,7 @@ export class MockBackend {
     return rec;
   }
 
-  private seedAudit(n: number, unknown: number): void {
+  private seedAudit(n: number, unknown: number, retried: boolean, demo: number): void {
     const site = this.sites[0]?.id ?? "site";
     const base = Date.UTC(2025, 2, 10, 9, 0, 0);
     const outcomes = ["recording", "stopped", "failed", "startedNotRecording", "recording", "cancelled"] as const;
@@ -516,7 +534,21 @@ export class MockBackend {
     }
     for (let j = 0; j < unknown; j++) {
       const s = this.sessions[(n + j) % this.sessions.length];
-      this.writeAudit("requested", "start", s.row.id, site, { notifyUser: true }, new Date(base + (n + j) * 43_200_000));
+      this.writeAudit("requested", "start", s.row.id, site, { notifyUser: true, runId: "seed-crashed" }, new Date(base + (n + j) * 43_200_000));
+    }
+    if (retried) {
+      for (let j = 0; j < unknown; j++) {
+        const s = this.sessions[(n + j) % this.sessions.length];
+        const t = new Date(base + (n + unknown + j) * 43_200_000);
+        this.writeAudit("requested", "start", s.row.id, site, { notifyUser: true, runId: "seed-retry" }, t);
+        this.writeAudit("outcome", "start", s.row.id, site, { outcome: "recording", runId: "seed-retry", transactionId: `retry-tx-${j}` }, new Date(t.getTime() + 4000));
+      }
+    }
+    for (let j = 0; j < demo; j++) {
+      const s = this.sessions[j % this.sessions.length];
+      const t = new Date(base + (n + 2 * unknown + j) * 43_200_000);
+      this.writeAudit("requested", "start", s.row.id, "demo-site", { notifyUser: false, runId: "seed-demo", mode: "demo", region: null }, t);
+      this.writeAudit("outcome", "start", s.row.id, "demo-site", { outcome: "recording", runId: "seed-demo", mode: "demo", region: null }, new Date(t.getTime() + 4000));
     }
   }
 
@@ -532,31 +564,31 @@ export class MockBackend {
         t <= to &&
         (!user || (r.sessionUser ?? "").toLowerCase().includes(user)) &&
         (!f.action || r.action === f.action) &&
+        (!f.mode || r.mode === f.mode) &&
         (!f.outcome || (f.outcome === "requested" ? r.event === "requested" : r.outcome === f.outcome))
       );
     });
   }
 
   private auditView(filter: AuditFilter) {
-    const answered = new Set<string>();
-    const unknown = new Set<string>();
+    // As the backend: a request is open until its (run, session, action) gets an outcome; the
+    // run still going is left out.
+    const open = new Map<string, AuditRecord>();
     for (const r of this.audit) {
-      if (r.event === "requested") {
-        unknown.add(r.sessionId);
-        answered.delete(r.sessionId);
-      } else {
-        unknown.delete(r.sessionId);
-        answered.add(r.sessionId);
-      }
+      const key = `${r.runId}|${r.sessionId}|${r.action}`;
+      if (r.event === "requested") open.set(key, r);
+      else open.delete(key);
     }
+    const active = this.run ? this.runId : null;
+    const unknownOutcomes = [...open.values()].filter((r) => r.runId !== active).sort((a, b) => a.seq - b.seq);
     const intact = this.brokenAt === null;
     return {
       records: this.filterAudit(filter),
-      unknownOutcomes: [...unknown],
+      unknownOutcomes,
       chain: {
         intact,
         brokenAt: this.brokenAt,
-        message: intact ? "all records verified" : `hash mismatch at seq ${this.brokenAt}`,
+        message: intact ? "all records verified" : (this.cfg.audit?.chainMessage ?? `hash mismatch at seq ${this.brokenAt}`),
       },
       path: this.cfg.audit?.path ?? "/home/officer/.local/share/recording-desk/audit.jsonl",
     };

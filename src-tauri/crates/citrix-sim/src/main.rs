@@ -15,6 +15,7 @@ Options:
   --customer <ID>               customer ID (default demo-customer)
   --client-id <ID>              API client ID (default demo-client)
   --client-secret <SECRET>      API client secret (default demo-secret)
+  --site-name <NAME>            name of the customer's site (default Demo Site)
   --sessions <N>                number of fixture sessions (default 240)
   --latency-ms <MS>             delay added to every request (default 0)
   --token-lifetime-secs <SECS>  lifetime of issued tokens (default 3600)
@@ -69,6 +70,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Options>, Str
             "--customer" => cfg.customer_id = value()?,
             "--client-id" => cfg.client_id = value()?,
             "--client-secret" => cfg.client_secret = value()?,
+            "--site-name" => cfg.site_name = value()?,
             "--sessions" => {
                 cfg.sessions = usize::try_from(number(value()?)?)
                     .map_err(|_| "--sessions is too large".to_owned())?
@@ -138,6 +140,8 @@ mod tests {
             "--port",
             "0",
             "--customer=acme",
+            "--site-name",
+            "Contoso Production",
             "--sessions",
             "10",
             "--latency-ms",
@@ -147,6 +151,7 @@ mod tests {
         .expect("config");
         assert_eq!(cfg.port, 0);
         assert_eq!(cfg.customer_id, "acme");
+        assert_eq!(cfg.site_name, "Contoso Production");
         assert_eq!(cfg.sessions, 10);
         assert_eq!(cfg.latency, Duration::from_millis(5));
         assert_eq!(parse(&[]).expect("valid").expect("config").port, 8787);

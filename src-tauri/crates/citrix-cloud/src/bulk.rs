@@ -291,23 +291,37 @@ impl Ctx<'_> {
                 .on_event(BulkEvent::Verifying { id: id.clone() });
             self.wait_for_status(id, want_recording).await
         } else {
-            true
+            Verified::Confirmed
         };
+        let action = if want_recording { "start" } else { "stop" };
         match (want_recording, confirmed) {
-            (true, true) => Outcome::Recording {
+            (true, Verified::Confirmed) => Outcome::Recording {
                 transaction_id,
                 response,
             },
-            (true, false) => Outcome::StartedNotRecording {
+            (true, Verified::Contradicted) => Outcome::StartedNotRecording {
                 transaction_id,
                 response,
             },
-            (false, true) => Outcome::Stopped {
+            (false, Verified::Confirmed) => Outcome::Stopped {
                 transaction_id,
                 response,
+            },
+            // A session that ended is not being recorded any more: the stop's aim is met.
+            (false, Verified::Ended) => Outcome::Stopped {
+                transaction_id,
+                response,
+            },
+            (true, Verified::Ended) => Outcome::Failed {
+                error: Error::NotFound {
+                    message: "Citrix accepted the start request, but the session ended straight \
+                              after it, so it is not being recorded."
+                        .to_owned(),
+                    transaction_id,
+                },
             },
             // Typically a session recorded by policy: a dynamic stop does not end that.
-            (false, false) => Outcome::Failed {
+            (false, Verified::Contradicted) => Outcome::Failed {
                 error: Error::CannotRecord {
                     message: format!(
                         "Citrix accepted the stop request, but the session was still being recorded after {} checks; a recording policy may require it.",
@@ -316,12 +330,27 @@ impl Ctx<'_> {
                     transaction_id,
                 },
             },
+            // The request went through but no check could be read: say exactly that, keeping
+            // the reason's kind, instead of guessing "not recording" or "still recording".
+            (_, Verified::Unknown(error)) => {
+                let message = format!(
+                    "Citrix accepted the {action} request (reference {}), but its recording status could not be read afterwards: {} Check the session's status again in a moment.",
+                    transaction_id.as_deref().unwrap_or("not given"),
+                    error.message()
+                );
+                Outcome::Failed {
+                    error: error.with_message(message),
+                }
+            }
         }
     }
 
-    /// Polls `RecordingStatus` until it equals `want` or the attempts are used up. A failed check
-    /// counts as "not confirmed" rather than failing the session: Citrix did accept the request.
-    async fn wait_for_status(&self, id: &SessionId, want: bool) -> bool {
+    /// Polls `RecordingStatus` until it equals `want` or the attempts are used up, and says
+    /// what was learnt: confirmed, contradicted by Citrix's last answer, the session ended, or
+    /// nothing could be read (every check failed).
+    async fn wait_for_status(&self, id: &SessionId, want: bool) -> Verified {
+        let mut last_error = None;
+        let mut answered = false;
         for attempt in 0..self.opts.verify_attempts.max(1) {
             if attempt > 0 {
                 tokio::time::sleep(self.opts.verify_interval).await;
@@ -331,17 +360,30 @@ impl Ctx<'_> {
                 .recording_status_limited(self.site, id, Some(self.limiter))
                 .await
             {
-                Ok(status) if status.value == want => return true,
-                Ok(_) => {}
+                Ok(status) if status.value == want => return Verified::Confirmed,
+                Ok(_) => answered = true,
+                Err(Error::NotFound { .. }) => return Verified::Ended,
                 Err(e) => {
                     tracing::debug!(session = %id, kind = e.kind(), "recording status check failed");
-                    if matches!(e, Error::NotFound { .. }) {
-                        // The session ended; further checks cannot succeed.
-                        return false;
-                    }
+                    last_error = Some(e);
                 }
             }
         }
-        false
+        match last_error {
+            Some(error) if !answered => Verified::Unknown(error),
+            _ => Verified::Contradicted,
+        }
     }
+}
+
+/// What the status checks after a start or stop established.
+enum Verified {
+    /// Citrix reports the state the request asked for.
+    Confirmed,
+    /// Citrix answered, and its last answer was the other state.
+    Contradicted,
+    /// The session no longer exists.
+    Ended,
+    /// No check could be read; the last failure says why.
+    Unknown(Error),
 }

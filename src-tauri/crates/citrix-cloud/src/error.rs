@@ -190,6 +190,35 @@ impl Error {
         self.parts().0
     }
 
+    /// The same error with its message replaced: used where the kind stays right but the
+    /// circumstances need saying, for example a status check that failed after a start.
+    pub fn with_message(mut self, new_message: String) -> Error {
+        *self.message_mut() = new_message;
+        self
+    }
+
+    fn message_mut(&mut self) -> &mut String {
+        match self {
+            Error::BadCredentials { message, .. }
+            | Error::TokenRejected { message, .. }
+            | Error::Forbidden { message, .. }
+            | Error::WrongRegion { message, .. }
+            | Error::NotFound { message, .. }
+            | Error::SiteNotFound { message, .. }
+            | Error::CannotRecord { message, .. }
+            | Error::RateLimited { message, .. }
+            | Error::SiteAsleep { message, .. }
+            | Error::ServiceUnavailable { message, .. }
+            | Error::Timeout { message, .. }
+            | Error::Network { message, .. }
+            | Error::BadRequest { message, .. }
+            | Error::Unexpected { message, .. }
+            | Error::InvalidSessionId { message, .. }
+            | Error::HostNotAllowed { message, .. }
+            | Error::NotRequested { message, .. } => message,
+        }
+    }
+
     fn parts(&self) -> (&str, &Option<String>) {
         match self {
             Error::BadCredentials {

@@ -496,3 +496,70 @@ async fn under_every_kind_of_fault_each_session_ends_in_a_definite_reported_stat
     // Transient faults are retried: most of the run still records.
     assert!(report.recording >= 80, "{report:?}");
 }
+
+/// Runs `at_verify` when the engine starts checking a session's status.
+struct AtVerify(Box<dyn Fn(&SessionId) + Send + Sync>);
+
+impl BulkObserver for AtVerify {
+    fn before_request(&self, _id: &SessionId, _action: &Action) -> Result<(), String> {
+        Ok(())
+    }
+    fn on_event(&self, event: BulkEvent) {
+        if let BulkEvent::Verifying { id } = event {
+            (self.0)(&id)
+        }
+    }
+}
+
+#[tokio::test]
+async fn verification_tells_an_ended_session_and_unreadable_status_apart_from_not_recording() {
+    let env = Env::start().await;
+    let ids = recordable(&env.ctl, 2);
+
+    // Stop, then the user logs off before the check: the session is not recorded any more.
+    env.ctl.set_recording(ids[0].as_str(), true);
+    let ctl = env.ctl.clone();
+    let report = bulk::run(
+        &env.client,
+        SITE,
+        Action::Stop,
+        vec![ids[0].clone()],
+        fast_verify(),
+        CancellationToken::new(),
+        Arc::new(AtVerify(Box::new(move |id| {
+            ctl.end_session(id.as_str());
+        }))),
+    )
+    .await;
+    assert_eq!(report.stopped, 1, "{report:?}");
+
+    // Start accepted, then every status check fails: not "not recording", but "could not read".
+    let ctl = env.ctl.clone();
+    let report = bulk::run(
+        &env.client,
+        SITE,
+        start(),
+        vec![ids[1].clone()],
+        fast_verify(),
+        CancellationToken::new(),
+        Arc::new(AtVerify(Box::new(move |_| ctl.error_burst(503, 1000)))),
+    )
+    .await;
+    assert_eq!(
+        (report.failed, report.started_not_recording),
+        (1, 0),
+        "{report:?}"
+    );
+    let error = report.outcomes[0].1.error().expect("a failure");
+    assert_eq!(error.kind(), "serviceUnavailable");
+    assert!(
+        error.message().contains("accepted the start request")
+            && error.message().contains("could not be read"),
+        "{}",
+        error.message()
+    );
+    assert!(
+        env.ctl.is_recording(ids[1].as_str()),
+        "the start did happen"
+    );
+}

@@ -26,10 +26,9 @@ if [ ! -x target/debug/recording-desk ]; then
   printf '==> Building the app\n'
   npm run --silent tauri -- build --debug --no-bundle
 fi
-if [ ! -x target/debug/citrix-sim ]; then
-  printf '==> Building the simulator\n'
-  cargo build -p citrix-sim --locked
-fi
+# Always (a no-op when up to date): the script uses the simulator's newer options.
+printf '==> Building the simulator\n'
+cargo build -p citrix-sim --locked
 
 printf '==> Taking screenshots\n'
 node tests/e2e/screenshots.mjs "${1:-docs/screenshots}"

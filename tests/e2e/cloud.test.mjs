@@ -1,0 +1,336 @@
+// The officer's whole day against a Citrix Cloud (the simulator binary, reached through
+// RECORDING_DESK_CLOUD_URL): sign in, find a session, start and stop recording with and without
+// notifying the user, paste IDs, ride out rate limiting, read the audit trail, and come back
+// the next day without typing the secret again. One app launch for all of it, plus the restart.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import {
+  APP_ID,
+  KEYCHAIN_SERVICE,
+  SIM_CREDS,
+  By,
+  Select,
+  button,
+  clickInRow,
+  dialog,
+  field,
+  filesUnder,
+  heading,
+  named,
+  readText,
+  shootFailure,
+  startApp,
+  startSimulator,
+  typeInto,
+  visibleX,
+  waitFor,
+  xq,
+} from './harness.mjs';
+import { openRequests, readAudit } from './audit-file.mjs';
+
+const WRONG_SECRET = 'not-the-right-secret-4410';
+
+let sim;
+let app;
+let home;
+let special;
+const env = () => ({ RECORDING_DESK_CLOUD_URL: sim.url });
+
+before(async () => {
+  sim = await startSimulator();
+  special = (await sim.control('state')).special;
+  app = await startApp({ env: env() });
+  home = app.home;
+  await heading(app.driver, 'Welcome to Recording Desk', { ms: 30000 });
+});
+
+after(async () => {
+  await app?.stop({ keepHome: true });
+  await sim?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+afterEach(async (t) => shootFailure(app?.driver, `cloud-${t.name}`));
+
+/** The rows of a session grid (by its accessible name), as `{ el, id, text }`. */
+async function gridRows(label) {
+  const grid = await named(app.driver, label);
+  const rows = await grid.findElements(By.xpath('.//tbody/tr[@data-key]'));
+  return Promise.all(rows.map(async (el) => ({ el, id: await el.getAttribute('data-key'), text: await readText(app.driver, el) })));
+}
+
+async function waitForRows(label, predicate, what) {
+  return waitFor(app.driver, async () => {
+    const rows = await gridRows(label);
+    return predicate(rows) ? rows : false;
+  }, 20000, what);
+}
+
+/** The run panel once its run is over, with each session's line. */
+async function finishedRun(title, ms = 30000) {
+  const d = app.driver;
+  await heading(d, title, { ms });
+  const list = await named(d, 'Sessions in this request');
+  const items = await list.findElements(By.css('li'));
+  return {
+    items: await Promise.all(items.map((li) => readText(d, li))),
+    counts: await readText(d, await visibleX(d, `//aside[.//h2[normalize-space(.)=${xq(title)}]]//p[contains(., 'finished')]`)),
+    summary: await readText(d, await visibleX(d, `//aside[.//h2[normalize-space(.)=${xq(title)}]]//*[contains(@class, 'run-footer')]`)),
+  };
+}
+
+function secretFindings() {
+  const hits = [];
+  const files = filesUnder(home);
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    for (const s of [SIM_CREDS.secret, WRONG_SECRET]) {
+      if (bytes.includes(Buffer.from(s)) || bytes.includes(Buffer.from(s, 'utf16le'))) hits.push(`${file} contains ${s === WRONG_SECRET ? 'the wrong' : 'the'} secret`);
+    }
+  }
+  return { files, hits };
+}
+
+test('a wrong secret is refused with the wrong-credentials message, and nothing typed is lost', async () => {
+  const d = app.driver;
+  await new Select(await field(d, 'Region')).selectByVisibleText('European Union');
+  await typeInto(await field(d, 'Customer ID'), SIM_CREDS.customer);
+  await typeInto(await field(d, 'Client ID'), SIM_CREDS.clientId);
+  await typeInto(await field(d, 'Secret'), WRONG_SECRET);
+  await (await button(d, 'Connect')).click();
+
+  const alert = await visibleX(d, `//*[@role='alert'][.//*[normalize-space(.)='Citrix Cloud did not accept the client ID or secret']]`, { ms: 20000 });
+  assert.match(await readText(d, alert), /Copy both again/);
+  await heading(d, 'Welcome to Recording Desk');
+  await heading(d, 'Connect to Citrix Cloud');
+  assert.equal(await (await field(d, 'Customer ID')).getAttribute('value'), SIM_CREDS.customer);
+  assert.equal(await (await field(d, 'Client ID')).getAttribute('value'), SIM_CREDS.clientId);
+  assert.equal(await (await field(d, 'Secret')).getAttribute('value'), WRONG_SECRET, 'the secret field keeps what was typed');
+  const region = await new Select(await field(d, 'Region')).getFirstSelectedOption();
+  assert.equal(await region.getText(), 'European Union');
+});
+
+test('the right secret connects and opens the sessions list', async () => {
+  const d = app.driver;
+  await typeInto(await field(d, 'Secret'), SIM_CREDS.secret);
+  await (await button(d, 'Connect')).click();
+  await heading(d, 'Sessions', { ms: 20000 });
+  // The first view lists the active sessions right away.
+  await waitForRows('Search results', (rows) => rows.length > 0, 'no sessions listed after connecting');
+  const nav = await named(d, 'Main');
+  assert.match(await readText(d, nav), /Audit trail/);
+});
+
+test('the secret is kept in the keychain and in no file of the app', async () => {
+  const account = `${SIM_CREDS.customer}/${SIM_CREDS.clientId}`;
+  const stored = execFileSync('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'username', account], { encoding: 'utf8' });
+  assert.equal(stored, SIM_CREDS.secret, 'the keychain holds the secret under the app service and account');
+
+  const { files, hits } = secretFindings();
+  assert.ok(files.some((f) => f.endsWith('settings.json') || f.includes(APP_ID)), `the app's files were not found under ${home}: ${files.join(', ')}`);
+  assert.ok(files.some((f) => f.endsWith('.log')), 'the app writes a log, which must be searched too');
+  assert.deepEqual(hits, [], 'no file holds a secret');
+});
+
+test('searching for jsmith lists both of Jane Smith\'s sessions; recording starts on one without telling her', async () => {
+  const d = app.driver;
+  const form = await named(d, 'Find sessions');
+  await typeInto(await field(d, 'User', { within: form }), 'jsmith');
+  await (await button(d, 'Search', { within: form })).click();
+  // "jsmith" is part of other user names too (CONTOSO\\jsmith2); every row found must match it.
+  const rows = await waitForRows('Search results', (r) => r.length > 0 && r.every((x) => /jsmith/i.test(x.text)), 'the search did not list jsmith');
+  assert.equal(rows.filter((r) => r.text.includes('Jane Smith')).length, 2, 'two Jane Smith sessions');
+  const row = rows.find((r) => r.text.includes('VDA-FIN-01'));
+  assert.ok(row, 'one of them is on VDA-FIN-01');
+  assert.equal(row.id, special.recordable);
+  assert.doesNotMatch(row.text, /Can't record/);
+  assert.match(row.text, /Not recording/);
+
+  await clickInRow(app.driver, 'Search results', row.id, `.//input[@type='checkbox'][@aria-label='Select Jane Smith']`);
+  const notify = await field(d, 'Notify the user');
+  if (await notify.isSelected()) await notify.click();
+  assert.equal(await notify.isSelected(), false);
+  await waitFor(d, async () => (await readText(d, await named(d, 'Start or stop recording'))).includes('1 session selected'), 5000, 'selection not counted');
+  await (await button(d, 'Start recording')).click();
+
+  const run = await finishedRun('Start recording: finished');
+  assert.equal(run.items.length, 1);
+  assert.match(run.items[0], /Jane Smith/);
+  assert.match(run.items[0], /Recording — confirmed by Citrix/);
+  assert.match(run.summary, /Recording confirmed by Citrix on 1 session\./);
+  assert.deepEqual(await sim.control(`sessions/${special.recordable}`), { recording: true, notifyUser: false });
+  // The list shows the new state too.
+  await waitForRows('Search results', (r) => r.some((x) => x.id === special.recordable && /\bRecording\b/.test(x.text) && !/Not recording/.test(x.text)), 'the row does not show Recording');
+});
+
+test('the session detail shows the key facts and everything Citrix reports, with the session ID', async () => {
+  const d = app.driver;
+  await clickInRow(app.driver, 'Search results', special.recordable, `.//button[normalize-space(.)='Jane Smith']`);
+  const drawer = await dialog(d, 'Session details');
+  const idFact = await visibleX(d, `.//dt[normalize-space(.)='Session ID']/following-sibling::dd[1]`, { within: drawer });
+  assert.match(await readText(d, idFact), new RegExp(special.recordable));
+  const fact = async (term) => readText(d, await visibleX(d, `.//dt[normalize-space(.)=${xq(term)}]/following-sibling::dd[1]`, { within: drawer }));
+  assert.match(await fact('User'), /Jane Smith/);
+  assert.match(await fact('User'), /CONTOSO\\jsmith/);
+  assert.equal(await fact('Machine'), 'CONTOSO\\VDA-FIN-01');
+  assert.equal(await fact('Protocol'), 'HDX');
+  assert.equal(await fact('Recording'), 'Recording');
+  const tree = await named(d, 'Session data from Citrix', { within: drawer });
+  assert.match(await readText(d, tree), new RegExp(`"${special.recordable}"`), 'the JSON tree shows the session ID');
+  await heading(d, "Citrix's answer to the last start request", { within: drawer });
+  await (await button(d, 'Close session details', { within: drawer })).click();
+  await waitFor(d, async () => (await d.findElements(By.css('dialog[open]'))).length === 0, 5000, 'the drawer did not close');
+});
+
+test('stopping the recording shows Stopped', async () => {
+  const d = app.driver;
+  const bar = await named(d, 'Start or stop recording');
+  assert.match(await readText(d, bar), /1 session selected/);
+  await (await button(d, 'Stop recording')).click();
+  const run = await finishedRun('Stop recording: finished');
+  assert.equal(run.items.length, 1);
+  assert.match(run.items[0], /Stopped/);
+  assert.match(run.summary, /Recording stopped on 1 session\./);
+  assert.equal((await sim.control(`sessions/${special.recordable}`)).recording, false);
+});
+
+test('pasted IDs: counts and reasons, who each session is, the ended one and the RDP one flagged', async () => {
+  const d = app.driver;
+  const ended = special.connected;
+  await sim.control('faults', { endSession: ended });
+  await (await visibleX(d, `//*[@role='tab'][normalize-space(.)='Paste IDs']`)).click();
+  const pasted = [
+    'Session ID',
+    special.recordable.toUpperCase(),
+    `{${special.hostile}}; ${special.secondOfUser}`,
+    special.rdp,
+    ended,
+    special.recordable,
+    '12345',
+    'VDA-FIN-01',
+    special.recordable.slice(0, 23),
+    'jsmith@contoso.com',
+  ].join('\n');
+  await typeInto(await field(d, 'Session IDs'), pasted);
+
+  const feedback = await named(d, 'What was found in the pasted text');
+  await waitFor(d, async () => (await readText(d, feedback)).includes('5 valid session IDs'), 5000, 'the pasted text was not counted');
+  const fb = await readText(d, feedback);
+  assert.match(fb, /5 valid session IDs · 1 duplicate removed · 4 pieces not recognised/);
+  assert.match(fb, /12345 is a number, not a session ID/);
+  assert.match(fb, /VDA-FIN-01 looks like a machine name/);
+  assert.match(fb, /is too short to be a session ID \(20 of 32 hexadecimal digits\)/);
+  assert.match(fb, /jsmith@contoso\.com looks like an e-mail address/);
+
+  await (await button(d, 'Look up 5 sessions')).click();
+  await visibleX(d, `//p[@role='status'][normalize-space(.)='4 sessions found and selected, 1 could not be looked up']`, { ms: 20000 });
+  const problems = await visibleX(d, `//details[.//summary[normalize-space(.)='1 ID could not be looked up']]`);
+  const problemText = await readText(d, problems);
+  assert.match(problemText, new RegExp(`${ended} — This session has ended`));
+
+  const rows = await waitForRows('Sessions found from the pasted IDs', (r) => r.length === 4, 'the four sessions found are not listed');
+  const byId = Object.fromEntries(rows.map((r) => [r.id, r.text]));
+  assert.deepEqual(Object.keys(byId).sort(), [special.recordable, special.hostile, special.secondOfUser, special.rdp].sort());
+  assert.match(byId[special.recordable], /Jane Smith/);
+  assert.match(byId[special.secondOfUser], /Jane Smith/);
+  assert.match(byId[special.hostile], /<img src=x onerror=alert\(1\)>/);
+  // The RDP session is flagged before anything is clicked.
+  assert.match(byId[special.rdp], /RDP/);
+  assert.match(byId[special.rdp], /Can't record/);
+  for (const id of [special.recordable, special.hostile, special.secondOfUser]) assert.doesNotMatch(byId[id], /Can't record/);
+  const bar = await readText(d, await named(d, 'Start or stop recording'));
+  assert.match(bar, /4 sessions selected/);
+  assert.match(bar, /1 selected session can't be recorded and will be skipped when you start recording\./);
+});
+
+test('after a burst of rate limiting, a start on three sessions still completes with each one recording', async () => {
+  const d = app.driver;
+  await sim.control('faults', { rateLimitBurst: { n: 6, retryAfter: 1 } });
+  await (await button(d, 'Start recording')).click();
+  const confirm = await dialog(d, 'Start recording 3 sessions?');
+  const body = await readText(d, confirm);
+  assert.match(body, /Jane Smith/);
+  assert.match(body, /The users will not be told that their sessions are being recorded\./);
+  assert.match(body, /1 selected session can't be recorded and will be skipped\./);
+  await (await button(d, 'Start recording', { within: confirm })).click();
+
+  const run = await finishedRun('Start recording: finished', 60000);
+  assert.equal(run.items.length, 3, 'the RDP session was skipped');
+  for (const item of run.items) assert.match(item, /Recording — confirmed by Citrix/, item);
+  assert.match(run.counts, /3 of 3 finished · 3 recording/);
+  for (const id of [special.recordable, special.hostile, special.secondOfUser]) {
+    assert.deepEqual(await sim.control(`sessions/${id}`), { recording: true, notifyUser: false }, id);
+  }
+  assert.equal((await sim.control(`sessions/${special.rdp}`)).recording, false);
+  // The hostile user name went through the confirmation and the run panel as text only.
+  assert.equal((await d.findElements(By.css('img[src="x"]'))).length, 0);
+  await assert.rejects(d.switchTo().alert(), /alert/i, 'no alert is open');
+});
+
+test('the audit trail lists every action and says it is intact', async () => {
+  const d = app.driver;
+  await (await button(d, 'Audit trail', { within: await named(d, 'Main') })).click();
+  await heading(d, 'Audit trail');
+  await visibleX(d, `//*[contains(@class,'callout')][.//*[normalize-space(.)='Audit trail intact']]`, { ms: 10000 });
+  await visibleX(d, `//p[@role='status'][normalize-space(.)='10 records']`);
+  const grid = await named(d, 'Audit trail records');
+  const text = await readText(d, grid);
+  for (const expected of ['Start recording', 'Stop recording', 'Recording — confirmed by Citrix', 'Stopped', 'User not notified', 'CONTOSO\\jsmith']) {
+    assert.ok(text.includes(expected), `the audit trail shows "${expected}"`);
+  }
+  assert.equal((await d.findElements(By.xpath(`//*[contains(normalize-space(.), 'with no recorded outcome')]`))).length, 0);
+  assert.match(await readText(d, await d.findElement(By.css('main'))), new RegExp(`The audit trail is kept in ${app.dirs.audit.replace(/[.]/g, '\\.')}`));
+
+  const audit = readAudit(app.dirs.audit);
+  assert.equal(audit.intact, true, `chain broken at ${audit.brokenAt}`);
+  assert.equal(audit.records.length, 10);
+  assert.deepEqual(openRequests(audit.records), []);
+  const starts = audit.records.filter((r) => r.event === 'outcome' && r.action === 'start');
+  assert.ok(starts.every((r) => r.outcome === 'recording' && r.notifyUser === false));
+  assert.ok(audit.records.every((r) => r.mode === 'cloud' && r.customerId === SIM_CREDS.customer));
+});
+
+test('the audit trail names the person and the computer that acted, as the OS knows them', () => {
+  // Asked of the OS, not of environment variables (which are unset or wrong often enough).
+  const { records } = readAudit(app.dirs.audit);
+  assert.ok(records.length > 0);
+  for (const r of records) {
+    assert.equal(r.osUser, userInfo().username, `record ${r.seq}: osUser`);
+    assert.equal(r.computer, hostname(), `record ${r.seq}: computer`);
+  }
+});
+
+test('the next start reconnects by itself with the secret from the keychain', async () => {
+  await app.stop({ keepHome: true });
+  const tokensBefore = (await sim.control('state')).tokenRequests;
+  // As scripts/start.sh opens it: with an account saved, --demo-if-new must not open the demo.
+  app = await startApp({ home, env: env(), args: ['--demo-if-new'] });
+  const d = app.driver;
+  await heading(d, 'Sessions', { ms: 30000 });
+  assert.match(await readText(d, await d.findElement(By.css('header'))), new RegExp(SIM_CREDS.customer));
+  assert.equal((await d.findElements(By.xpath(`//header//*[normalize-space(.)='Demo site']`))).length, 0, 'not on the demo site');
+  assert.ok((await sim.control('state')).tokenRequests > tokensBefore, 'a new token was requested with the stored secret');
+  await waitForRows('Search results', (rows) => rows.length > 0, 'no sessions listed after reconnecting');
+  const { hits } = secretFindings();
+  assert.deepEqual(hits, [], 'no file holds a secret after a second launch');
+});
+
+test('signing out deletes the secret from the keychain and keeps the audit trail', async () => {
+  const d = app.driver;
+  await (await button(d, 'Settings', { within: await named(d, 'Main') })).click();
+  await heading(d, 'Settings');
+  await (await button(d, 'Sign out and forget the secret')).click();
+  const confirm = await dialog(d, 'Sign out of Citrix Cloud?');
+  await (await button(d, 'Sign out', { within: confirm })).click();
+  await heading(d, 'Welcome to Recording Desk', { ms: 15000 });
+  assert.equal(await (await field(d, 'Customer ID')).getAttribute('value'), '', 'the account is forgotten');
+
+  const account = `${SIM_CREDS.customer}/${SIM_CREDS.clientId}`;
+  const lookup = spawnSync('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'username', account], { encoding: 'utf8' });
+  assert.equal(lookup.stdout, '', 'the keychain no longer holds the secret');
+  assert.equal(readAudit(app.dirs.audit).records.length, 10, 'the audit trail is kept');
+  assert.deepEqual(secretFindings().hits, []);
+});

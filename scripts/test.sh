@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of Recording Desk: formatting, lints, the Rust tests (the Citrix client against the
+# Runs every test of Recording Desk: formatting, lints (Rust and the CI workflows), the Rust tests (the Citrix client against the
 # simulator over real HTTP, the keychain against a real Secret Service), the UI tests in Chromium, and
 # the end-to-end tests of the built app in a real WebKit window.
 #
@@ -32,6 +32,9 @@ cargo fmt --all --check
 
 step "Lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Workflow files (actionlint, shellcheck)"
+scripts/lint-workflows.sh
 
 step "Type-checking and building the UI"
 npm run --silent ui:build

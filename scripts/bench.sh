@@ -94,7 +94,7 @@ if wants app; then
   done
   # Its own session bus and display, as the end-to-end tests have; every launch gets fresh
   # settings and data folders (desk-bench makes them).
-  run_part dbus-run-session -- xvfb-run -a -s "-screen 0 1440x960x24" \
+  run_part dbus-run-session -- xvfb-run -a -s "-screen 0 1440x960x24 -noreset" \
     "$bench" app --app target/release/recording-desk \
     --bare target/release/desk-bench-bare-window --summary "$summary"
 fi

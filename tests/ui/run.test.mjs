@@ -66,6 +66,11 @@ test("outcomes: recording, started-not-recording, failed; counts, progress and t
   assert.match(got[2].advice, /Only active sessions that use Citrix HDX can be recorded/);
   assert.doesNotMatch(got[2].advice + got[2].status, /400|SessionOperationFailed/, "no HTTP jargon");
   assert.equal(await page.textContent(".run-counts"), "4 of 4 finished \u00b7 2 recording \u00b7 1 not confirmed \u00b7 1 failed");
+  // Each count wraps as a whole: "· 1 failed" never splits across lines.
+  assert.deepEqual(
+    await page.$$eval(".run-counts .run-count", (s) => s.map((x) => [x.textContent, getComputedStyle(x).whiteSpace])),
+    [["4 of 4 finished", "nowrap"], ["\u00b7 2 recording", "nowrap"], ["\u00b7 1 not confirmed", "nowrap"], ["\u00b7 1 failed", "nowrap"]],
+  );
   assert.deepEqual(await page.$eval(".run-progress", (p) => [p.value, p.max]), [4, 4]);
   assert.equal(await page.textContent(".run-title"), "Start recording: finished");
   const summary = await page.textContent(".run-summary");
@@ -183,4 +188,19 @@ test("an outcome missing from the audit trail is marked, summarised and raised a
   await p2.waitForSelector(".notices .notice");
   assert.match(await p2.textContent(".notices"), /could not be written to the audit trail/);
   await c2.close();
+});
+
+test("a session that ended during the run is shown as ended in the table", async () => {
+  const { page, context } = await open({ runDelay: 50 });
+  const ids = await page.$$eval("#panel-search tr.vt-row", (r) => [1, 4].map((i) => r[i].dataset.key));
+  await page.evaluate((id) => window.__mock.endSession(id), ids[1]);
+  await startOn(page, [1, 4]);
+  await page.waitForSelector(".run-panel .run-footer:not(:empty)");
+  assert.match(await page.textContent(".run-item.status-failed .run-status"), /has ended or was not found/);
+  // The run panel narrows the table (Delivery group and Protocol are hidden): State is column 4.
+  assert.match(await page.textContent(`${row(4)} td:nth-child(4)`), /^Ended/);
+  assert.equal(await page.textContent(`${row(4)} .cell-note .note-short`), "Can't record: ended");
+  assert.match(await page.getAttribute(`${row(4)}`, "class"), /not-recordable/);
+  assert.match(await page.textContent(`${row(1)} td:nth-child(4)`), /^Active/);
+  await context.close();
 });

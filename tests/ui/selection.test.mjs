@@ -83,7 +83,11 @@ test("keyboard: arrows move, Space toggles, Ctrl+A selects all, Enter opens deta
 test("sessions that can't be recorded are flagged with the reason before any click", async () => {
   const { page, context } = await open();
   // Row 3 is an active RDP session.
-  assert.match(await page.textContent(`${row(3)} td:nth-child(5)`), /Can't record: The session uses RDP; only Citrix HDX sessions can be recorded\./);
+  // A short label fits the cell; the full reason is the tooltip and what screen readers hear.
+  const full = /Can't record: The session uses RDP; only Citrix HDX sessions can be recorded\./;
+  assert.equal(await page.textContent(`${row(3)} .cell-note .note-short`), "Can't record: RDP");
+  assert.match(await page.textContent(`${row(3)} .cell-note .sr-only`), full);
+  assert.match(await page.getAttribute(`${row(3)} .cell-note`, "title"), /only Citrix HDX sessions can be recorded/);
   assert.equal(await page.$(`${row(0)} .cell-sub.warn`), null);
   await page.click(`${row(3)} input.row-check`);
   assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "true");

@@ -187,6 +187,13 @@ export class RunPanel {
         if (row && (s === "recording" || s === "startedNotRecording" || s === "stopped")) {
           row.recording = s === "recording";
           recordingChanged = true;
+        } else if (row && s === "failed" && ev.outcome.kind === "notFound") {
+          // Citrix no longer has the session: show it as ended rather than leave it Active.
+          row.state = "Ended";
+          row.recordable = false;
+          row.notRecordableReason = "The session has ended; Citrix no longer has it.";
+          row.recording = false;
+          recordingChanged = true;
         }
       }
       this.dirty.add(item);
@@ -243,7 +250,7 @@ export class RunPanel {
     return t;
   }
 
-  private countsText(): string {
+  private countParts(): string[] {
     const t = this.tally();
     const parts = [`${formatCount(t.finished)} of ${formatCount(this.items.length)} finished`];
     if (t.recording) parts.push(`${formatCount(t.recording)} recording`);
@@ -251,13 +258,19 @@ export class RunPanel {
     if (t.stopped) parts.push(`${formatCount(t.stopped)} stopped`);
     if (t.failed) parts.push(`${formatCount(t.failed)} failed`);
     if (t.cancelled) parts.push(`${formatCount(t.cancelled)} cancelled`);
-    return parts.join(" \u00b7 ");
+    return parts;
   }
 
   private renderCounts(): void {
     const t = this.tally();
     this.progress.value = t.finished;
-    this.counts.textContent = this.countsText();
+    // Each count stays on one line ("· 1 failed" never splits); the line breaks between them.
+    replace(
+      this.counts,
+      ...this.countParts().flatMap((p, i) =>
+        i === 0 ? [h("span", { class: "run-count" }, p)] : [" ", h("span", { class: "run-count" }, `\u00b7 ${p}`)],
+      ),
+    );
     // Screen readers hear progress every few seconds, not on every event.
     const now = performance.now();
     if (this.active && now - this.lastAnnounce > 3000 && t.finished > 0) {

@@ -15,10 +15,43 @@ export function recordingChip(recording: boolean | null): HTMLElement {
   return h("span", { class: `chip ${cls}` }, h("span", { class: "chip-dot", "aria-hidden": "true" }), recordingLabel(recording));
 }
 
+function notRecordableReason(row: SessionRow): string {
+  return row.notRecordableReason ?? "Citrix can only record active HDX sessions.";
+}
+
+/** The full reason, for the detail drawer where there is room for it. */
 export function notRecordableNote(row: SessionRow): HTMLElement | null {
   if (row.recordable) return null;
-  const reason = row.notRecordableReason ?? "Citrix can only record active HDX sessions.";
+  const reason = notRecordableReason(row);
   return h("span", { class: "cell-sub warn", title: reason }, icon("warning", "icon icon-small"), `Can't record: ${reason}`);
+}
+
+/** A few words that fit a table cell, in the same order Recording Desk checks (state, then protocol). */
+export function notRecordableShort(row: Pick<SessionRow, "state" | "protocol">): string {
+  const state = (row.state || "").toLowerCase();
+  if (state && state !== "active") {
+    if (state === "disconnected") return "Can't record: disconnected";
+    if (state === "connected") return "Can't record: connecting";
+    if (state === "ended") return "Can't record: ended";
+    return "Can't record";
+  }
+  const protocol = (row.protocol || "").toLowerCase();
+  if (protocol === "rdp") return "Can't record: RDP";
+  if (protocol === "console") return "Can't record: console";
+  return "Can't record";
+}
+
+/** Short label in the cell; the full reason in the tooltip and for screen readers. */
+export function notRecordableCellNote(row: SessionRow): HTMLElement | null {
+  if (row.recordable) return null;
+  const reason = notRecordableReason(row);
+  return h(
+    "span",
+    { class: "cell-sub warn cell-note", title: reason },
+    icon("warning", "icon icon-small"),
+    h("span", { class: "note-short", "aria-hidden": "true" }, notRecordableShort(row)),
+    h("span", { class: "sr-only" }, `Can't record: ${reason}`),
+  );
 }
 
 /** Time on top, date below (or the raw text when it is not a valid time). */
@@ -47,7 +80,7 @@ export function sessionTable(
       {
         id: "user",
         header: "User",
-        width: "21%",
+        width: "19%",
         cell: (r) =>
           h(
             "div",
@@ -57,13 +90,16 @@ export function sessionTable(
               { type: "button", class: "link cell-main", tabindex: -1, onclick: () => onOpen(r), title: "Show details" },
               displayName(r),
             ),
-            h("span", { class: "cell-sub" }, r.userName ?? r.userPrincipalName ?? ""),
+            // Without a display name the main line already is the account name: no need to repeat it.
+            ((sub) => (sub && sub !== displayName(r) ? h("span", { class: "cell-sub" }, sub) : null))(
+              r.userName ?? r.userPrincipalName ?? "",
+            ),
           ),
       },
       {
         id: "machine",
         header: "Machine",
-        width: "15%",
+        width: "13%",
         // The domain prefix is the same on every row; the name alone is what officers recognise.
         cell: (r) => h("span", { class: "cell-text", title: r.machineName ?? null }, shortMachine(r.machineName)),
       },
@@ -77,10 +113,11 @@ export function sessionTable(
       {
         id: "state",
         header: "State",
-        width: "15%",
-        cell: (r) => h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.state || "Unknown"), notRecordableNote(r)),
+        // Room for "Can't record: RDP" even when the run panel narrows the table.
+        width: "19%",
+        cell: (r) => h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.state || "Unknown"), notRecordableCellNote(r)),
       },
-      { id: "protocol", header: "Protocol", width: "7%", hideBelow: 1100, cell: (r) => h("span", { class: "cell-text" }, protocolLabel(r.protocol)) },
+      { id: "protocol", header: "Protocol", width: "8%", hideBelow: 1100, cell: (r) => h("span", { class: "cell-text" }, protocolLabel(r.protocol)) },
       // Fixed widths: these two must never be cut, whatever room the window leaves.
       { id: "started", header: "Started", width: "7.5rem", cell: (r) => timeCell(r.startTime) },
       { id: "recording", header: "Recording", width: "9.5rem", className: "col-recording", cell: (r) => recordingChip(r.recording) },

@@ -136,11 +136,29 @@ export class AuditScreen {
       control.id = id;
       return h("div", { class: "field field-compact" }, h("label", { for: id }, label), control);
     };
+    // An empty date input can look filled in (WebKitGTK greys out a date): say it is not a filter.
+    const dateField = (label: string, control: HTMLInputElement) => {
+      const id = nextId("af");
+      control.id = id;
+      const hint = h("span", { class: "date-any", id: `${id}-any` }, "Any date");
+      control.setAttribute("aria-describedby", hint.id);
+      const sync = () => {
+        hint.hidden = control.value !== "";
+      };
+      control.addEventListener("input", sync);
+      control.addEventListener("change", sync);
+      return {
+        sync,
+        el: h("div", { class: "field field-compact" }, h("div", { class: "label-row" }, h("label", { for: id }, label), hint), control),
+      };
+    };
+    const fromField = dateField("From", this.from);
+    const toField = dateField("To", this.to);
     const form = h(
       "form",
       { class: "search-form audit-filters", "aria-label": "Filter the audit trail" },
-      labelled("From", this.from),
-      labelled("To", this.to),
+      fromField.el,
+      toField.el,
       labelled("Session user", this.user),
       labelled("Action", this.action),
       labelled("Outcome", this.outcome),
@@ -158,6 +176,8 @@ export class AuditScreen {
     });
     form.addEventListener("reset", () =>
       window.setTimeout(() => {
+        fromField.sync();
+        toField.sync();
         this.mode.value = this.defaultMode();
         void this.load();
       }, 0),

@@ -93,22 +93,22 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
 
   const fRegion = field(
     "Region",
-    "Where your Citrix Cloud account lives. It shows in the Citrix Cloud web address: us.cloud.com, eu.cloud.com, ap-s.cloud.com or citrixcloud.jp.",
+    "As in your Citrix Cloud web address: us., eu., ap-s.cloud.com or citrixcloud.jp.",
     region,
   );
   const fCustomer = field(
     "Customer ID",
-    "In Citrix Cloud, open Identity and Access Management > API Access: the customer ID is shown on that page.",
+    "In Citrix Cloud: Identity and Access Management > API Access.",
     customer,
   );
   const fClient = field(
     "Client ID",
-    "Identity and Access Management > API Access > Secure clients: the ID of the API client created for Recording Desk.",
+    "API Access > Secure clients: the ID of the client created for Recording Desk.",
     client,
   );
   const fSecret = field(
     "Secret",
-    "Shown once when that API client is created, in Identity and Access Management > API Access > Secure clients. It is kept in this computer's password store.",
+    "Shown once, when that client is created. Kept in this computer's password store.",
     secret,
     toggle,
   );
@@ -131,8 +131,7 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
   const form = h(
     "form",
     { class: "connect-form", novalidate: true, "aria-labelledby": "connect-cloud-title" },
-    fRegion.wrap,
-    fCustomer.wrap,
+    h("div", { class: "field-row" }, fRegion.wrap, fCustomer.wrap),
     fClient.wrap,
     fSecret.wrap,
     errorSlot,

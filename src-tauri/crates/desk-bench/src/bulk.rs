@@ -129,9 +129,14 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
                 "≤ 1.25",
                 ratio <= MAX_RATIO,
             );
+        }
+        // The loop sends one start per session and checks nothing: the comparison that means
+        // something is with the bulk run doing the same work. With verification on the engine
+        // sends twice the calls; its speed-up is in the table.
+        if *concurrency == DEFAULT_CONCURRENCY && !*verify {
             let speedup = seq_wall.as_secs_f64() / f.wall.as_secs_f64();
             summary.check(
-                format!("{label}: speed-up over the loop"),
+                format!("{label}: speed-up over the one-at-a-time loop"),
                 format!("{speedup:.1}×"),
                 "≥ 8×",
                 speedup >= MIN_SPEEDUP,

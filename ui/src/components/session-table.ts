@@ -80,7 +80,7 @@ export function sessionTable(
       {
         id: "user",
         header: "User",
-        width: "19%",
+        width: "18%",
         cell: (r) =>
           h(
             "div",
@@ -91,7 +91,7 @@ export function sessionTable(
               displayName(r),
             ),
             // Without a display name the main line already is the account name: no need to repeat it.
-            ((sub) => (sub && sub !== displayName(r) ? h("span", { class: "cell-sub" }, sub) : null))(
+            ((sub) => (sub && sub !== displayName(r) ? h("span", { class: "cell-sub", title: sub }, sub) : null))(
               r.userName ?? r.userPrincipalName ?? "",
             ),
           ),
@@ -99,7 +99,7 @@ export function sessionTable(
       {
         id: "machine",
         header: "Machine",
-        width: "13%",
+        width: "14%",
         // The domain prefix is the same on every row; the name alone is what officers recognise.
         cell: (r) => h("span", { class: "cell-text", title: r.machineName ?? null }, shortMachine(r.machineName)),
       },
@@ -114,12 +114,12 @@ export function sessionTable(
         id: "state",
         header: "State",
         // Room for "Can't record: RDP" even when the run panel narrows the table.
-        width: "19%",
+        width: "18%",
         cell: (r) => h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.state || "Unknown"), notRecordableCellNote(r)),
       },
       { id: "protocol", header: "Protocol", width: "8%", hideBelow: 1100, cell: (r) => h("span", { class: "cell-text" }, protocolLabel(r.protocol)) },
       // Fixed widths: these two must never be cut, whatever room the window leaves.
-      { id: "started", header: "Started", width: "7.5rem", cell: (r) => timeCell(r.startTime) },
+      { id: "started", header: "Started", width: "7rem", cell: (r) => timeCell(r.startTime) },
       { id: "recording", header: "Recording", width: "9.5rem", className: "col-recording", cell: (r) => recordingChip(r.recording) },
     ],
   });

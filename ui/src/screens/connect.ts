@@ -93,7 +93,7 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
 
   const fRegion = field(
     "Region",
-    "As in your Citrix Cloud web address: us., eu., ap-s.cloud.com or citrixcloud.jp.",
+    "Shown in your Citrix Cloud web address, for example eu.cloud.com.",
     region,
   );
   const fCustomer = field(

@@ -4,6 +4,9 @@
 //!
 //! The rules are deliberately simple so that the UI's TypeScript parser can mirror them exactly;
 //! both are tested against the shared corpus in `tests/fixtures/session-ids.json`.
+//! The window parses with its TypeScript copy, because the count and the reasons must update
+//! as the officer types; this one is the reference the corpus and the property tests pin, and
+//! the app re-validates every ID it receives over IPC with [`SessionId::parse`].
 //!
 //! 1. **Split** the text into pieces at separators: any Unicode `White_Space` character
 //!    (JavaScript's `\s` plus U+0085), the invisible characters U+200B–U+200D, U+2060, U+FEFF,

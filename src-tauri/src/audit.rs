@@ -13,13 +13,18 @@
 //! truncation and replacement as long as the anchor survives; someone who can delete both files
 //! can still remove the trail, which is why the Audit screen claims no more than that.
 //!
+//! Appending syncs a file, which blocks. Code running on the async runtime (a recording run)
+//! appends through an [`AuditWriter`]: a thread of its own does the writing, and the caller
+//! awaits its record being on disk without holding up the runtime.
+//!
 //! Nothing here depends on Tauri, so it is all tested with plain `cargo test`.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use citrix_cloud::Region;
 use serde::{Deserialize, Serialize};
@@ -168,7 +173,10 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one record, durably: it is on disk when this returns Ok.
+    /// Appends one record, durably: it is on disk when this returns Ok. Only the tests append
+    /// one record at a time from a plain thread; the app goes through [`AuditWriter`], which
+    /// keeps the blocking sync off the async runtime.
+    #[cfg(test)]
     pub fn append(
         &self,
         ctx: &AuditContext,
@@ -176,6 +184,20 @@ impl AuditLog {
         action: RunAction,
         entry: Entry,
     ) -> Result<AuditRecord> {
+        let mut records = self.append_all([(ctx, event, action, entry)])?;
+        records
+            .pop()
+            .ok_or_else(|| self.unavailable("no record was written"))
+    }
+
+    /// Appends the records in the order given, chained one after the other, with one write and
+    /// one sync for all of them (group commit): all are on disk when this returns Ok, and none
+    /// is reported written when it returns Err (a failed write may have left some of them in the
+    /// file; they then show as requests without an outcome, which is the safe side).
+    pub fn append_all<C: Borrow<AuditContext>>(
+        &self,
+        items: impl IntoIterator<Item = (C, AuditEvent, RunAction, Entry)>,
+    ) -> Result<Vec<AuditRecord>> {
         let mut guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         let tail = match guard.as_ref() {
             Some(t) => t.clone(),
@@ -197,51 +219,61 @@ impl AuditLog {
             }
         };
 
-        let mut record = AuditRecord {
-            seq: tail.seq + 1,
-            time: now_rfc3339(),
-            event,
-            action,
-            run_id: ctx.run_id.clone(),
-            session_id: entry.session_id,
-            session_user: entry.session_user,
-            machine: entry.machine,
-            notify_user: entry.notify_user,
-            outcome: entry.outcome,
-            kind: entry.kind,
-            message: entry.message,
-            transaction_id: entry.transaction_id,
-            os_user: ctx.os_user.clone(),
-            computer: ctx.computer.clone(),
-            app_version: ctx.app_version.clone(),
-            mode: ctx.mode,
-            region: ctx.region,
-            customer_id: ctx.customer_id.clone(),
-            site_id: ctx.site_id.clone(),
-            prev_hash: tail.hash.clone(),
-            hash: String::new(),
-        };
-        record.hash = hash_record(&record).map_err(|e| self.unavailable(e))?;
-
         let mut line = String::new();
         if tail.needs_newline {
             line.push('\n');
         }
-        line.push_str(&serde_json::to_string(&record).map_err(|e| self.unavailable(e))?);
-        line.push('\n');
+        let (mut seq, mut prev_hash) = (tail.seq, tail.hash);
+        let mut records = Vec::new();
+        for (ctx, event, action, entry) in items {
+            let ctx = ctx.borrow();
+            let mut record = AuditRecord {
+                seq: seq + 1,
+                time: now_rfc3339(),
+                event,
+                action,
+                run_id: ctx.run_id.clone(),
+                session_id: entry.session_id,
+                session_user: entry.session_user,
+                machine: entry.machine,
+                notify_user: entry.notify_user,
+                outcome: entry.outcome,
+                kind: entry.kind,
+                message: entry.message,
+                transaction_id: entry.transaction_id,
+                os_user: ctx.os_user.clone(),
+                computer: ctx.computer.clone(),
+                app_version: ctx.app_version.clone(),
+                mode: ctx.mode,
+                region: ctx.region,
+                customer_id: ctx.customer_id.clone(),
+                site_id: ctx.site_id.clone(),
+                prev_hash,
+                hash: String::new(),
+            };
+            record.hash = hash_record(&record).map_err(|e| self.unavailable(e))?;
+            line.push_str(&serde_json::to_string(&record).map_err(|e| self.unavailable(e))?);
+            line.push('\n');
+            seq = record.seq;
+            prev_hash = record.hash.clone();
+            records.push(record);
+        }
+        let Some(last) = records.last() else {
+            return Ok(records);
+        };
 
         match write_durably(&self.path, line.as_bytes()) {
             Ok(()) => {
                 *guard = Some(Tail {
-                    seq: record.seq,
-                    hash: record.hash.clone(),
+                    seq: last.seq,
+                    hash: last.hash.clone(),
                     needs_newline: false,
                 });
-                self.note_head(&record);
-                Ok(record)
+                self.note_head(last);
+                Ok(records)
             }
             Err(e) => {
-                // Part of the line may have reached the file: read the tail again next time.
+                // Part of the lines may have reached the file: read the tail again next time.
                 *guard = None;
                 Err(self.unavailable(e))
             }
@@ -265,6 +297,13 @@ impl AuditLog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(scan(b"", anchor.as_ref())),
             Err(e) => Err(self.unavailable(e)),
         }
+    }
+
+    /// Holds the append lock until the returned guard is dropped: every append waits meanwhile,
+    /// as it would behind a disk that takes its time to sync.
+    #[cfg(test)]
+    pub(crate) fn stall(&self) -> impl Sized + '_ {
+        self.tail.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Notes the new head in the anchor file. The record itself is already on disk, so a failure
@@ -291,6 +330,108 @@ impl AuditLog {
              can write to that folder.",
             self.path.display()
         ))
+    }
+}
+
+/// Most records one write carries; far more than a run has waiting at once (two per session
+/// in flight), so in practice every record waiting goes in the next write.
+const MAX_BATCH: usize = 256;
+
+/// One record waiting for the writer thread, and where its result goes.
+struct Job {
+    ctx: Arc<AuditContext>,
+    event: AuditEvent,
+    action: RunAction,
+    entry: Entry,
+    done: tokio::sync::oneshot::Sender<Result<AuditRecord>>,
+}
+
+/// Appends to an [`AuditLog`] from async code without blocking the runtime.
+///
+/// A thread of its own does the writing (the sync to disk blocks, for milliseconds on some
+/// disks). The caller's future finishes once its record is on disk, exactly as [`AuditLog::append`]
+/// returns, so "written before the request is sent" still holds when the caller awaits it first.
+/// Records are written in the order they reach the writer, and every record waiting when the
+/// thread is free goes into one write and one sync (group commit): a slow disk then costs one
+/// sync per wave of sessions rather than one per record, and the chain is never forked because
+/// the log's own lock still serialises the writes. The thread ends when the writer is dropped,
+/// after the records already sent to it.
+pub struct AuditWriter {
+    log: Arc<AuditLog>,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl AuditWriter {
+    /// Starts the writing thread; fails with `auditUnavailable` if the OS will not start one.
+    pub fn start(log: Arc<AuditLog>) -> Result<AuditWriter> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let thread_log = Arc::clone(&log);
+        std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || write_jobs(&thread_log, &queue))
+            .map_err(|e| log.unavailable(e))?;
+        Ok(AuditWriter { log, jobs })
+    }
+
+    pub fn log(&self) -> &Arc<AuditLog> {
+        &self.log
+    }
+
+    /// Appends one record; the future finishes when it is on disk (Ok) or cannot be (Err).
+    pub async fn append(
+        &self,
+        ctx: &Arc<AuditContext>,
+        event: AuditEvent,
+        action: RunAction,
+        entry: Entry,
+    ) -> Result<AuditRecord> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job = Job {
+            ctx: Arc::clone(ctx),
+            event,
+            action,
+            entry,
+            done,
+        };
+        let stopped = || self.log.unavailable("its writing thread stopped");
+        self.jobs.send(job).map_err(|_| stopped())?;
+        result.await.map_err(|_| stopped())?
+    }
+}
+
+/// The writer thread: takes every job waiting, writes them together, answers each.
+fn write_jobs(log: &AuditLog, queue: &mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut answers = Vec::with_capacity(batch.len());
+        let items: Vec<_> = batch
+            .into_iter()
+            .map(|job| {
+                answers.push(job.done);
+                (job.ctx, job.event, job.action, job.entry)
+            })
+            .collect();
+        match log.append_all(items) {
+            Ok(records) => {
+                for (done, record) in answers.into_iter().zip(records) {
+                    // A caller that stopped waiting (its run was dropped) needs no answer.
+                    let _ = done.send(Ok(record));
+                }
+            }
+            Err(e) => {
+                // Every error of `append_all` is `auditUnavailable`; each caller gets its own.
+                let message = e.to_string();
+                for done in answers {
+                    let _ = done.send(Err(Error::AuditUnavailable(message.clone())));
+                }
+            }
+        }
     }
 }
 
@@ -1408,6 +1549,65 @@ mod tests {
         let from_os = whoami::username().expect("the OS knows the user");
         assert_eq!(os_user(), from_os);
         assert_ne!(computer_name(), "unknown");
+    }
+
+    /// Records sent to the writer while the disk is busy wait, then go to disk in the order
+    /// they were sent, on one chain; each caller learns its own record.
+    #[tokio::test]
+    async fn the_writer_keeps_the_order_records_were_sent_in() {
+        let (_dir, log) = anchored_log_with(1);
+        let log = Arc::new(log);
+        let writer = Arc::new(AuditWriter::start(Arc::clone(&log)).expect("writer"));
+        let ctx = Arc::new(ctx());
+        let stall = log.stall();
+        let mut waiting = Vec::new();
+        for i in 0..10 {
+            let (writer, ctx) = (Arc::clone(&writer), Arc::clone(&ctx));
+            waiting.push(tokio::spawn(async move {
+                writer
+                    .append(
+                        &ctx,
+                        AuditEvent::Requested,
+                        RunAction::Start,
+                        entry(&format!("w{i}"), "u"),
+                    )
+                    .await
+            }));
+            // Each task sends its record before the next one is spawned.
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            waiting.iter().all(|t| !t.is_finished()),
+            "all wait for the disk"
+        );
+        drop(stall);
+        for (i, task) in waiting.into_iter().enumerate() {
+            let record = task.await.expect("task").expect("append");
+            assert_eq!(record.session_id, format!("w{i}"));
+            assert_eq!(record.seq, i as u64 + 2);
+        }
+        let scan = log.scan().expect("scan");
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+        assert_eq!(scan.records.len(), 11);
+        assert_eq!(log.anchor().expect("anchor").seq, 11);
+    }
+
+    #[tokio::test]
+    async fn the_writer_reports_a_trail_it_cannot_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        std::fs::create_dir(&path).expect("a folder where the file should be");
+        let writer = AuditWriter::start(Arc::new(AuditLog::new(path))).expect("writer");
+        let err = writer
+            .append(
+                &Arc::new(ctx()),
+                AuditEvent::Requested,
+                RunAction::Start,
+                entry("s", "u"),
+            )
+            .await
+            .expect_err("cannot write");
+        assert_eq!(err.kind(), "auditUnavailable");
     }
 
     #[test]

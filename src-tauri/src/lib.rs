@@ -24,6 +24,11 @@ use std::sync::Arc;
 
 use tauri::Manager;
 
+/// For the engine benchmark (`desk-bench`) only: a run's observer and audit trail without the
+/// window, so the benchmark measures the bulk engine with the audit trail the app always writes.
+/// Everything else in this crate stays private.
+pub use run::{HeadlessRun, TrailCheck};
+
 /// Starts the app. The command list must match `COMMANDS` in `build.rs`, which generates the
 /// permission each command needs (a test checks both against the capability file).
 pub fn run() {

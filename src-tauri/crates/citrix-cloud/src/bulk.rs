@@ -3,8 +3,12 @@
 //! Guarantees the app builds its audit trail and progress UI on:
 //! - every distinct ID gets exactly one [`BulkEvent::Finished`] (duplicates in the input are
 //!   dropped first, so no session is asked twice);
-//! - [`BulkObserver::before_request`] is called, and must succeed, before the start/stop request
-//!   for a session is sent, so the "requested" audit record always exists before Citrix acts;
+//! - [`BulkObserver::before_request`] is called, and its future must finish with `Ok`, before the
+//!   start/stop request for a session is sent, so the "requested" audit record always exists
+//!   before Citrix acts;
+//! - the future of every [`BulkObserver::on_event`] is awaited before the session's work goes on
+//!   (and, for `Finished`, before its slot is given to the next session and before [`run`]
+//!   returns), so the app's outcome record is written before the run is over;
 //! - at most `concurrency` sessions are worked on at once, all with the client's one shared token;
 //! - cancelling stops sessions that were not yet requested (they end `Cancelled`); requests
 //!   already sent are finished and reported, because Citrix may already have acted on them;
@@ -23,6 +27,8 @@ use serde_json::Value;
 use crate::limiter::Limiter;
 use crate::{CitrixClient, Error, SessionId};
 
+/// What the observer's hooks return: `Box::pin(async move { ... })`.
+pub use futures::future::BoxFuture;
 pub use tokio_util::sync::CancellationToken;
 
 /// What to do to every session of the run.
@@ -68,12 +74,44 @@ impl Default for BulkOptions {
 }
 
 /// Receives the run's progress. Called from several tasks at once.
+///
+/// Both hooks return a future that the engine awaits on its own tasks, so they must not block
+/// the thread: work that does (the app's audit trail syncs a file to disk) goes to a thread of
+/// its own, e.g. with `tokio::task::spawn_blocking`, and the future waits for it. While one
+/// session's hook waits, the other sessions of the run, and everything else on the runtime, go
+/// on.
 pub trait BulkObserver: Send + Sync {
-    /// Called before the start/stop request for `id` is sent. Returning `Err` skips the call and
-    /// fails that session with kind `notRequested` (the app uses it to write the audit
-    /// "requested" record first).
-    fn before_request(&self, id: &SessionId, action: &Action) -> Result<(), String>;
-    fn on_event(&self, event: BulkEvent);
+    /// Called before the start/stop request for `id` is sent; the request is sent only once the
+    /// future finishes with `Ok`. `Err` skips the call and fails that session with kind
+    /// `notRequested` (the app uses it to write the audit "requested" record first).
+    fn before_request<'a>(
+        &'a self,
+        id: &'a SessionId,
+        action: &'a Action,
+    ) -> BoxFuture<'a, Result<(), String>>;
+
+    /// Progress. The engine awaits the future before it goes on with that session, so what the
+    /// observer does for an event is done before the next event of the same session (and, for
+    /// `Finished`, before [`run`] returns).
+    fn on_event(&self, event: BulkEvent) -> BoxFuture<'_, ()>;
+}
+
+/// An observer that does nothing: for runs whose progress nobody follows and that keep no audit
+/// trail (benchmarks of the engine alone, tests).
+pub struct NoObserver;
+
+impl BulkObserver for NoObserver {
+    fn before_request<'a>(
+        &'a self,
+        _id: &'a SessionId,
+        _action: &'a Action,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn on_event(&self, _event: BulkEvent) -> BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -217,10 +255,12 @@ pub async fn run(
                 let ctx = &ctx;
                 async move {
                     let outcome = ctx.one(&id).await;
-                    ctx.observer.on_event(BulkEvent::Finished {
-                        id: id.clone(),
-                        outcome: outcome.clone(),
-                    });
+                    ctx.observer
+                        .on_event(BulkEvent::Finished {
+                            id: id.clone(),
+                            outcome: outcome.clone(),
+                        })
+                        .await;
                     (i, id, outcome)
                 }
             })
@@ -256,7 +296,7 @@ impl Ctx<'_> {
         if self.cancel.is_cancelled() {
             return Outcome::Cancelled;
         }
-        if let Err(reason) = self.observer.before_request(id, &self.action) {
+        if let Err(reason) = self.observer.before_request(id, &self.action).await {
             return Outcome::Failed {
                 error: Error::NotRequested {
                     message: format!("The request was not sent: {reason}"),
@@ -265,7 +305,8 @@ impl Ctx<'_> {
             };
         }
         self.observer
-            .on_event(BulkEvent::Requested { id: id.clone() });
+            .on_event(BulkEvent::Requested { id: id.clone() })
+            .await;
         let limiter = Some(self.limiter);
         let reply = match self.action {
             Action::Start { notify_user } => {
@@ -288,7 +329,8 @@ impl Ctx<'_> {
         let want_recording = matches!(self.action, Action::Start { .. });
         let confirmed = if self.opts.verify {
             self.observer
-                .on_event(BulkEvent::Verifying { id: id.clone() });
+                .on_event(BulkEvent::Verifying { id: id.clone() })
+                .await;
             self.wait_for_status(id, want_recording).await
         } else {
             Verified::Confirmed

@@ -998,14 +998,7 @@ async fn a_long_retry_after_fails_an_interactive_call_fast_and_says_when() {
 
 #[tokio::test]
 async fn a_bulk_run_reports_a_retry_after_beyond_its_bound_on_the_error() {
-    use citrix_cloud::bulk::{self, Action, BulkEvent, BulkObserver, BulkOptions, Outcome};
-    struct Quiet;
-    impl BulkObserver for Quiet {
-        fn before_request(&self, _: &SessionId, _: &Action) -> Result<(), String> {
-            Ok(())
-        }
-        fn on_event(&self, _: BulkEvent) {}
-    }
+    use citrix_cloud::bulk::{self, Action, BulkOptions, NoObserver, Outcome};
     let server = Scripted::start(vec![
         Canned::json(429, "{}").with_header("retry-after", "3600")
     ])
@@ -1019,7 +1012,7 @@ async fn a_bulk_run_reports_a_retry_after_beyond_its_bound_on_the_error() {
         vec![sid],
         BulkOptions::default(),
         bulk::CancellationToken::new(),
-        std::sync::Arc::new(Quiet),
+        std::sync::Arc::new(NoObserver),
     )
     .await;
     assert_eq!(report.failed, 1);

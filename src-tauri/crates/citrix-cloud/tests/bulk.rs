@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use citrix_cloud::bulk::{
-    self, Action, BulkEvent, BulkObserver, BulkOptions, CancellationToken, Outcome,
+    self, Action, BoxFuture, BulkEvent, BulkObserver, BulkOptions, CancellationToken, Outcome,
 };
 use citrix_cloud::SessionId;
 use citrix_sim::SimControl;
@@ -70,16 +70,27 @@ impl Recorder {
 }
 
 impl BulkObserver for Recorder {
-    fn before_request(&self, id: &SessionId, _action: &Action) -> Result<(), String> {
+    fn before_request<'a>(
+        &'a self,
+        id: &'a SessionId,
+        _action: &'a Action,
+    ) -> BoxFuture<'a, Result<(), String>> {
         self.log.lock().unwrap().push(("before", id.to_string()));
-        if self.refuse.contains(id.as_str()) {
+        Box::pin(std::future::ready(if self.refuse.contains(id.as_str()) {
             Err("the audit log is not writable".into())
         } else {
             Ok(())
-        }
+        }))
     }
 
-    fn on_event(&self, event: BulkEvent) {
+    fn on_event(&self, event: BulkEvent) -> BoxFuture<'_, ()> {
+        self.record(event);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+impl Recorder {
+    fn record(&self, event: BulkEvent) {
         match event {
             BulkEvent::Requested { id } => {
                 self.log.lock().unwrap().push(("requested", id.to_string()))
@@ -501,13 +512,18 @@ async fn under_every_kind_of_fault_each_session_ends_in_a_definite_reported_stat
 struct AtVerify(Box<dyn Fn(&SessionId) + Send + Sync>);
 
 impl BulkObserver for AtVerify {
-    fn before_request(&self, _id: &SessionId, _action: &Action) -> Result<(), String> {
-        Ok(())
+    fn before_request<'a>(
+        &'a self,
+        _id: &'a SessionId,
+        _action: &'a Action,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(std::future::ready(Ok(())))
     }
-    fn on_event(&self, event: BulkEvent) {
+    fn on_event(&self, event: BulkEvent) -> BoxFuture<'_, ()> {
         if let BulkEvent::Verifying { id } = event {
             (self.0)(&id)
         }
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -562,4 +578,81 @@ async fn verification_tells_an_ended_session_and_unreadable_status_apart_from_no
         env.ctl.is_recording(ids[1].as_str()),
         "the start did happen"
     );
+}
+
+/// Holds the `before_request` of one session until the test opens its gate, as a slow audit
+/// disk would, and reports every Finished session.
+struct Gated {
+    held: SessionId,
+    gate: tokio::sync::Semaphore,
+    finished: tokio::sync::mpsc::UnboundedSender<SessionId>,
+}
+
+impl BulkObserver for Gated {
+    fn before_request<'a>(
+        &'a self,
+        id: &'a SessionId,
+        _action: &'a Action,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            if *id == self.held {
+                let _permit = self.gate.acquire().await.map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })
+    }
+
+    fn on_event(&self, event: BulkEvent) -> BoxFuture<'_, ()> {
+        if let BulkEvent::Finished { id, .. } = event {
+            let _ = self.finished.send(id);
+        }
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// The hook is awaited, not run to completion on the spot: the held session's request is not
+/// sent until its hook finishes, and meanwhile the rest of the run goes on.
+#[tokio::test]
+async fn a_request_waits_for_its_hook_while_the_other_sessions_go_on() {
+    let env = Env::start().await;
+    let ids = recordable(&env.ctl, 3);
+    let (finished, mut finished_rx) = tokio::sync::mpsc::unbounded_channel();
+    let observer = Arc::new(Gated {
+        held: ids[0].clone(),
+        gate: tokio::sync::Semaphore::new(0),
+        finished,
+    });
+    let opts = BulkOptions {
+        concurrency: 3,
+        verify: false,
+        ..BulkOptions::default()
+    };
+    let run = bulk::run(
+        &env.client,
+        SITE,
+        start(),
+        ids.clone(),
+        opts,
+        CancellationToken::new(),
+        observer.clone(),
+    );
+    let check = async {
+        let mut done = vec![
+            finished_rx.recv().await.unwrap(),
+            finished_rx.recv().await.unwrap(),
+        ];
+        done.sort_by_key(|id| id.to_string());
+        let mut others = ids[1..].to_vec();
+        others.sort_by_key(|id| id.to_string());
+        assert_eq!(done, others, "the other sessions finished first");
+        assert!(
+            !env.ctl.is_recording(ids[0].as_str()),
+            "no request before the hook is done"
+        );
+        observer.gate.add_permits(1);
+        assert_eq!(finished_rx.recv().await.unwrap(), ids[0]);
+    };
+    let (report, ()) = tokio::join!(run, check);
+    assert_eq!(report.recording, 3, "{report:?}");
+    assert!(env.ctl.is_recording(ids[0].as_str()));
 }

@@ -8,13 +8,23 @@
 //! enough). The measured wall time includes everything the ideal leaves out: the run's token
 //! request (one more round trip), connection set-up, both sides' CPU time (the simulator runs in
 //! the same process), and the tail of the last wave.
+//!
+//! The rows "with the audit trail" run at the app's default concurrency with the app's own run
+//! observer ([`HeadlessRun`] from the app's lib crate), which writes what a run of the app
+//! writes: for each session a "requested" record, synced to disk before its start is sent, and
+//! an outcome record after, hash-chained, with the head anchor updated, into a fresh trail in
+//! the system's temp folder (on the normal disk, not in memory). The ideal is the same as for
+//! the engine alone: the trail is held to the same goal. After the run the trail is read back
+//! and its chain verified.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use citrix_cloud::bulk::BulkOptions;
+use recording_desk_lib::{HeadlessRun, TrailCheck};
 
 use crate::report::{secs, Summary, Table};
-use crate::sim::{Bench, RunFigures};
+use crate::sim::{Bench, RunFigures, SITE};
 
 pub struct Args {
     pub sessions: usize,
@@ -37,7 +47,7 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
         "\n== Part 1: bulk start of {n} sessions, simulator latency {latency_ms} ms per call ==\n"
     );
 
-    let mut runs: Vec<(usize, bool, RunFigures)> = Vec::new();
+    let mut runs: Vec<Measured> = Vec::new();
     for &concurrency in &args.concurrency {
         for verify in [false, true] {
             let opts = BulkOptions {
@@ -46,8 +56,16 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
                 ..BulkOptions::default()
             };
             let figures = bench.run_bulk(opts).await?;
-            runs.push((concurrency, verify, figures));
+            runs.push(Measured {
+                concurrency,
+                verify,
+                figures,
+                trail: None,
+            });
         }
+    }
+    for verify in [false, true] {
+        runs.push(audited_run(&bench, verify).await?);
     }
     let seq_n = args.sequential.clamp(1, n);
     println!("(running the one-at-a-time loop over {seq_n} sessions; it takes a while)");
@@ -66,6 +84,7 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
         "vs loop",
         "tokens",
         "failed",
+        "audit records",
     ]);
     table.row(vec![
         "one at a time".into(),
@@ -81,12 +100,14 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
         "1.0×".into(),
         seq.client_tokens.to_string(),
         seq.failed.to_string(),
+        "none".into(),
     ]);
-    for (concurrency, verify, f) in &runs {
-        let ideal = ideal(n, *verify, args.latency, *concurrency);
+    for run in &runs {
+        let (concurrency, verify, f) = (run.concurrency, run.verify, &run.figures);
+        let ideal = ideal(n, verify, args.latency, concurrency);
         table.row(vec![
-            format!("bulk, concurrency {concurrency}"),
-            if *verify { "on" } else { "off" }.into(),
+            run.engine(),
+            if verify { "on" } else { "off" }.into(),
             secs(f.wall),
             format!("{:.1}", f.per_second()),
             f.api_calls.to_string(),
@@ -95,6 +116,9 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
             format!("{:.1}×", seq_wall.as_secs_f64() / f.wall.as_secs_f64()),
             f.client_tokens.to_string(),
             f.failed.to_string(),
+            run.trail
+                .as_ref()
+                .map_or_else(|| "none".into(), |(t, _)| t.records.to_string()),
         ]);
     }
     print!("{}", table.render());
@@ -109,14 +133,49 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
         "ideal = sessions × calls × latency / concurrency, calls = 1 (start) without verification, \
          2 (start + one RecordingStatus check) with it; the loop's ideal is sessions × latency."
     );
+    for run in &runs {
+        if let Some((t, dir)) = &run.trail {
+            println!(
+                "{}, verify {}: {} audit records written ({} requested, {} outcomes) to {}; \
+                 chain verified: {} ({})",
+                run.engine(),
+                if run.verify { "on" } else { "off" },
+                t.records,
+                t.requested,
+                t.outcomes,
+                dir.display(),
+                if t.intact { "yes" } else { "NO" },
+                t.message
+            );
+        }
+    }
 
-    for (concurrency, verify, f) in &runs {
+    for run in &runs {
+        let (concurrency, verify, f) = (&run.concurrency, &run.verify, &run.figures);
         let label = format!(
-            "bulk {n}, concurrency {concurrency}, verify {}",
-            if *verify { "on" } else { "off" }
+            "bulk {n}, concurrency {concurrency}, verify {}{}",
+            if *verify { "on" } else { "off" },
+            if run.trail.is_some() {
+                ", with the audit trail"
+            } else {
+                ""
+            }
         );
         if let Some(e) = &f.first_error {
             println!("{label}: first error: {e}");
+        }
+        if let Some((t, _)) = &run.trail {
+            summary.check(
+                format!("{label}: audit records"),
+                format!(
+                    "{} requested + {} outcomes, chain {}",
+                    t.requested,
+                    t.outcomes,
+                    if t.intact { "intact" } else { "BROKEN" }
+                ),
+                "one of each per session, chain intact",
+                t.requested == n && t.outcomes == n && t.records == 2 * n && t.intact,
+            );
         }
         // The goals are set for the app's default concurrency; the other rows are there to
         // show how the engine scales.
@@ -133,7 +192,7 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
         // The loop sends one start per session and checks nothing: the comparison that means
         // something is with the bulk run doing the same work. With verification on the engine
         // sends twice the calls; its speed-up is in the table.
-        if *concurrency == DEFAULT_CONCURRENCY && !*verify {
+        if *concurrency == DEFAULT_CONCURRENCY && !*verify && run.trail.is_none() {
             let speedup = seq_wall.as_secs_f64() / f.wall.as_secs_f64();
             summary.check(
                 format!("{label}: speed-up over the one-at-a-time loop"),
@@ -158,6 +217,57 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
     }
     bench.sim.shutdown().await;
     Ok(())
+}
+
+/// One measured bulk run, and the audit trail it wrote if it ran with the app's observer.
+struct Measured {
+    concurrency: usize,
+    verify: bool,
+    figures: RunFigures,
+    trail: Option<(TrailCheck, PathBuf)>,
+}
+
+impl Measured {
+    fn engine(&self) -> String {
+        match self.trail {
+            None => format!("bulk, concurrency {}", self.concurrency),
+            Some(_) => format!("bulk, concurrency {}, audit trail", self.concurrency),
+        }
+    }
+}
+
+/// A run at the app's default concurrency with the app's own observer writing a fresh audit
+/// trail in the temp folder; the trail is then read back, verified, and removed.
+async fn audited_run(bench: &Bench, verify: bool) -> Result<Measured, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "desk-bench-audit-{}-verify-{}",
+        std::process::id(),
+        if verify { "on" } else { "off" }
+    ));
+    // A trail left by an earlier run under the same process ID would add to the count.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let trail = HeadlessRun::new(&dir);
+    // The app knows each session's user and machine from its searches; so does this run.
+    trail.remember_sessions(&bench.ctl.sessions());
+    let opts = BulkOptions {
+        concurrency: DEFAULT_CONCURRENCY,
+        verify,
+        ..BulkOptions::default()
+    };
+    let figures = bench
+        .run_bulk_with(opts, trail.observer(Bench::ACTION, SITE)?)
+        .await?;
+    let check = trail.verify()?;
+    if let Err(e) = std::fs::remove_dir_all(&dir) {
+        println!("(could not remove {}: {e})", dir.display());
+    }
+    Ok(Measured {
+        concurrency: DEFAULT_CONCURRENCY,
+        verify,
+        figures,
+        trail: Some((check, dir)),
+    })
 }
 
 /// See the module docs.

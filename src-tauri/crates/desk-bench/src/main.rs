@@ -3,7 +3,8 @@
 //! what each figure means and lists the latest results.
 //!
 //! ```text
-//! desk-bench bulk        part 1: bulk start against the simulator (100 ms per call)
+//! desk-bench bulk        part 1: bulk start against the simulator (100 ms per call), the
+//!                        engine alone and with the app's audit trail
 //! desk-bench ratelimit   part 2: the same under a sustained rate limit
 //! desk-bench all         parts 1 and 2
 //! desk-bench app --app PATH --bare PATH

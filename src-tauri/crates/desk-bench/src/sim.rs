@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use citrix_cloud::bulk::{self, Action, BulkEvent, BulkObserver, BulkOptions, CancellationToken};
+use citrix_cloud::bulk::{self, Action, BulkObserver, BulkOptions, CancellationToken, NoObserver};
 use citrix_cloud::{CitrixClient, ClientConfig, Credentials, Endpoints, Secret, SessionId};
 use citrix_sim::{SimConfig, SimControl, Simulator, DEFAULT_SITE_ID};
 use serde_json::Value;
@@ -74,6 +74,18 @@ impl Bench {
 
     /// Starts recording on every session with the bulk engine and measures it.
     pub async fn run_bulk(&self, opts: BulkOptions) -> Result<RunFigures, String> {
+        self.run_bulk_with(opts, Arc::new(NoObserver)).await
+    }
+
+    /// The action every run of the benchmark takes.
+    pub const ACTION: Action = Action::Start { notify_user: false };
+
+    /// [`Bench::run_bulk`] with `observer` receiving the engine's hooks and events.
+    pub async fn run_bulk_with(
+        &self,
+        opts: BulkOptions,
+        observer: Arc<dyn BulkObserver>,
+    ) -> Result<RunFigures, String> {
         self.reset();
         let client = self.client()?;
         let calls_before = self.ctl.api_requests();
@@ -82,11 +94,11 @@ impl Bench {
         let report = bulk::run(
             &client,
             SITE,
-            Action::Start { notify_user: false },
+            Self::ACTION,
             self.ids.clone(),
             opts,
             CancellationToken::new(),
-            Arc::new(Quiet),
+            observer,
         )
         .await;
         let wall = started.elapsed();
@@ -174,16 +186,4 @@ impl RunFigures {
     pub fn per_second(&self) -> f64 {
         self.sessions as f64 / self.wall.as_secs_f64()
     }
-}
-
-/// The benchmark measures the engine, not an observer: the app's observer (audit records,
-/// progress events) is measured by the app's own tests.
-struct Quiet;
-
-impl BulkObserver for Quiet {
-    fn before_request(&self, _id: &SessionId, _action: &Action) -> Result<(), String> {
-        Ok(())
-    }
-
-    fn on_event(&self, _event: BulkEvent) {}
 }

@@ -5,9 +5,10 @@
 #      vs a one-at-a-time loop, token requests;
 #   2. the same under a sustained rate limit (50 and 100 requests/s, with and without Retry-After);
 #   3. the UI: parsing 10,000 pasted IDs and first paint of a 5,000-row table, in Chromium;
-#   4. the app on a virtual X display: start-up time and idle memory next to a bare Tauri window.
+#   4. the app on a virtual X display: start-up time and idle memory next to a bare Tauri window;
+#   5. scrolling 5,000 listed sessions in the app's own WebKit window (tests/e2e/scroll-bench.mjs).
 #
-# Usage: scripts/bench.sh [--no-build] [engine] [ui] [app]     (no part named = all parts)
+# Usage: scripts/bench.sh [--no-build] [engine] [ui] [app] [scroll]   (no part named = all parts)
 # Exit status: 0 when every goal is met, 1 when one is missed, 2 when a part could not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,11 +18,11 @@ parts=()
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=0 ;;
-    engine | ui | app) parts+=("$arg") ;;
-    *) echo "usage: scripts/bench.sh [--no-build] [engine] [ui] [app]" >&2; exit 2 ;;
+    engine | ui | app | scroll) parts+=("$arg") ;;
+    *) echo "usage: scripts/bench.sh [--no-build] [engine] [ui] [app] [scroll]" >&2; exit 2 ;;
   esac
 done
-[ "${#parts[@]}" -gt 0 ] || parts=(engine ui app)
+[ "${#parts[@]}" -gt 0 ] || parts=(engine ui app scroll)
 wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -47,6 +48,11 @@ if [ "$build" = 1 ]; then
     # window the same way: the same CLI, run in its own folder.
     npm run --silent tauri -- build --no-bundle
     (cd src-tauri/crates/desk-bench/bare-window && ../../../../node_modules/.bin/tauri build --no-bundle)
+  fi
+  if wants scroll; then
+    # The app as the end-to-end tests run it, and the simulator binary.
+    npm run --silent tauri -- build --debug --no-bundle
+    cargo build --locked -p citrix-sim
   fi
 fi
 
@@ -97,6 +103,29 @@ if wants app; then
   run_part dbus-run-session -- xvfb-run -a -s "-screen 0 1440x960x24 -noreset" \
     "$bench" app --app target/release/recording-desk \
     --bare target/release/desk-bench-bare-window --summary "$summary"
+fi
+
+if wants scroll; then
+  step "Part 5: scrolling 5,000 sessions in the app's WebKit window (tests/e2e/scroll-bench.mjs)"
+  for bin in target/debug/recording-desk target/debug/citrix-sim; do
+    [ -x "$bin" ] || { echo "$bin is missing: run without --no-build" >&2; exit 2; }
+  done
+  # As scripts/test.sh runs the end-to-end tests: a virtual display, a session bus and an
+  # unlocked keyring of its own.
+  scroll_out="$scratch/scroll.txt"
+  if XDG_DATA_HOME="$scratch/keyring-data" xvfb-run -a -s "-screen 0 1440x960x24 -noreset" \
+    dbus-run-session -- sh -c 'printf %s bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null &&
+      node tests/e2e/scroll-bench.mjs' | tee "$scroll_out"; then
+    # "WebKit scrolling, fast flick (5,000 rows): median frame 56.0 ms, 95th percentile 76.0 ms, ..."
+    sed -n 's/^WebKit scrolling, \([a-z -]*\) (\([0-9,]*\) rows): median frame \([0-9.]*\) ms, 95th percentile \([0-9.]*\) ms.*/\1\t\2\t\3\t\4/p' "$scroll_out" |
+      while IFS=$'\t' read -r kind rows median p95; do
+        printf 'WebKit: scrolling %s rows, %s (median frame; 95th pct %s ms)\t%s ms\t(smooth: ~17 ms)\tfigure\n' \
+          "$rows" "$kind" "$p95" "$median" >>"$summary"
+      done
+  else
+    echo "The WebKit scrolling benchmark failed." >&2
+    broken=1
+  fi
 fi
 
 step "Summary (the benchmarks took $((SECONDS / 60)) min $((SECONDS % 60)) s after the build)"

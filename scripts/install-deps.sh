@@ -12,6 +12,7 @@ APT_PACKAGES=(
   build-essential pkg-config curl ca-certificates file
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev libssl-dev
   xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver chromium imagemagick x11-utils xdotool
+  python3
 )
 
 missing=()

@@ -2,6 +2,7 @@
 //! window's remembered size, and the optional demo connection for a first run.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -142,6 +143,7 @@ pub fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error
     let stored = settings.get();
     if let Some(window) = handle.get_webview_window("main") {
         restore_window(&window, &stored.window);
+        software_rendering(&window);
     }
     if std::env::args().any(|a| a == DEMO_IF_NEW_FLAG) && stored.account.is_none() {
         let task = handle.clone();
@@ -205,6 +207,27 @@ fn init_logging(dir: Option<PathBuf>) {
     };
 }
 
+/// On Linux, has WebKitGTK draw the page with the CPU instead of OpenGL. Without a GPU (virtual
+/// machines, remote desktops) OpenGL is Mesa's software renderer, whose buffers made up most of
+/// the page's memory (about 100 MiB of the web process for the first screen) and whose shaders
+/// slowed its first paint; a window of forms and tables gains nothing from a GPU. Figures in
+/// docs/performance.md. Windows and macOS draw as their webviews do by default.
+#[cfg(target_os = "linux")]
+fn software_rendering<R: Runtime>(window: &WebviewWindow<R>) {
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    let applied = window.with_webview(|webview| {
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
+    if let Err(e) = applied {
+        tracing::debug!("rendering policy not set: {e}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn software_rendering<R: Runtime>(_window: &WebviewWindow<R>) {}
+
 fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &crate::settings::WindowPrefs) {
     if let (Some(width), Some(height)) = (prefs.width, prefs.height) {
         let size = tauri::LogicalSize::new(f64::from(width), f64::from(height));
@@ -236,26 +259,80 @@ fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &crate::settings
 }
 
 /// While a run is going, closing or quitting would cut it off mid-way and leave requests with no
-/// outcome in the trail. Returns true (and tells the officer why, in a native message box) if
-/// the close must be refused.
+/// outcome in the trail. Returns true if the close must be refused for now; the officer is then
+/// asked, in a native message box, whether to stop the run and quit (the run is cancelled: the
+/// requests already sent finish and are recorded, then the app quits) or keep working.
 pub fn refuse_while_running<R: Runtime>(app: &tauri::AppHandle<R>) -> bool {
     let busy = app
         .try_state::<crate::run::RunSlot>()
         .is_some_and(|runs| runs.is_busy());
-    if busy {
-        use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
-        tracing::info!("close refused: a run is in progress");
-        app.dialog()
-            .message(CLOSE_DURING_RUN)
-            .title("Recording Desk")
-            .kind(MessageDialogKind::Warning)
-            .show(|_| {});
+    if !busy {
+        return false;
     }
-    busy
+    tracing::info!("close refused: a run is in progress");
+    // One question at a time: more clicks on the close button while it shows add nothing.
+    if CLOSE_QUESTION_OPEN.swap(true, Ordering::SeqCst) {
+        return true;
+    }
+    use tauri_plugin_dialog::{
+        DialogExt, MessageDialogButtons, MessageDialogKind, MessageDialogResult,
+    };
+    let handle = app.clone();
+    // "Keep working" is the first button, the one Enter presses, so a habitual Enter stops
+    // nothing; closing the question keeps working too. Only the officer's click on "Stop the
+    // run and quit" quits.
+    app.dialog()
+        .message(CLOSE_DURING_RUN)
+        .title("Recording Desk")
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom(
+            KEEP_WORKING.into(),
+            STOP_AND_QUIT.into(),
+        ))
+        .show_with_result(move |answer| {
+            CLOSE_QUESTION_OPEN.store(false, Ordering::SeqCst);
+            let quit =
+                matches!(&answer, MessageDialogResult::Custom(label) if label == STOP_AND_QUIT);
+            tracing::info!(?answer, quit, "asked whether to stop the run and quit");
+            if quit {
+                stop_run_and_quit(handle);
+            }
+        });
+    true
 }
 
-pub const CLOSE_DURING_RUN: &str =
-    "A recording run is in progress: cancel it or wait for it to finish before closing.";
+static CLOSE_QUESTION_OPEN: AtomicBool = AtomicBool::new(false);
+
+pub const CLOSE_DURING_RUN: &str = "A recording run is still in progress.\n\n\
+    To quit now, Recording Desk stops the run: requests already sent to Citrix finish and are \
+    written to the audit trail, and the sessions not yet asked are left as they are. \
+    Or keep working, and quit when the run has finished.";
+const STOP_AND_QUIT: &str = "Stop the run and quit";
+const KEEP_WORKING: &str = "Keep working";
+
+/// Cancels the run, waits for the requests already sent to finish and be recorded, then quits.
+fn stop_run_and_quit<R: Runtime>(app: tauri::AppHandle<R>) {
+    tracing::info!("stopping the run to quit");
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let busy = match app.try_state::<crate::run::RunSlot>() {
+                Some(runs) => {
+                    runs.cancel();
+                    runs.is_busy()
+                }
+                None => false,
+            };
+            if !busy {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tracing::info!("run stopped; quitting");
+        // An exit the app asks for itself is not refused (see `run`); the window is remembered
+        // there too.
+        app.exit(0);
+    });
+}
 
 /// Remembers the main window's size and position when it closes.
 pub fn remember_window<R: Runtime>(window: &Window<R>) {

@@ -12,18 +12,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  SIM_CREDS,
   By,
   button,
+  connectToSimulator,
   dialog,
-  field,
   heading,
+  loadAllPages,
   named,
   readText,
   shootFailure,
   startApp,
   startSimulator,
-  typeInto,
   visibleX,
   waitFor,
 } from './harness.mjs';
@@ -67,13 +66,7 @@ before(async () => {
   shownAs = new Map((await sim.sessions()).map((s) => [s.Id.toLowerCase(), `${displayName(s)}|${shortMachine(s.Machine?.Name || s.Machine?.DnsName)}`]));
   home = mkdtempSync(join(tmpdir(), 'rd-e2e-crash-'));
   app = await startApp({ home, env: env() });
-  const d = app.driver;
-  await heading(d, 'Welcome to Recording Desk', { ms: 30000 });
-  await typeInto(await field(d, 'Customer ID'), SIM_CREDS.customer);
-  await typeInto(await field(d, 'Client ID'), SIM_CREDS.clientId);
-  await typeInto(await field(d, 'Secret'), SIM_CREDS.secret);
-  await (await button(d, 'Connect')).click();
-  await heading(d, 'Sessions', { ms: 20000 });
+  await connectToSimulator(app.driver);
 });
 
 after(async () => {
@@ -87,19 +80,7 @@ afterEach(async (t) => shootFailure(app?.driver, `crash-${t.name}`));
 /** Lists every active session (all pages) and selects them all. Returns how many are recordable. */
 async function selectAllActive() {
   const d = app.driver;
-  const status = await visibleX(d, `//p[@role='status'][contains(., 'session')]`, { ms: 20000, what: 'the search result count' });
-  for (;;) {
-    const more = await d.findElements(By.xpath(`//button[starts-with(normalize-space(.), 'Load more')]`));
-    const visibleMore = [];
-    for (const b of more) if (await b.isDisplayed()) visibleMore.push(b);
-    if (visibleMore.length === 0) break;
-    const before = await readText(d, status);
-    await visibleMore[0].click();
-    await waitFor(d, async () => {
-      const now = await readText(d, status);
-      return now !== before && !now.includes('Loading');
-    }, 20000, 'the next page did not load');
-  }
+  const status = await loadAllPages(d);
   const count = await readText(d, status);
   const total = Number(count.match(/(\d+) sessions found/)?.[1]);
   assert.ok(total > 50, `all active sessions listed: ${count}`);

@@ -15,7 +15,8 @@ import { Select } from 'selenium-webdriver/lib/select.js';
 export { By, Key, until, Select };
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-export const APP = join(ROOT, 'target', 'debug', 'recording-desk');
+// RECORDING_DESK_E2E_APP runs another build of the app (e.g. a dev build that loads the UI from the devUrl).
+export const APP = process.env.RECORDING_DESK_E2E_APP || join(ROOT, 'target', 'debug', 'recording-desk');
 export const SIM = join(ROOT, 'target', 'debug', 'citrix-sim');
 
 /** The app's bundle identifier: its data and config folders are named after it. */
@@ -458,5 +459,39 @@ export async function shootFailure(driver, name) {
     writeFileSync(join(dir, `${file}.png`), await driver.takeScreenshot(), 'base64');
   } catch {
     /* the window may be gone */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps several files take the same way
+
+/** From the welcome screen, connects to the simulator as an officer does, up to "Sessions". */
+export async function connectToSimulator(driver, creds = SIM_CREDS) {
+  await heading(driver, 'Welcome to Recording Desk', { ms: 30000 });
+  await typeInto(await field(driver, 'Customer ID'), creds.customer);
+  await typeInto(await field(driver, 'Client ID'), creds.clientId);
+  await typeInto(await field(driver, 'Secret'), creds.secret);
+  await (await button(driver, 'Connect')).click();
+  await heading(driver, 'Sessions', { ms: 30000 });
+}
+
+/**
+ * Clicks "Load more" until the search has listed every page; returns the result count's element
+ * (the status line, e.g. "90 sessions found").
+ */
+export async function loadAllPages(driver) {
+  const status = await visibleX(driver, `//p[@role='status'][contains(., 'session')]`, { ms: 20000, what: 'the search result count' });
+  for (;;) {
+    const more = [];
+    for (const b of await driver.findElements(By.xpath(`//button[starts-with(normalize-space(.), 'Load more')]`))) {
+      if (await b.isDisplayed()) more.push(b);
+    }
+    if (more.length === 0) return status;
+    const before = await readText(driver, status);
+    await more[0].click();
+    await waitFor(driver, async () => {
+      const now = await readText(driver, status);
+      return now !== before && !now.includes('Loading');
+    }, 20000, 'the next page did not load');
   }
 }

@@ -7,31 +7,37 @@ export const REGION_LABELS: Record<Region, string> = {
   jp: "Japan",
 };
 
-// Creating an Intl formatter is costly; one per app is enough for thousands of rows.
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
-const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const clockSeconds = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
-const day = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-const numbers = new Intl.NumberFormat();
+// Creating an Intl formatter is costly; one per app is enough for thousands of rows. Each is made
+// on first use: the first one loads the locale data (megabytes of the window's memory), which a
+// screen without dates or counts, such as the welcome screen, never needs.
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+const dateTime = lazy(() => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }));
+const dateTimeSeconds = lazy(() => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" }));
+const clock = lazy(() => new Intl.DateTimeFormat(undefined, { timeStyle: "short" }));
+const clockSeconds = lazy(() => new Intl.DateTimeFormat(undefined, { timeStyle: "medium" }));
+const day = lazy(() => new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }));
+const numbers = lazy(() => new Intl.NumberFormat());
 
 /** Time and date apart, for two-line table cells; null when there is no valid time. */
 export function timeParts(rfc3339: string | null | undefined, seconds = false): { time: string; date: string } | null {
   if (!rfc3339) return null;
   const d = new Date(rfc3339);
   if (Number.isNaN(d.getTime())) return null;
-  return { time: (seconds ? clockSeconds : clock).format(d), date: day.format(d) };
+  return { time: (seconds ? clockSeconds : clock)().format(d), date: day().format(d) };
 }
 
 export function formatTime(rfc3339: string | null | undefined, seconds = false): string {
   if (!rfc3339) return "\u2014";
   const d = new Date(rfc3339);
   if (Number.isNaN(d.getTime())) return rfc3339;
-  return (seconds ? dateTimeSeconds : dateTime).format(d);
+  return (seconds ? dateTimeSeconds : dateTime)().format(d);
 }
 
 export function formatCount(n: number): string {
-  return numbers.format(n);
+  return numbers().format(n);
 }
 
 /** "1 session", "3 sessions". */

@@ -965,9 +965,8 @@ mod tests {
         }
     }
 
-    fn log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let log = AuditLog::new(dir.path().join(FILE_NAME));
+    /// Appends `n` "requested" records, for sessions s0, s1, ...
+    fn fill(log: &AuditLog, n: usize) {
         for i in 0..n {
             log.append(
                 &ctx(),
@@ -977,6 +976,12 @@ mod tests {
             )
             .expect("append");
         }
+    }
+
+    fn log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = AuditLog::new(dir.path().join(FILE_NAME));
+        fill(&log, n);
         (dir, log)
     }
 
@@ -1356,15 +1361,7 @@ mod tests {
             dir.path().join("data").join(FILE_NAME),
             dir.path().join("config").join("audit.head"),
         );
-        for i in 0..n {
-            log.append(
-                &ctx(),
-                AuditEvent::Requested,
-                RunAction::Start,
-                entry(&format!("s{i}"), "CONTOSO\\jsmith"),
-            )
-            .expect("append");
-        }
+        fill(&log, n);
         (dir, log)
     }
 

@@ -314,18 +314,11 @@ const KEEP_WORKING: &str = "Keep working";
 fn stop_run_and_quit<R: Runtime>(app: tauri::AppHandle<R>) {
     tracing::info!("stopping the run to quit");
     tauri::async_runtime::spawn(async move {
-        loop {
-            let busy = match app.try_state::<crate::run::RunSlot>() {
-                Some(runs) => {
-                    runs.cancel();
-                    runs.is_busy()
-                }
-                None => false,
-            };
-            if !busy {
-                break;
+        if let Some(runs) = app.try_state::<crate::run::RunSlot>() {
+            runs.cancel();
+            while runs.is_busy() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         tracing::info!("run stopped; quitting");
         // An exit the app asks for itself is not refused (see `run`); the window is remembered

@@ -109,14 +109,14 @@ pub fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
     ];
     // A launch that fails (a crash at start-up, a window that never paints) is reported and
     // left out of the medians rather than ending the benchmark; the summary counts them.
-    let mut failures = [0usize; 3];
+    let mut failures = vec![0usize; subjects.len()];
     for (i, (name, bin, flags)) in subjects.iter().enumerate() {
         if let Err(e) = launch(bin, flags, args.settle) {
             println!("{name}, warm-up launch failed: {e}");
             failures[i] += 1;
         }
     }
-    let mut results: Vec<Vec<Launch>> = vec![Vec::new(), Vec::new(), Vec::new()];
+    let mut results: Vec<Vec<Launch>> = subjects.iter().map(|_| Vec::new()).collect();
     for k in 0..args.launches {
         for (i, (name, bin, flags)) in subjects.iter().enumerate() {
             match launch(bin, flags, args.settle) {

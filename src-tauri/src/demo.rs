@@ -1,6 +1,8 @@
 //! The demo site: the Citrix Cloud simulator, run inside the app on a loopback port, so an officer
 //! can try every screen without an account. The app talks to it with the same client and code
-//! paths as to Citrix Cloud.
+//! paths as to Citrix Cloud. It shows the simulator's demo sessions (realistic people and
+//! machines, none of the odd ones the tests need), and recording takes a second or two to show
+//! after a start, the rhythm of a real Recording Server.
 
 use std::time::Duration;
 
@@ -24,7 +26,7 @@ impl Demo {
         if running.is_none() {
             let config = SimConfig {
                 latency: DEMO_LATENCY,
-                ..SimConfig::default()
+                ..SimConfig::demo()
             };
             let sim = Simulator::start(config.clone()).await?;
             tracing::info!(url = %sim.url(), "demo site started");

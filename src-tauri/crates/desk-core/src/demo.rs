@@ -10,10 +10,13 @@ use citrix_cloud::{Credentials, Endpoints, Secret};
 use citrix_sim::{SimConfig, Simulator};
 use url::Url;
 
+use crate::account::{self, ConnectRequest, ConnectionInfo, ConnectionState, Mode};
+use crate::error::{Error, Result};
+
 /// A little latency makes progress visible, as it would be against the real service.
 const DEMO_LATENCY: Duration = Duration::from_millis(60);
 
-/// Managed state: the simulator, started on first use and kept for the rest of the app run.
+/// The simulator, started on first use and kept for the rest of the app run.
 #[derive(Default)]
 pub struct Demo {
     running: tokio::sync::Mutex<Option<(Simulator, SimConfig)>>,
@@ -45,4 +48,26 @@ impl Demo {
             },
         ))
     }
+}
+
+/// Starts (once) and connects to the demo site. Its credentials are not stored anywhere. Like a
+/// sign-in, it only replaces the connection if nothing newer started meanwhile.
+pub async fn connect(demo: &Demo, connection: &ConnectionState) -> Result<ConnectionInfo> {
+    let epoch = connection.begin_connect();
+    let (endpoints, credentials) = demo.endpoints_and_credentials().await.map_err(|e| {
+        Error::DemoUnavailable(format!(
+            "The demo site could not be started on this computer ({e})."
+        ))
+    })?;
+    let connected = account::connect(ConnectRequest {
+        mode: Mode::Demo,
+        region: None,
+        endpoints,
+        credentials,
+        preferred_site: None,
+    })
+    .await?;
+    let info = connected.info.clone();
+    connection.install(epoch, connected)?;
+    Ok(info)
 }

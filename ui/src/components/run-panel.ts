@@ -1,11 +1,11 @@
 // Progress and outcome of one start/stop run. Events from the Rust side are queued and applied
 // once per animation frame, so thousands of sessions finishing at once never block the window.
-import type { App } from "../app";
 import { h, icon, nextId, replace } from "../dom";
 import { describeError, describeIpcError } from "../errors";
 import { displayName, formatCount, plural } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
+import type { SessionStore } from "../store";
 import type { RunAction, RunEvent, RunOutcome, RunStatus, SessionRow } from "../types";
 import { errorView } from "./error-view";
 import { shortMachine } from "./session-table";
@@ -39,6 +39,14 @@ const PHASE_TEXT: Record<Exclude<Phase, "finished">, string> = {
 
 const CHUNK = 200;
 
+/** What the run panel needs from the window around it. */
+export interface RunHost {
+  /** Outcomes update the shared session objects, so every list shows the new recording state. */
+  readonly store: SessionStore;
+  /** Re-reads the start-up notices (a result the audit trail could not keep adds one). */
+  refreshNotices(): Promise<void>;
+}
+
 export class RunPanel {
   readonly el: HTMLElement;
   private items: Item[] = [];
@@ -62,7 +70,7 @@ export class RunPanel {
   private readonly onlyProblems = h("input", { type: "checkbox" });
 
   constructor(
-    private readonly app: App,
+    private readonly app: RunHost,
     private readonly hooks: { selectIds: (ids: string[]) => void; closed: () => void },
   ) {
     this.progress.setAttribute("aria-labelledby", `${this.title.id} ${this.counts.id}`);

@@ -1,4 +1,3 @@
-import type { App } from "../app";
 import { h, icon, nextId, spinner } from "../dom";
 import { describeError } from "../errors";
 import { dayBoundary, formatCount, formatTime, localDate, plural } from "../format";
@@ -7,7 +6,8 @@ import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
 import { VirtualTable } from "../components/virtual-table";
 import { shortMachine, timeCell } from "../components/session-table";
-import type { AuditFilter, AuditRecord, AuditView, Mode } from "../types";
+import type { SessionStore } from "../store";
+import type { AuditFilter, AuditRecord, AuditView, Connection, Mode } from "../types";
 import { openSessionDetail } from "./detail";
 
 const OUTCOMES: [string, string][] = [
@@ -36,6 +36,14 @@ function whatHappened(r: AuditRecord, unknown: boolean): string {
     default:
       return r.outcome ?? "\u2014";
   }
+}
+
+/** What the audit trail screen needs from the window around it. */
+export interface AuditHost {
+  /** The current connection opens the trail on its kind of records (demo or Citrix Cloud). */
+  readonly connection: Pick<Connection, "mode"> | null;
+  /** A record's session opens in the details drawer, which refreshes the shared session objects. */
+  readonly store: SessionStore;
 }
 
 export class AuditScreen {
@@ -70,14 +78,14 @@ export class AuditScreen {
   private readonly exportStatus = h("div", { class: "export-status", role: "status" });
   private readonly pathNote = h("p", { class: "muted path-note" });
 
-  constructor(private readonly app: App) {
+  constructor(private readonly app: AuditHost) {
     this.table = new VirtualTable<AuditRecord>({
       label: "Audit trail records",
       rowHeight: 56,
       rowKey: (r) => String(r.seq),
       rowClass: (r) => (this.unknownSeqs.has(r.seq) ? "row-attention" : ""),
       emptyText: () => h("p", null, this.view ? "No records match these filters." : "Loading\u2026"),
-      onOpen: (r) => openSessionDetail(app, r.sessionId),
+      onOpen: (r) => openSessionDetail(app.store, r.sessionId),
       columns: [
         { id: "seq", header: "No.", width: "5%", cell: (r) => h("span", { class: "cell-text num" }, String(r.seq)) },
         { id: "time", header: "Time", width: "12%", cell: (r) => timeCell(r.time, true) },
@@ -296,7 +304,7 @@ export class AuditScreen {
                   `${r.sessionUser ?? r.sessionId} (record ${r.seq}, ${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}${r.mode === "demo" ? ", demo site" : ""}) `,
                   h(
                     "button",
-                    { type: "button", class: "btn btn-secondary btn-small", onclick: () => openSessionDetail(this.app, r.sessionId) },
+                    { type: "button", class: "btn btn-secondary btn-small", onclick: () => openSessionDetail(this.app.store, r.sessionId) },
                     "Check status",
                   ),
                 ),

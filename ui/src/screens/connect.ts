@@ -1,10 +1,17 @@
-import type { App } from "../app";
 import { h, icon, nextId, spinner } from "../dom";
 import { REGION_LABELS } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
-import type { InputField, Region, SavedAccount } from "../types";
+import type { AppStatus, Connection, InputField, Region, SavedAccount } from "../types";
+
+/** What the Connect screen needs from the window around it. */
+export interface ConnectHost {
+  /** The testing aid's address, when set, is named on the screen. */
+  readonly status: Pick<AppStatus, "cloudUrlOverride"> | null;
+  /** Takes the officer on from a new connection (site choice, then Sessions). */
+  onConnected(conn: Connection): Promise<void>;
+}
 
 interface ConnectOptions {
   prefill: SavedAccount | null;
@@ -47,7 +54,7 @@ function setFieldError(f: Field, message: string | null): void {
   else f.input.removeAttribute("aria-invalid");
 }
 
-export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
+export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLElement {
   const prefill = opts.prefill;
   const region = h(
     "select",

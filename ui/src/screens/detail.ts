@@ -1,6 +1,5 @@
 // The session detail drawer: the facts an officer checks first, then everything Citrix reports
 // as a collapsible tree, and the raw answer to the last start/stop request.
-import type { App } from "../app";
 import { type Child, h, icon, spinner } from "../dom";
 import { displayName, formatTime, protocolLabel } from "../format";
 import * as ipc from "../ipc";
@@ -9,6 +8,7 @@ import { trapFocus } from "../components/dialog";
 import { errorView } from "../components/error-view";
 import { jsonTree, setAllOpen } from "../components/json-tree";
 import { notRecordableNote, recordingChip } from "../components/session-table";
+import type { SessionStore } from "../store";
 import type { SessionDetail } from "../types";
 
 async function copyText(text: string): Promise<boolean> {
@@ -113,8 +113,11 @@ function renderDetail(detail: SessionDetail): HTMLElement {
   );
 }
 
-/** Opens the drawer for one session; focus returns to where it was when it closes. */
-export function openSessionDetail(app: App, sessionId: string): void {
+/**
+ * Opens the drawer for one session; focus returns to where it was when it closes. The fresh row
+ * goes into the shared store, so every list showing the session is updated too.
+ */
+export function openSessionDetail(store: SessionStore, sessionId: string): void {
   const returnTo = document.activeElement as HTMLElement | null;
   const body = h("div", { class: "drawer-body" }, h("p", { class: "loading" }, spinner(), "Loading session details\u2026"));
   const close = h(
@@ -148,8 +151,8 @@ export function openSessionDetail(app: App, sessionId: string): void {
   const load = async () => {
     try {
       const detail = await ipc.getSession(sessionId);
-      const row = app.store.upsert(detail.row);
-      app.store.changed();
+      const row = store.upsert(detail.row);
+      store.changed();
       body.replaceChildren(renderDetail({ ...detail, row }));
     } catch (err) {
       const e = err as CommandError;

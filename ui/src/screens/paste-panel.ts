@@ -1,4 +1,3 @@
-import type { App } from "../app";
 import { h, nextId, replace, spinner } from "../dom";
 import { describeError } from "../errors";
 import { formatCount, plural } from "../format";
@@ -8,7 +7,7 @@ import type { CommandError } from "../ipc";
 import { errorView } from "../components/error-view";
 import { sessionTable } from "../components/session-table";
 import type { VirtualTable } from "../components/virtual-table";
-import { Selection } from "../store";
+import { Selection, type SessionStore } from "../store";
 import type { IpcError, SessionRow } from "../types";
 
 const SHOWN_REJECTS = 50;
@@ -17,6 +16,16 @@ const SHOWN_REJECTS = 50;
  * and can cancel between them instead of waiting on one call for thousands of IDs.
  */
 export const LOOKUP_CHUNK = 100;
+
+/** What the paste panel needs from the window around it. */
+export interface PasteHost {
+  /** Sessions found are merged into the shared session objects, so every view of a session agrees. */
+  readonly store: SessionStore;
+  /** Reads a short text out to screen-reader users. */
+  announce(text: string): void;
+  /** Sends the officer back to Connect when the error ended the connection; true if it did. */
+  handleFatal(err: CommandError): boolean;
+}
 
 export class PastePanel {
   readonly el: HTMLElement;
@@ -40,7 +49,7 @@ export class PastePanel {
   private readonly errorSlot = h("div", { class: "error-slot" });
 
   constructor(
-    private readonly app: App,
+    private readonly app: PasteHost,
     openDetail: (row: SessionRow) => void,
   ) {
     this.table = sessionTable("Sessions found from the pasted IDs", this.selection, openDetail, () =>

@@ -1,14 +1,18 @@
-import type { App } from "../app";
 import { h, icon, nextId } from "../dom";
 import { displayName, plural, summariseNames } from "../format";
 import { confirmDialog } from "../components/dialog";
-import { RunPanel } from "../components/run-panel";
-import type { ActionKind, RunAction, SessionRow } from "../types";
-import { PastePanel } from "./paste-panel";
-import { SearchPanel } from "./search-panel";
+import { RunPanel, type RunHost } from "../components/run-panel";
+import type { ActionKind, RunAction, SessionRow, Settings } from "../types";
+import { PastePanel, type PasteHost } from "./paste-panel";
+import { SearchPanel, type SearchHost } from "./search-panel";
 import { openSessionDetail } from "./detail";
 
 type Tab = "search" | "paste";
+
+/** What the Sessions screen needs from the window around it: its panels' needs, and the defaults. */
+export interface SessionsHost extends SearchHost, PasteHost, RunHost {
+  readonly settings: Pick<Settings, "notifyUserDefault">;
+}
 
 export class SessionsScreen {
   readonly el: HTMLElement;
@@ -28,8 +32,8 @@ export class SessionsScreen {
   private readonly stopButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("stop"), "Stop recording");
   private readonly clearSel = h("button", { type: "button", class: "link link-small" }, "Clear selection");
 
-  constructor(private readonly app: App) {
-    const open = (row: SessionRow) => openSessionDetail(app, row.id);
+  constructor(private readonly app: SessionsHost) {
+    const open = (row: SessionRow) => openSessionDetail(app.store, row.id);
     this.search = new SearchPanel(app, open);
     this.paste = new PastePanel(app, open);
     this.runPanel = new RunPanel(app, {

@@ -1,16 +1,30 @@
-import type { App } from "../app";
 import { h, nextId, type Child } from "../dom";
 import { REGION_LABELS } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { confirmDialog } from "../components/dialog";
 import { callout, errorView } from "../components/error-view";
+import type { AppStatus, Connection, Settings } from "../types";
+
+/** What the Settings screen needs from the window around it. */
+export interface SettingsHost {
+  readonly connection: Connection | null;
+  readonly status: Pick<AppStatus, "savedAccount" | "version"> | null;
+  /** The officer's preferences; the screen puts the saved ones here once the backend has them. */
+  settings: Settings;
+  isRunActive(): boolean;
+  /** Leaves the connection, keeping the saved account. */
+  leave(): Promise<void>;
+  /** Leaves the connection and forgets the saved account and its secret. */
+  signOut(): Promise<void>;
+  showSitePicker(error: CommandError | null): void;
+}
 
 function row(term: string, value: Child): HTMLElement[] {
   return [h("dt", null, term), h("dd", null, value)];
 }
 
-export function settingsScreen(app: App): HTMLElement {
+export function settingsScreen(app: SettingsHost): HTMLElement {
   const conn = app.connection;
   const saved = app.status?.savedAccount ?? null;
   const accountStatus = h("div", { class: "error-slot" });

@@ -1,9 +1,20 @@
-import type { App } from "../app";
 import { h } from "../dom";
 import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
+import type { Connection } from "../types";
 
-export function sitePickerScreen(app: App, error: CommandError | null): HTMLElement {
+/** What the site picker needs from the window around it. */
+export interface SiteHost {
+  readonly connection: Pick<Connection, "sites" | "siteId"> | null;
+  /** Selects the site and shows its sessions; rejects while a run is under way. */
+  chooseSite(siteId: string): Promise<void>;
+  /** Leaves this account for the Connect screen. */
+  leave(): Promise<void>;
+  /** Sends the officer back to Connect when the error ended the connection; true if it did. */
+  handleFatal(err: CommandError): boolean;
+}
+
+export function sitePickerScreen(app: SiteHost, error: CommandError | null): HTMLElement {
   const conn = app.connection;
   const sites = conn?.sites ?? [];
   const errorSlot = h("div", { class: "error-slot" });

@@ -170,7 +170,10 @@ export async function openApp(env, config = {}, { colorScheme = "light", viewpor
     });
   }, config);
   await page.goto(env.server.url);
-  if (waitFor) await page.waitForFunction(() => document.querySelector("main")?.dataset.view && document.querySelector("main").dataset.view !== "starting");
+  if (waitFor)
+    await page.waitForFunction(
+      () => document.querySelector("main")?.dataset.view && document.querySelector("main").dataset.view !== "starting",
+    );
   return { page, context, problems };
 }
 
@@ -184,13 +187,10 @@ export async function waitForView(page, name) {
 
 /** Waits until the search results list at least `n` rows (of the visible tab). */
 export async function waitForRows(page, n = 1) {
-  await page.waitForFunction(
-    (min) => {
-      const panel = [...document.querySelectorAll('[role="tabpanel"]')].find((p) => !p.hidden) ?? document;
-      return panel.querySelectorAll("tr.vt-row").length >= min;
-    },
-    n,
-  );
+  await page.waitForFunction((min) => {
+    const panel = [...document.querySelectorAll('[role="tabpanel"]')].find((p) => !p.hidden) ?? document;
+    return panel.querySelectorAll("tr.vt-row").length >= min;
+  }, n);
 }
 
 const require = createRequire(import.meta.url);
@@ -223,6 +223,13 @@ export async function loadTs(relPath) {
   const { build } = await import("esbuild");
   const out = join(repoRoot, "tests/artifacts", `${relPath.replace(/[/.]/g, "_")}.mjs`);
   await mkdir(dirname(out), { recursive: true });
-  await build({ entryPoints: [join(repoRoot, relPath)], bundle: true, format: "esm", platform: "browser", outfile: out, logLevel: "warning" });
+  await build({
+    entryPoints: [join(repoRoot, relPath)],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    outfile: out,
+    logLevel: "warning",
+  });
   return import(`${out}?t=${Date.now()}`);
 }

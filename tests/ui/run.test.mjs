@@ -12,8 +12,7 @@ after(async () => {
 });
 
 const row = (i) => `#panel-search tr.vt-row[data-index="${i}"]`;
-const NOT_CONFIRMED =
-  "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine";
+const NOT_CONFIRMED = "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine";
 
 async function open(config = {}) {
   const o = await openApp(env, connected(config));
@@ -67,10 +66,12 @@ test("outcomes: recording, started-not-recording, failed; counts, progress and t
   assert.doesNotMatch(got[2].advice + got[2].status, /400|SessionOperationFailed/, "no HTTP jargon");
   assert.equal(await page.textContent(".run-counts"), "4 of 4 finished \u00b7 2 recording \u00b7 1 not confirmed \u00b7 1 failed");
   // Each count wraps as a whole: "· 1 failed" never splits across lines.
-  assert.deepEqual(
-    await page.$$eval(".run-counts .run-count", (s) => s.map((x) => [x.textContent, getComputedStyle(x).whiteSpace])),
-    [["4 of 4 finished", "nowrap"], ["\u00b7 2 recording", "nowrap"], ["\u00b7 1 not confirmed", "nowrap"], ["\u00b7 1 failed", "nowrap"]],
-  );
+  assert.deepEqual(await page.$$eval(".run-counts .run-count", (s) => s.map((x) => [x.textContent, getComputedStyle(x).whiteSpace])), [
+    ["4 of 4 finished", "nowrap"],
+    ["\u00b7 2 recording", "nowrap"],
+    ["\u00b7 1 not confirmed", "nowrap"],
+    ["\u00b7 1 failed", "nowrap"],
+  ]);
   assert.deepEqual(await page.$eval(".run-progress", (p) => [p.value, p.max]), [4, 4]);
   assert.equal(await page.textContent(".run-title"), "Start recording: finished");
   const summary = await page.textContent(".run-summary");
@@ -118,7 +119,10 @@ test("stop: a recording session ends as Stopped and the table shows Not recordin
   await page.click(`${row(0)} input.row-check`);
   await page.click("button:has-text('Stop recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
-  assert.deepEqual((await items(page)).map((x) => x.status), ["Stopped"]);
+  assert.deepEqual(
+    (await items(page)).map((x) => x.status),
+    ["Stopped"],
+  );
   assert.equal(await page.textContent(`${row(0)} .chip`), "Not recording");
   assert.equal(await page.textContent(".run-title"), "Stop recording: finished");
   await context.close();
@@ -128,7 +132,10 @@ test("a run refused as a whole marks every session Not started, with the reason"
   const { page, context } = await open({ fail: { run_recording: [{ kind: "auditUnavailable", message: "disk full" }] } });
   await startOn(page, [0, 1]);
   await page.waitForSelector(".run-panel .callout-error");
-  assert.deepEqual((await items(page)).map((x) => x.status), ["Not started", "Not started"]);
+  assert.deepEqual(
+    (await items(page)).map((x) => x.status),
+    ["Not started", "Not started"],
+  );
   assert.match(await page.textContent(".run-panel .callout-error"), /The audit trail can't be written/);
   await context.close();
 });
@@ -151,7 +158,10 @@ test("events are applied in order even if the channel delivers them out of order
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   const got = await items(page);
   assert.equal(got.length, (await mockCall(page, "run_recording"))[0].sessionIds.length);
-  assert.ok(got.every((x) => x.cls.includes("phase-finished")), JSON.stringify(got));
+  assert.ok(
+    got.every((x) => x.cls.includes("phase-finished")),
+    JSON.stringify(got),
+  );
   await context.close();
 });
 
@@ -159,7 +169,11 @@ test("a failure shows what happened to that session and the Citrix reference", a
   const { page, context } = await open();
   const id = await page.$eval(`${row(1)}`, (r) => r.dataset.key);
   await page.evaluate(
-    (i) => window.__mock.setRunFailure(i, { kind: "cannotRecord", message: "Citrix accepted the stop, but the session is still being recorded." }),
+    (i) =>
+      window.__mock.setRunFailure(i, {
+        kind: "cannotRecord",
+        message: "Citrix accepted the stop, but the session is still being recorded.",
+      }),
     id,
   );
   await startOn(page, [1], false);

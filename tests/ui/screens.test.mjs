@@ -153,7 +153,11 @@ test("a failed reconnect lands on the form with the reason and the account prefi
 });
 
 test("last time on the demo site: the app reopens it by itself", async () => {
-  const { page, context } = await openApp(env, { status: { lastMode: "demo", savedAccount: SAVED }, delays: { connect_demo: 300 } }, { waitFor: false });
+  const { page, context } = await openApp(
+    env,
+    { status: { lastMode: "demo", savedAccount: SAVED }, delays: { connect_demo: 300 } },
+    { waitFor: false },
+  );
   await page.waitForSelector("#connecting-title");
   assert.equal(await page.textContent("#connecting-title"), "Opening the demo site\u2026");
   await waitForView(page, "sessions");

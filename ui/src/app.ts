@@ -59,7 +59,10 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
   }
 
   async start(): Promise<void> {
-    this.setScreen("starting", h("div", { class: "screen screen-center" }, h("p", { class: "loading" }, spinner(), "Starting Recording Desk\u2026")));
+    this.setScreen(
+      "starting",
+      h("div", { class: "screen screen-center" }, h("p", { class: "loading" }, spinner(), "Starting Recording Desk\u2026")),
+    );
     try {
       this.status = await ipc.appStatus();
     } catch (err) {
@@ -280,7 +283,9 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
   async openDemo(): Promise<void> {
     this.showAlert(null);
     if (this.isRunActive()) {
-      this.showAlert(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, before opening the demo site."));
+      this.showAlert(
+        callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, before opening the demo site."),
+      );
       return;
     }
     if (this.connection?.mode === "cloud") {
@@ -316,11 +321,7 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
       h(
         "li",
         null,
-        h(
-          "button",
-          { type: "button", class: "nav-link", "aria-current": this.view === view ? "page" : null, onclick: go },
-          label,
-        ),
+        h("button", { type: "button", class: "nav-link", "aria-current": this.view === view ? "page" : null, onclick: go }, label),
       );
     clear(this.header);
     append(
@@ -343,7 +344,11 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
           )
         : null,
       connected && conn?.mode === "cloud"
-        ? h("button", { type: "button", class: "btn btn-ghost btn-small header-demo", onclick: () => void this.openDemo() }, "Try the demo site")
+        ? h(
+            "button",
+            { type: "button", class: "btn btn-ghost btn-small header-demo", onclick: () => void this.openDemo() },
+            "Try the demo site",
+          )
         : null,
       connected && conn
         ? h(

@@ -109,8 +109,7 @@ export function rejectionReason(piece: string): string {
   }
   const chars = Array.from(piece);
   const bad = nonHexChars(chars);
-  const guidShaped =
-    hexDigits >= 20 || hyphensInGuidPlaces(chars) || (chars.length === 32 && /^[A-Za-z0-9]*$/.test(piece));
+  const guidShaped = hexDigits >= 20 || hyphensInGuidPlaces(chars) || (chars.length === 32 && /^[A-Za-z0-9]*$/.test(piece));
   if (guidShaped) return `contains characters that are not hexadecimal (${bad})`;
   if (looksLikeMachine(piece)) return "looks like a machine name, not a session ID";
   return `is not a session ID (contains characters that are not hexadecimal: ${bad})`;

@@ -25,12 +25,16 @@ function scalar(value: unknown): HTMLElement {
 function node(key: string | null, value: unknown, depth: number, openDepth: number, rootName = "(document)"): HTMLElement {
   const keyEl = key === null ? null : h("span", { class: "json-key" }, key);
   if (value !== null && typeof value === "object") {
-    const entries = Array.isArray(value)
-      ? value.map((v, i) => [String(i), v] as const)
-      : Object.entries(value as Record<string, unknown>);
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
     const empty = entries.length === 0;
     if (empty) {
-      return h("li", { class: "json-leaf" }, keyEl, keyEl ? ": " : null, h("span", { class: "json-null" }, Array.isArray(value) ? "[ ]" : "{ }"));
+      return h(
+        "li",
+        { class: "json-leaf" },
+        keyEl,
+        keyEl ? ": " : null,
+        h("span", { class: "json-null" }, Array.isArray(value) ? "[ ]" : "{ }"),
+      );
     }
     const list = h("ul", { class: "json-children" });
     for (const [k, v] of entries) list.appendChild(node(k, v, depth + 1, openDepth));

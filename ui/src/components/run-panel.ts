@@ -23,8 +23,7 @@ interface Item {
 
 export const STATUS_TEXT: Record<RunStatus, string> = {
   recording: "Recording \u2014 confirmed by Citrix",
-  startedNotRecording:
-    "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine",
+  startedNotRecording: "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine",
   stopped: "Stopped",
   failed: "Failed",
   cancelled: "Cancelled",
@@ -238,7 +237,12 @@ export class RunPanel {
     if (o?.auditMissing) line.push(" \u2014 not written to the audit trail");
     replace(
       li,
-      h("div", { class: "run-who" }, h("span", { class: "run-name" }, item.name), item.machine ? h("span", { class: "run-machine" }, item.machine) : null),
+      h(
+        "div",
+        { class: "run-who" },
+        h("span", { class: "run-name" }, item.name),
+        item.machine ? h("span", { class: "run-machine" }, item.machine) : null,
+      ),
       h("div", { class: "run-status" }, ...line),
       advice ? h("p", { class: "run-advice" }, advice) : null,
       detail ? h("p", { class: "run-detail" }, detail) : null,

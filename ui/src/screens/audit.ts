@@ -102,7 +102,13 @@ export class AuditScreen {
                 { class: "cell-text" },
                 r.action === "start" ? "Start recording" : "Stop recording",
                 // Only needed when both kinds are listed; otherwise the "Where" filter says it.
-                r.mode === "demo" && this.filter.mode === null ? h("span", { class: "badge badge-demo badge-inline", title: "Made-up session on the demo site: nothing real was recorded" }, "Demo") : null,
+                r.mode === "demo" && this.filter.mode === null
+                  ? h(
+                      "span",
+                      { class: "badge badge-demo badge-inline", title: "Made-up session on the demo site: nothing real was recorded" },
+                      "Demo",
+                    )
+                  : null,
               ),
               r.action === "start" && r.notifyUser !== null
                 ? h("span", { class: "cell-sub" }, r.notifyUser ? "User notified" : "User not notified")
@@ -118,7 +124,12 @@ export class AuditScreen {
             return h(
               "div",
               { class: "cell-stack" },
-              h("span", { class: `cell-text${unknown ? " attention" : ""}` }, unknown ? icon("warning", "icon icon-small") : null, whatHappened(r, unknown)),
+              h(
+                "span",
+                { class: `cell-text${unknown ? " attention" : ""}` },
+                unknown ? icon("warning", "icon icon-small") : null,
+                whatHappened(r, unknown),
+              ),
               r.transactionId ? h("span", { class: "cell-sub mono" }, `Ref. ${r.transactionId}`) : null,
             );
           },
@@ -135,7 +146,8 @@ export class AuditScreen {
           id: "by",
           header: "By",
           width: "14%",
-          cell: (r) => h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.osUser), h("span", { class: "cell-sub" }, r.computer)),
+          cell: (r) =>
+            h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.osUser), h("span", { class: "cell-sub" }, r.computer)),
         },
       ],
     });
@@ -268,7 +280,11 @@ export class AuditScreen {
             h(
               "div",
               { class: "callout-body" },
-              h("p", { class: "callout-title" }, c.brokenAt !== null ? `Audit trail has been altered at record ${c.brokenAt}` : "Audit trail has been altered"),
+              h(
+                "p",
+                { class: "callout-title" },
+                c.brokenAt !== null ? `Audit trail has been altered at record ${c.brokenAt}` : "Audit trail has been altered",
+              ),
               h(
                 "p",
                 { class: "callout-text" },
@@ -327,7 +343,9 @@ export class AuditScreen {
       const path = await ipc.chooseSavePath(`recording-desk-audit-${localDate()}.csv`, "CSV", "csv");
       if (!path) return;
       const n = await ipc.exportAuditCsv(this.filter, path);
-      this.exportStatus.replaceChildren(callout("success", `Exported ${formatCount(n)} ${n === 1 ? "record" : "records"}`, `Saved to ${path}`));
+      this.exportStatus.replaceChildren(
+        callout("success", `Exported ${formatCount(n)} ${n === 1 ? "record" : "records"}`, `Saved to ${path}`),
+      );
     } catch (err) {
       this.exportStatus.replaceChildren(errorView(err as CommandError));
     }

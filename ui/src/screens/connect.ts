@@ -24,12 +24,7 @@ interface Field {
   error: HTMLElement;
 }
 
-function field(
-  label: string,
-  hint: string,
-  control: HTMLInputElement | HTMLSelectElement,
-  extra: HTMLElement | null = null,
-): Field {
+function field(label: string, hint: string, control: HTMLInputElement | HTMLSelectElement, extra: HTMLElement | null = null): Field {
   const id = nextId("f");
   const hintId = `${id}-hint`;
   const errId = `${id}-err`;
@@ -98,27 +93,10 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     toggle.replaceChildren(icon(show ? "eyeOff" : "eye"), h("span", { class: "toggle-text" }, show ? "Hide" : "Show"));
   });
 
-  const fRegion = field(
-    "Region",
-    "Shown in your Citrix Cloud web address, for example eu.cloud.com.",
-    region,
-  );
-  const fCustomer = field(
-    "Customer ID",
-    "In Citrix Cloud: Identity and Access Management > API Access.",
-    customer,
-  );
-  const fClient = field(
-    "Client ID",
-    "API Access > Secure clients: the ID of the client created for Recording Desk.",
-    client,
-  );
-  const fSecret = field(
-    "Secret",
-    "Shown once, when that client is created. Kept in this computer's password store.",
-    secret,
-    toggle,
-  );
+  const fRegion = field("Region", "Shown in your Citrix Cloud web address, for example eu.cloud.com.", region);
+  const fCustomer = field("Customer ID", "In Citrix Cloud: Identity and Access Management > API Access.", customer);
+  const fClient = field("Client ID", "API Access > Secure clients: the ID of the client created for Recording Desk.", client);
+  const fSecret = field("Secret", "Shown once, when that client is created. Kept in this computer's password store.", secret, toggle);
 
   const errorSlot = h("div", { class: "error-slot" });
   if (opts.error) errorSlot.appendChild(errorView(opts.error));
@@ -151,8 +129,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     const customerId = customer.value.trim();
     const clientId = client.value.trim();
     const secretText = secret.value.trim();
-    const sameAccount =
-      storedSecret && prefill !== null && prefill.customerId === customerId && prefill.clientId === clientId;
+    const sameAccount = storedSecret && prefill !== null && prefill.customerId === customerId && prefill.clientId === clientId;
     setFieldError(fCustomer, customerId ? null : "Enter the customer ID.");
     setFieldError(fClient, clientId ? null : "Enter the client ID.");
     setFieldError(fSecret, secretText || sameAccount ? null : "Enter the secret.");
@@ -228,9 +205,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
         "Recording Desk starts and stops Citrix Session Recording on your organisation's Citrix sessions, and keeps an audit trail of every request.",
       ),
     ),
-    override
-      ? callout("warning", "Test connection", `Citrix requests go to ${override} instead of Citrix Cloud.`)
-      : null,
+    override ? callout("warning", "Test connection", `Citrix requests go to ${override} instead of Citrix Cloud.`) : null,
     h(
       "div",
       { class: "connect-grid" },
@@ -271,7 +246,11 @@ export function connectingScreen(account: SavedAccount | null, onChange: () => v
       "div",
       { class: "card card-narrow connecting" },
       spinner(),
-      h("h1", { id: "connecting-title", tabindex: -1 }, account ? `Connecting to ${account.customerId}\u2026` : "Opening the demo site\u2026"),
+      h(
+        "h1",
+        { id: "connecting-title", tabindex: -1 },
+        account ? `Connecting to ${account.customerId}\u2026` : "Opening the demo site\u2026",
+      ),
       h(
         "p",
         { class: "muted" },
@@ -279,7 +258,11 @@ export function connectingScreen(account: SavedAccount | null, onChange: () => v
           ? `Citrix Cloud, ${REGION_LABELS[account.region]}, with the account saved on this computer.`
           : "You were last working on the demo site.",
       ),
-      h("button", { type: "button", class: "btn btn-secondary", onclick: onChange }, account ? "Use a different account" : "Connect to Citrix Cloud instead"),
+      h(
+        "button",
+        { type: "button", class: "btn btn-secondary", onclick: onChange },
+        account ? "Use a different account" : "Connect to Citrix Cloud instead",
+      ),
     ),
   );
 }

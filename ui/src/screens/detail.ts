@@ -100,7 +100,11 @@ function renderDetail(detail: SessionDetail): HTMLElement {
       ? h(
           "section",
           { class: "detail-section", "aria-labelledby": "last-title" },
-          h("h3", { id: "last-title" }, last.action.action === "start" ? "Citrix's answer to the last start request" : "Citrix's answer to the last stop request"),
+          h(
+            "h3",
+            { id: "last-title" },
+            last.action.action === "start" ? "Citrix's answer to the last start request" : "Citrix's answer to the last stop request",
+          ),
           h(
             "p",
             { class: "muted" },
@@ -120,11 +124,7 @@ function renderDetail(detail: SessionDetail): HTMLElement {
 export function openSessionDetail(store: SessionStore, sessionId: string): void {
   const returnTo = document.activeElement as HTMLElement | null;
   const body = h("div", { class: "drawer-body" }, h("p", { class: "loading" }, spinner(), "Loading session details\u2026"));
-  const close = h(
-    "button",
-    { type: "button", class: "btn btn-ghost btn-icon", "aria-label": "Close session details" },
-    icon("close"),
-  );
+  const close = h("button", { type: "button", class: "btn btn-ghost btn-icon", "aria-label": "Close session details" }, icon("close"));
   const dialog = h(
     "dialog",
     { class: "drawer", "aria-labelledby": "drawer-title" },

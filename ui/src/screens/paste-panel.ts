@@ -97,7 +97,12 @@ export class PastePanel {
           h("div", { class: "form-actions" }, this.lookup, this.clearButton, this.lookupStatus, this.cancelLookup),
         ),
         // Focusable because it scrolls when many pieces are reported.
-        h("div", { class: "paste-feedback", tabindex: 0, role: "region", "aria-label": "What was found in the pasted text" }, this.summary, this.details),
+        h(
+          "div",
+          { class: "paste-feedback", tabindex: 0, role: "region", "aria-label": "What was found in the pasted text" },
+          this.summary,
+          this.details,
+        ),
       ),
       this.errorSlot,
       this.problems,
@@ -123,9 +128,7 @@ export class PastePanel {
           (p.rejected.length ? ` \u00b7 ${plural(p.rejected.length, "piece")} not recognised` : "");
     this.lookup.textContent = n === 0 ? "Look up sessions" : `Look up ${plural(n, "session")}`;
     this.lookup.setAttribute("aria-disabled", String(n === 0 || this.running !== null));
-    const items = p.rejected.slice(0, SHOWN_REJECTS).map((r) =>
-      h("li", null, h("code", { class: "piece" }, r.piece), ` ${r.reason}`),
-    );
+    const items = p.rejected.slice(0, SHOWN_REJECTS).map((r) => h("li", null, h("code", { class: "piece" }, r.piece), ` ${r.reason}`));
     replace(
       this.details,
       p.rejected.length

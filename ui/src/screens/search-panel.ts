@@ -36,10 +36,26 @@ export class SearchPanel {
   private token = 0;
   private searched = false;
 
-  private readonly user = h("input", { type: "search", name: "user", autocomplete: "off", spellcheck: "false", placeholder: "Name or DOMAIN\\user" });
-  private readonly machine = h("input", { type: "search", name: "machine", autocomplete: "off", spellcheck: "false", placeholder: "e.g. VDA-FIN-01" });
+  private readonly user = h("input", {
+    type: "search",
+    name: "user",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "Name or DOMAIN\\user",
+  });
+  private readonly machine = h("input", {
+    type: "search",
+    name: "machine",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "e.g. VDA-FIN-01",
+  });
   private readonly group = h("input", { type: "search", name: "deliveryGroup", autocomplete: "off", spellcheck: "false" });
-  private readonly state = h("select", { name: "state" }, ...STATES.map(([v, l]) => h("option", { value: v, selected: v === "active" }, l)));
+  private readonly state = h(
+    "select",
+    { name: "state" },
+    ...STATES.map(([v, l]) => h("option", { value: v, selected: v === "active" }, l)),
+  );
   private readonly submit = h("button", { type: "submit", class: "btn btn-primary" }, icon("search"), "Search");
   private readonly status = h("p", { class: "results-count", role: "status" });
   private readonly errorSlot = h("div", { class: "error-slot" });
@@ -156,9 +172,7 @@ export class SearchPanel {
       this.status.textContent = this.searched ? this.countText() : "";
     }
     this.loadMore.hidden = on ? this.loadMore.hidden : !this.continuation;
-    this.loadMore.textContent = this.total !== null
-      ? `Load more (${formatCount(Math.max(0, this.total - this.rows.length))} left)`
-      : "Load more";
+    this.loadMore.textContent =
+      this.total !== null ? `Load more (${formatCount(Math.max(0, this.total - this.rows.length))} left)` : "Load more";
   }
-
 }

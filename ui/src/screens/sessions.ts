@@ -39,7 +39,11 @@ export class SessionsScreen {
     this.runPanel = new RunPanel(app, {
       selectIds: (ids) => {
         const sel = this.current().selection;
-        const listed = new Set(this.current().table.getRows().map((r) => r.id));
+        const listed = new Set(
+          this.current()
+            .table.getRows()
+            .map((r) => r.id),
+        );
         sel.replace(ids.filter((id) => listed.has(id)));
         this.current().table.focus();
       },
@@ -228,9 +232,7 @@ export class SessionsScreen {
                   : "The users will not be told that their sessions are being recorded.",
               )
             : h("p", null, "Recording stops at once; what was recorded so far is kept."),
-          skipped > 0
-            ? h("p", { class: "warn" }, `${plural(skipped, "selected session")} can't be recorded and will be skipped.`)
-            : null,
+          skipped > 0 ? h("p", { class: "warn" }, `${plural(skipped, "selected session")} can't be recorded and will be skipped.`) : null,
         ],
         confirmLabel: `${verb} recording`,
       });

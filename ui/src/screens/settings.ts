@@ -29,10 +29,16 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
   const saved = app.status?.savedAccount ?? null;
   const accountStatus = h("div", { class: "error-slot" });
 
-  const changeAccount = h("button", { type: "button", class: "btn btn-secondary" }, conn?.mode === "demo" ? "Leave the demo site" : "Change account");
+  const changeAccount = h(
+    "button",
+    { type: "button", class: "btn btn-secondary" },
+    conn?.mode === "demo" ? "Leave the demo site" : "Change account",
+  );
   changeAccount.addEventListener("click", async () => {
     if (app.isRunActive()) {
-      accountStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+      accountStatus.replaceChildren(
+        callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."),
+      );
       return;
     }
     try {
@@ -44,7 +50,9 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
   const signOut = h("button", { type: "button", class: "btn btn-danger-outline" }, "Sign out and forget the secret");
   signOut.addEventListener("click", async () => {
     if (app.isRunActive()) {
-      accountStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+      accountStatus.replaceChildren(
+        callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."),
+      );
       return;
     }
     const ok = await confirmDialog({
@@ -91,7 +99,14 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
         );
 
   // Recording preferences
-  const concurrency = h("input", { type: "number", min: 1, max: 64, step: 1, inputmode: "numeric", value: String(app.settings.concurrency) });
+  const concurrency = h("input", {
+    type: "number",
+    min: 1,
+    max: 64,
+    step: 1,
+    inputmode: "numeric",
+    value: String(app.settings.concurrency),
+  });
   const notify = h("input", { type: "checkbox", checked: app.settings.notifyUserDefault });
   const cId = nextId("set");
   const nId = nextId("set");
@@ -110,14 +125,22 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
       { class: "field" },
       h("label", { for: cId }, "Sessions handled at the same time"),
       concurrency,
-      h("p", { class: "hint", id: `${cId}-hint` }, "From 1 to 64. Higher is faster for large batches; lower it if Citrix reports too many requests."),
+      h(
+        "p",
+        { class: "hint", id: `${cId}-hint` },
+        "From 1 to 64. Higher is faster for large batches; lower it if Citrix reports too many requests.",
+      ),
       cErr,
     ),
     h(
       "div",
       { class: "field" },
       h("label", { class: "check-inline", for: nId }, notify, "Notify users by default"),
-      h("p", { class: "hint", id: `${nId}-hint` }, "Sets the \u201cNotify the user\u201d box when Recording Desk opens. Citrix then shows each user a notice that the session is being recorded."),
+      h(
+        "p",
+        { class: "hint", id: `${nId}-hint` },
+        "Sets the \u201cNotify the user\u201d box when Recording Desk opens. Citrix then shows each user a notice that the session is being recorded.",
+      ),
     ),
     h("div", { class: "form-actions" }, saveButton),
     saveStatus,
@@ -152,7 +175,13 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     "section",
     { class: "screen screen-narrow screen-settings", "aria-labelledby": "settings-title" },
     h("div", { class: "screen-head" }, h("h1", { id: "settings-title", tabindex: -1 }, "Settings")),
-    h("section", { class: "card", "aria-labelledby": "account-title" }, h("h2", { id: "account-title" }, "Account"), account, accountStatus),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "account-title" },
+      h("h2", { id: "account-title" }, "Account"),
+      account,
+      accountStatus,
+    ),
     site
       ? h(
           "section",
@@ -171,7 +200,9 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
                     onclick: () => {
                       // Another site means another session list: not while a run is showing its outcomes.
                       if (app.isRunActive()) {
-                        siteStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+                        siteStatus.replaceChildren(
+                          callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."),
+                        );
                         return;
                       }
                       app.showSitePicker(null);

@@ -49,7 +49,15 @@ export interface MockConfig {
    * sessions is then requested again and answered in a later run (only the first is in doubt).
    * `demo` adds that many demo-site records.
    */
-  audit?: { seed?: number; brokenAt?: number | null; unknown?: number; retried?: boolean; demo?: number; path?: string; chainMessage?: string };
+  audit?: {
+    seed?: number;
+    brokenAt?: number | null;
+    unknown?: number;
+    retried?: boolean;
+    demo?: number;
+    path?: string;
+    chainMessage?: string;
+  };
   /** Session IDs whose outcome record "cannot be written" during a run. */
   auditMissing?: string[];
   /** Failures queued from the start, per command (for what the app calls while loading). */
@@ -67,8 +75,42 @@ interface MockSession {
   lastAction: LastAction | null;
 }
 
-const FIRST = ["Jane", "John", "Ana", "Wei", "Priya", "Lars", "Fatima", "Tom", "Chloé", "Kenji", "Olu", "Marta", "Sven", "Aisha", "Diego", "Noor"];
-const LAST = ["Smith", "Doe", "Lima", "Zhang", "Patel", "Berg", "Haddad", "Baker", "Martin", "Sato", "Adeyemi", "Nowak", "Lund", "Khan", "Silva", "Aziz"];
+const FIRST = [
+  "Jane",
+  "John",
+  "Ana",
+  "Wei",
+  "Priya",
+  "Lars",
+  "Fatima",
+  "Tom",
+  "Chloé",
+  "Kenji",
+  "Olu",
+  "Marta",
+  "Sven",
+  "Aisha",
+  "Diego",
+  "Noor",
+];
+const LAST = [
+  "Smith",
+  "Doe",
+  "Lima",
+  "Zhang",
+  "Patel",
+  "Berg",
+  "Haddad",
+  "Baker",
+  "Martin",
+  "Sato",
+  "Adeyemi",
+  "Nowak",
+  "Lund",
+  "Khan",
+  "Silva",
+  "Aziz",
+];
 const GROUPS = ["Finance Desktops", "Call Centre Apps", "Engineering Workstations", "HR Desktops", "Trading Floor"];
 const HOSTILE_NAME = "<img src=x onerror=alert(1)>";
 const HOSTILE_GROUP = '"><svg onload=alert(3)>';
@@ -105,10 +147,16 @@ function makeSessions(n: number): MockSession[] {
     const id = guid(r);
     const first = FIRST[i % FIRST.length];
     const last = LAST[(i * 7 + 3) % LAST.length];
-    const sam = `CONTOSO\\${(first[0] + last).toLowerCase().normalize("NFD").replace(/[^a-z]/g, "")}${i}`;
+    const sam = `CONTOSO\\${(first[0] + last)
+      .toLowerCase()
+      .normalize("NFD")
+      .replace(/[^a-z]/g, "")}${i}`;
     const display = i === 3 ? HOSTILE_NAME : `${first} ${last}`;
     const group = i === 5 ? HOSTILE_GROUP : GROUPS[i % GROUPS.length];
-    const machine = `CONTOSO\\VDA-${group.slice(0, 3).toUpperCase().replace(/[^A-Z]/g, "X")}-${String((i % 40) + 1).padStart(2, "0")}`;
+    const machine = `CONTOSO\\VDA-${group
+      .slice(0, 3)
+      .toUpperCase()
+      .replace(/[^A-Z]/g, "X")}-${String((i % 40) + 1).padStart(2, "0")}`;
     const state = i % 7 === 2 ? "Disconnected" : i % 23 === 11 ? "Connected" : "Active";
     const protocol = i % 10 === 4 ? "Rdp" : "Hdx";
     const start = new Date(base + i * 97_000);
@@ -409,7 +457,15 @@ export class MockBackend {
     this.run = run;
     this.runId = `run-${Date.now()}`;
     const delay = () => sleep(this.cfg.runDelay ?? 10);
-    const report: RunReport = { runId: this.runId, total: ids.length, succeeded: 0, failed: 0, cancelled: 0, notVerified: 0, notAudited: 0 };
+    const report: RunReport = {
+      runId: this.runId,
+      total: ids.length,
+      succeeded: 0,
+      failed: 0,
+      cancelled: 0,
+      notVerified: 0,
+      notAudited: 0,
+    };
     const auditMissing = new Set(this.cfg.auditMissing ?? []);
     let next = 0;
     const worker = async () => {
@@ -435,7 +491,13 @@ export class MockBackend {
           send({ type: "verifying", sessionId: id });
           await delay();
           const never = this.neverRecords.has(id);
-          outcome = { status: never ? "startedNotRecording" : "recording", kind: null, message: null, transactionId: tx, auditMissing: false };
+          outcome = {
+            status: never ? "startedNotRecording" : "recording",
+            kind: null,
+            message: null,
+            transactionId: tx,
+            auditMissing: false,
+          };
           if (never) report.notVerified++;
           else report.succeeded++;
           if (s) {
@@ -455,7 +517,12 @@ export class MockBackend {
           report.notAudited++;
           this.status.notices = [...this.status.notices, "1 of the last run's results could not be written to the audit trail."];
         } else {
-          this.writeAudit("outcome", action, id, site, { outcome: outcome.status, kind: outcome.kind, message: outcome.message, transactionId: tx });
+          this.writeAudit("outcome", action, id, site, {
+            outcome: outcome.status,
+            kind: outcome.kind,
+            message: outcome.message,
+            transactionId: tx,
+          });
         }
         send({ type: "finished", sessionId: id, outcome });
       }
@@ -518,7 +585,7 @@ export class MockBackend {
     for (let i = 0; i < n && i < this.sessions.length; i++) {
       const s = this.sessions[i];
       const action = i % 3 === 1 ? "stop" : "start";
-      const t = new Date(base + i * 86_400_000 / 2);
+      const t = new Date(base + (i * 86_400_000) / 2);
       this.writeAudit("requested", action, s.row.id, site, { notifyUser: action === "start" ? i % 2 === 0 : null }, t);
       let outcome: string = action === "stop" ? "stopped" : outcomes[i % outcomes.length];
       if (outcome === "stopped" && action === "start") outcome = "recording";
@@ -538,21 +605,49 @@ export class MockBackend {
     }
     for (let j = 0; j < unknown; j++) {
       const s = this.sessions[(n + j) % this.sessions.length];
-      this.writeAudit("requested", "start", s.row.id, site, { notifyUser: true, runId: "seed-crashed" }, new Date(base + (n + j) * 43_200_000));
+      this.writeAudit(
+        "requested",
+        "start",
+        s.row.id,
+        site,
+        { notifyUser: true, runId: "seed-crashed" },
+        new Date(base + (n + j) * 43_200_000),
+      );
     }
     if (retried) {
       for (let j = 0; j < unknown; j++) {
         const s = this.sessions[(n + j) % this.sessions.length];
         const t = new Date(base + (n + unknown + j) * 43_200_000);
         this.writeAudit("requested", "start", s.row.id, site, { notifyUser: true, runId: "seed-retry" }, t);
-        this.writeAudit("outcome", "start", s.row.id, site, { outcome: "recording", runId: "seed-retry", transactionId: `retry-tx-${j}` }, new Date(t.getTime() + 4000));
+        this.writeAudit(
+          "outcome",
+          "start",
+          s.row.id,
+          site,
+          { outcome: "recording", runId: "seed-retry", transactionId: `retry-tx-${j}` },
+          new Date(t.getTime() + 4000),
+        );
       }
     }
     for (let j = 0; j < demo; j++) {
       const s = this.sessions[j % this.sessions.length];
       const t = new Date(base + (n + 2 * unknown + j) * 43_200_000);
-      this.writeAudit("requested", "start", s.row.id, "demo-site", { notifyUser: false, runId: "seed-demo", mode: "demo", region: null }, t);
-      this.writeAudit("outcome", "start", s.row.id, "demo-site", { outcome: "recording", runId: "seed-demo", mode: "demo", region: null }, new Date(t.getTime() + 4000));
+      this.writeAudit(
+        "requested",
+        "start",
+        s.row.id,
+        "demo-site",
+        { notifyUser: false, runId: "seed-demo", mode: "demo", region: null },
+        t,
+      );
+      this.writeAudit(
+        "outcome",
+        "start",
+        s.row.id,
+        "demo-site",
+        { outcome: "recording", runId: "seed-demo", mode: "demo", region: null },
+        new Date(t.getTime() + 4000),
+      );
     }
   }
 

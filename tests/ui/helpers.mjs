@@ -81,7 +81,7 @@ const TYPES = {
 
 /** A static server for the harness, answering every page with the app's CSP. */
 export async function startServer(dir = harnessDir) {
-  const server = createServer(async (req, res) => {
+  const serve = async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const rel = url.pathname === "/" ? "test-harness.html" : decodeURIComponent(url.pathname).replace(/^\/+/, "");
     const file = resolve(dir, rel);
@@ -100,6 +100,13 @@ export async function startServer(dir = harnessDir) {
     } catch {
       res.writeHead(404, { "content-security-policy": CSP }).end("not found");
     }
+  };
+  // A path that cannot be decoded gets a 400, not a rejection nobody handles (which ends the test run).
+  const server = createServer((req, res) => {
+    serve(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(400);
+      res.end();
+    });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address();
@@ -177,7 +184,7 @@ export async function openApp(env, config = {}, { colorScheme = "light", viewpor
   return { page, context, problems };
 }
 
-export async function view(page) {
+export function view(page) {
   return page.evaluate(() => document.querySelector("main")?.dataset.view);
 }
 
@@ -202,7 +209,6 @@ export async function axe(page, context = null) {
   // evaluate() runs through DevTools, so the page's CSP (no inline scripts) does not block it.
   await page.evaluate(axeSource);
   const result = await page.evaluate(async (ctx) => {
-    // eslint-disable-next-line no-undef
     const r = await window.axe.run(ctx ?? document, { resultTypes: ["violations"] });
     return r.violations.map((v) => ({
       id: v.id,

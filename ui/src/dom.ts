@@ -2,7 +2,9 @@
 // and JSON coming from Citrix render inert whatever they contain.
 
 export type Child = Node | string | number | null | undefined | false | Child[];
-type Handler = (event: any) => void;
+// `never` accepts a listener for any event type (`(e: KeyboardEvent) => …`); the caller names the
+// event by the `on…` key, as with addEventListener.
+type Handler = (event: never) => void;
 export type Attrs = Record<string, string | number | boolean | null | undefined | Handler>;
 
 // Properties rather than attributes, so the live state (not just the initial one) is set.
@@ -22,16 +24,16 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs |
   if (attrs) {
     for (const [key, value] of Object.entries(attrs)) {
       if (value === null || value === undefined || value === false) {
-        if (PROPS.has(key)) (el as any)[key] = false;
+        if (PROPS.has(key)) Reflect.set(el, key, false);
         continue;
       }
       if (key === "style" || key === "innerHTML" || key === "outerHTML") {
         throw new Error(`h(): "${key}" is not allowed`);
       }
       if (key.startsWith("on") && typeof value === "function") {
-        el.addEventListener(key.slice(2).toLowerCase(), value);
+        el.addEventListener(key.slice(2).toLowerCase(), value as EventListener);
       } else if (PROPS.has(key)) {
-        (el as any)[key] = value;
+        Reflect.set(el, key, value);
       } else if (key === "class") {
         el.className = String(value);
       } else {

@@ -9,17 +9,11 @@ function countLabel(value: unknown): string {
 }
 
 function scalar(value: unknown): HTMLElement {
-  if (value === null) return h("span", { class: "json-null" }, "null");
-  switch (typeof value) {
-    case "string":
-      return h("span", { class: "json-string" }, JSON.stringify(value));
-    case "number":
-      return h("span", { class: "json-number" }, String(value));
-    case "boolean":
-      return h("span", { class: "json-bool" }, String(value));
-    default:
-      return h("span", { class: "json-null" }, String(value));
-  }
+  if (typeof value === "string") return h("span", { class: "json-string" }, JSON.stringify(value));
+  if (typeof value === "number") return h("span", { class: "json-number" }, String(value));
+  if (typeof value === "boolean") return h("span", { class: "json-bool" }, String(value));
+  // Parsed JSON has no other scalar than null; anything else is named by its type, as null is.
+  return h("span", { class: "json-null" }, value === null ? "null" : typeof value);
 }
 
 function node(key: string | null, value: unknown, depth: number, openDepth: number, rootName = "(document)"): HTMLElement {

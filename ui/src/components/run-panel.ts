@@ -139,7 +139,7 @@ export class RunPanel {
       id: r.id,
       name: displayName(r),
       machine: r.machineName ? shortMachine(r.machineName) : "",
-      phase: "queued" as Phase,
+      phase: "queued",
       outcome: null,
       li: null,
     }));
@@ -305,7 +305,7 @@ export class RunPanel {
         { type: "button", class: "btn btn-secondary btn-small", disabled: this.cancelling },
         this.cancelling ? "Cancelling\u2026" : "Cancel",
       );
-      cancel.addEventListener("click", async () => {
+      const cancelRun = async (): Promise<void> => {
         this.cancelling = true;
         this.renderHead();
         try {
@@ -316,7 +316,8 @@ export class RunPanel {
           this.renderHead();
           this.footer.replaceChildren(errorView(err as CommandError));
         }
-      });
+      };
+      cancel.addEventListener("click", () => void cancelRun());
       this.headButtons.replaceChildren(cancel);
     } else {
       this.headButtons.replaceChildren(

@@ -33,8 +33,11 @@ function whatHappened(r: AuditRecord, unknown: boolean): string {
       return `Failed: ${describeError(r.kind).title}`;
     case "cancelled":
       return "Cancelled";
+    case null:
+      return "\u2014";
     default:
-      return r.outcome ?? "\u2014";
+      // A word from a newer trail than this window knows is shown as it was written.
+      return r.outcome;
   }
 }
 

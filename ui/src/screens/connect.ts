@@ -123,7 +123,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     h("div", { class: "form-actions" }, submit, progress),
   );
 
-  form.addEventListener("submit", async (e) => {
+  const submitForm = async (e: Event): Promise<void> => {
     e.preventDefault();
     if (busy) return;
     const customerId = customer.value.trim();
@@ -161,7 +161,8 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
       else errorSlot.querySelector<HTMLElement>(".callout")?.focus({ preventScroll: true });
       errorSlot.scrollIntoView({ block: "nearest" });
     }
-  });
+  };
+  form.addEventListener("submit", (e) => void submitForm(e));
 
   /** The sign-in form's field an error names; other fields (settings) are not on this form. */
   const fieldFor = (field: InputField): Field | null => {
@@ -177,7 +178,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     }
   };
 
-  demoButton.addEventListener("click", async () => {
+  const openDemo = async (): Promise<void> => {
     if (busy) return;
     demoError.replaceChildren();
     setBusy(true, "Opening the demo site\u2026");
@@ -189,7 +190,8 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
       setBusy(false);
       demoError.replaceChildren(errorView(err as CommandError));
     }
-  });
+  };
+  demoButton.addEventListener("click", () => void openDemo());
 
   const override = app.status?.cloudUrlOverride;
   return h(

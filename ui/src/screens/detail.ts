@@ -30,11 +30,12 @@ async function copyText(text: string): Promise<boolean> {
 function copyButton(label: string, accessible: string, text: () => string): HTMLElement {
   const feedback = h("span", { class: "copy-feedback", role: "status" });
   const button = h("button", { type: "button", class: "btn btn-secondary btn-small", "aria-label": accessible }, icon("copy"), label);
-  button.addEventListener("click", async () => {
+  const copy = async (): Promise<void> => {
     const ok = await copyText(text());
     feedback.textContent = ok ? "Copied" : "Could not copy";
     window.setTimeout(() => (feedback.textContent = ""), 2500);
-  });
+  };
+  button.addEventListener("click", () => void copy());
   return h("span", { class: "copy-wrap" }, button, feedback);
 }
 
@@ -47,7 +48,7 @@ function renderDetail(detail: SessionDetail): HTMLElement {
   const saveStatus = h("div", { class: "save-status", role: "status" });
   const tree = jsonTree(detail.json, "Session data from Citrix", 1, "Session");
   const save = h("button", { type: "button", class: "btn btn-secondary btn-small" }, icon("save"), "Save to file\u2026");
-  save.addEventListener("click", async () => {
+  const saveToFile = async (): Promise<void> => {
     saveStatus.replaceChildren();
     try {
       const path = await ipc.chooseSavePath(`session-${r.id}.json`, "JSON", "json");
@@ -57,7 +58,8 @@ function renderDetail(detail: SessionDetail): HTMLElement {
     } catch (err) {
       saveStatus.replaceChildren(errorView(err as CommandError));
     }
-  });
+  };
+  save.addEventListener("click", () => void saveToFile());
   const last = detail.lastAction;
   return h(
     "div",

@@ -34,7 +34,7 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     { type: "button", class: "btn btn-secondary" },
     conn?.mode === "demo" ? "Leave the demo site" : "Change account",
   );
-  changeAccount.addEventListener("click", async () => {
+  const leaveAccount = async (): Promise<void> => {
     if (app.isRunActive()) {
       accountStatus.replaceChildren(
         callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."),
@@ -46,9 +46,10 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     } catch (err) {
       accountStatus.replaceChildren(errorView(err as CommandError));
     }
-  });
+  };
+  changeAccount.addEventListener("click", () => void leaveAccount());
   const signOut = h("button", { type: "button", class: "btn btn-danger-outline" }, "Sign out and forget the secret");
-  signOut.addEventListener("click", async () => {
+  const signOutAndForget = async (): Promise<void> => {
     if (app.isRunActive()) {
       accountStatus.replaceChildren(
         callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."),
@@ -71,7 +72,8 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     } catch (err) {
       accountStatus.replaceChildren(errorView(err as CommandError));
     }
-  });
+  };
+  signOut.addEventListener("click", () => void signOutAndForget());
 
   const site = conn?.sites.find((s) => s.id === conn.siteId);
   const account =
@@ -145,7 +147,7 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     h("div", { class: "form-actions" }, saveButton),
     saveStatus,
   );
-  prefs.addEventListener("submit", async (e) => {
+  const savePrefs = async (e: Event): Promise<void> => {
     e.preventDefault();
     const n = Number(concurrency.value);
     if (!Number.isInteger(n) || n < 1 || n > 64) {
@@ -167,7 +169,8 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     } finally {
       saveButton.disabled = false;
     }
-  });
+  };
+  prefs.addEventListener("submit", (e) => void savePrefs(e));
 
   const multiSite = (conn?.sites.length ?? 0) > 1;
   const siteStatus = h("div", { class: "error-slot" });

@@ -55,7 +55,7 @@ export function sitePickerScreen(app: SiteHost, error: CommandError | null): HTM
     errorSlot,
     h("div", { class: "form-actions" }, submit),
   );
-  form.addEventListener("submit", async (e) => {
+  const submitSite = async (e: Event): Promise<void> => {
     e.preventDefault();
     const chosen = form.querySelector<HTMLInputElement>('input[name="site"]:checked');
     if (!chosen) return;
@@ -68,7 +68,8 @@ export function sitePickerScreen(app: SiteHost, error: CommandError | null): HTM
       const e2 = err as CommandError;
       if (!app.handleFatal(e2)) errorSlot.replaceChildren(errorView(e2));
     }
-  });
+  };
+  form.addEventListener("submit", (e) => void submitSite(e));
   return h(
     "section",
     { class: "screen screen-narrow", "aria-labelledby": "site-title" },

@@ -294,7 +294,7 @@ export class MockBackend {
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
     const logged: Record<string, unknown> = { ...args };
     if ("onEvent" in logged) logged.onEvent = "channel";
-    this.calls.push({ cmd, args: JSON.parse(JSON.stringify(logged)) });
+    this.calls.push({ cmd, args: JSON.parse(JSON.stringify(logged)) as Record<string, unknown> });
     const delay = this.cfg.delays?.[cmd] ?? this.cfg.latency ?? 0;
     if (delay > 0) await sleep(delay);
     const queued = this.failures.get(cmd);

@@ -224,6 +224,11 @@ export function mockCall(page, cmd) {
   return page.evaluate((c) => window.__mock.callsOf(c), cmd);
 }
 
+/** Lets the calls of `cmd` that the mock holds (config `held`) finish. */
+export function release(page, cmd) {
+  return page.evaluate((c) => window.__mock.release(c), cmd);
+}
+
 /** Imports a TypeScript module of the UI in Node (bundled by esbuild, which Vite ships). */
 export async function loadTs(relPath) {
   const { build } = await import("esbuild");

@@ -62,6 +62,11 @@ export interface MockConfig {
   auditMissing?: string[];
   /** Failures queued from the start, per command (for what the app calls while loading). */
   fail?: Record<string, IpcError[]>;
+  /**
+   * Commands whose calls wait until the test calls `release(cmd)`, so a screen shown while they
+   * run stays up until the test has looked at it, however slow the machine.
+   */
+  held?: string[];
 }
 
 interface Call {
@@ -238,6 +243,8 @@ export class MockBackend {
   private ended: Set<string>;
   private neverRecords: Set<string>;
   private runFailures: Record<string, IpcError>;
+  private readonly held: Set<string>;
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly cfg: MockConfig) {
     this.sessions = makeSessions(cfg.sessions ?? 60);
@@ -260,6 +267,7 @@ export class MockBackend {
     this.brokenAt = cfg.audit?.brokenAt ?? null;
     this.seedAudit(cfg.audit?.seed ?? 12, cfg.audit?.unknown ?? 1, cfg.audit?.retried ?? false, cfg.audit?.demo ?? 0);
     for (const [cmd, list] of Object.entries(cfg.fail ?? {})) this.failures.set(cmd, [...list]);
+    this.held = new Set(cfg.held ?? []);
   }
 
   // ---- test controls -------------------------------------------------------------------
@@ -282,6 +290,12 @@ export class MockBackend {
   setDelay(cmd: string, ms: number): void {
     this.cfg.delays = { ...(this.cfg.delays ?? {}), [cmd]: ms };
   }
+  /** Lets the held calls of `cmd` go on, and the later ones through at once. */
+  release(cmd: string): void {
+    this.held.delete(cmd);
+    for (const go of this.waiting.get(cmd) ?? []) go();
+    this.waiting.delete(cmd);
+  }
   setRunDelay(ms: number): void {
     this.cfg.runDelay = ms;
   }
@@ -297,6 +311,9 @@ export class MockBackend {
     this.calls.push({ cmd, args: JSON.parse(JSON.stringify(logged)) as Record<string, unknown> });
     const delay = this.cfg.delays?.[cmd] ?? this.cfg.latency ?? 0;
     if (delay > 0) await sleep(delay);
+    if (this.held.has(cmd)) {
+      await new Promise<void>((go) => this.waiting.set(cmd, [...(this.waiting.get(cmd) ?? []), go]));
+    }
     const queued = this.failures.get(cmd);
     if (queued && queued.length > 0) throw queued.shift();
     // As the backend: nothing may change the connection or the account while a run is going.

@@ -1,7 +1,7 @@
 // The run panel: progress, every final outcome, cancel, and the table following the outcomes.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { connected, mockCall, openApp, setup, waitForRows } from "./helpers.mjs";
+import { connected, mockCall, openApp, release, setup, waitForRows } from "./helpers.mjs";
 
 let env;
 before(async () => {
@@ -37,7 +37,7 @@ const items = (page) =>
   );
 
 test("outcomes: recording, started-not-recording, failed; counts, progress and the table follow", async () => {
-  const { page, context } = await open({ runDelay: 120 });
+  const { page, context } = await open({ held: ["run_answer"] });
   // Rows 1, 4, 5, 6: John, Lars, Fatima, Tom (all active HDX, none recording yet).
   const ids = await page.$$eval("#panel-search tr.vt-row", (r) => [1, 4, 5, 6].map((i) => r[i].dataset.key));
   await page.evaluate((id) => window.__mock.setNeverRecords(id), ids[1]);
@@ -50,6 +50,7 @@ test("outcomes: recording, started-not-recording, failed; counts, progress and t
   await page.waitForSelector(".run-item.phase-requested, .run-item.phase-verifying");
   assert.match(await page.textContent(".run-title"), /Starting recording on 4 sessions/);
   assert.ok(await page.isVisible(".run-head button:has-text('Cancel')"));
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
 
   const got = await items(page);
@@ -98,10 +99,13 @@ test("outcomes: recording, started-not-recording, failed; counts, progress and t
 });
 
 test("cancel: sessions not yet sent end as Cancelled", async () => {
-  const { page, context } = await open({ runDelay: 150, settings: { concurrency: 1, notifyUserDefault: true } });
+  const { page, context } = await open({ held: ["run_answer"], settings: { concurrency: 1, notifyUserDefault: true } });
   await startOn(page, [0, 1, 4, 5, 6, 7]);
   await page.waitForSelector(".run-item.phase-requested");
   await page.click(".run-head button:has-text('Cancel')");
+  // The first session's answer arrives only once the backend has been told to cancel.
+  await page.waitForFunction(() => window.__mock.callsOf("cancel_run").length === 1);
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.equal((await mockCall(page, "cancel_run")).length, 1);
   const got = await items(page);
@@ -141,11 +145,12 @@ test("a run refused as a whole marks every session Not started, with the reason"
 });
 
 test("while a run is going Start and Stop wait, and say why", async () => {
-  const { page, context } = await open({ runDelay: 300 });
+  const { page, context } = await open({ held: ["run_answer"] });
   await startOn(page, [0, 1]);
   await page.waitForSelector(".run-item.phase-requested");
   assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "true");
   assert.match(await page.textContent(".action-note"), /A recording request is in progress/);
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "false");
   await context.close();

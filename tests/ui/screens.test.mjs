@@ -326,7 +326,7 @@ test("the demo site is one click away from a Citrix Cloud connection, after a co
 });
 
 test("mid-run, nothing throws the run panel away: site change, sign-out, demo link, lost connection", async () => {
-  const { page, context } = await openApp(env, { status: { connection: CLOUD_CONN, savedAccount: SAVED }, runDelay: 400 });
+  const { page, context } = await openApp(env, { status: { connection: CLOUD_CONN, savedAccount: SAVED }, held: ["run_answer"] });
   await waitForRows(page, 3);
   await page.click('#panel-search tr.vt-row[data-index="1"] input.row-check');
   await page.click("button:has-text('Start recording')");
@@ -350,6 +350,7 @@ test("mid-run, nothing throws the run panel away: site change, sign-out, demo li
   await page.click("#panel-search button[type=submit]");
   await page.waitForSelector('#panel-search .callout-error[data-kind="tokenRejected"]');
   assert.equal(await view(page), "sessions", "the run panel stays");
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.match(await page.textContent(".run-list .run-item .run-status"), /Recording/);
   await context.close();

@@ -64,7 +64,8 @@ export interface MockConfig {
   fail?: Record<string, IpcError[]>;
   /**
    * Commands whose calls wait until the test calls `release(cmd)`, so a screen shown while they
-   * run stays up until the test has looked at it, however slow the machine.
+   * run stays up until the test has looked at it, however slow the machine. `run_answer` holds
+   * Citrix's answer to each request of a run: the run stays under way until it is released.
    */
   held?: string[];
 }
@@ -296,6 +297,10 @@ export class MockBackend {
     for (const go of this.waiting.get(cmd) ?? []) go();
     this.waiting.delete(cmd);
   }
+  private async whileHeld(cmd: string): Promise<void> {
+    if (!this.held.has(cmd)) return;
+    await new Promise<void>((go) => this.waiting.set(cmd, [...(this.waiting.get(cmd) ?? []), go]));
+  }
   setRunDelay(ms: number): void {
     this.cfg.runDelay = ms;
   }
@@ -311,9 +316,7 @@ export class MockBackend {
     this.calls.push({ cmd, args: JSON.parse(JSON.stringify(logged)) as Record<string, unknown> });
     const delay = this.cfg.delays?.[cmd] ?? this.cfg.latency ?? 0;
     if (delay > 0) await sleep(delay);
-    if (this.held.has(cmd)) {
-      await new Promise<void>((go) => this.waiting.set(cmd, [...(this.waiting.get(cmd) ?? []), go]));
-    }
+    await this.whileHeld(cmd);
     const queued = this.failures.get(cmd);
     if (queued && queued.length > 0) throw queued.shift();
     // As the backend: nothing may change the connection or the account while a run is going.
@@ -500,6 +503,7 @@ export class MockBackend {
         this.writeAudit("requested", action, id, site, { notifyUser: action === "start" ? notifyUser : null });
         send({ type: "requested", sessionId: id });
         await delay();
+        await this.whileHeld("run_answer");
         const failure = this.runFailures[id] ?? (!s || this.ended.has(id) ? err("notFound", "404 session not found") : null);
         if (failure) {
           outcome = { status: "failed", kind: failure.kind, message: failure.message, transactionId: tx, auditMissing: false };

@@ -1,7 +1,7 @@
 // The run panel: progress, every final outcome, cancel, and the table following the outcomes.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { connected, mockCall, openApp, setup, waitForRows } from "./helpers.mjs";
+import { connected, mockCall, openApp, release, setup, waitForRows } from "./helpers.mjs";
 
 let env;
 before(async () => {
@@ -12,8 +12,7 @@ after(async () => {
 });
 
 const row = (i) => `#panel-search tr.vt-row[data-index="${i}"]`;
-const NOT_CONFIRMED =
-  "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine";
+const NOT_CONFIRMED = "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine";
 
 async function open(config = {}) {
   const o = await openApp(env, connected(config));
@@ -38,7 +37,7 @@ const items = (page) =>
   );
 
 test("outcomes: recording, started-not-recording, failed; counts, progress and the table follow", async () => {
-  const { page, context } = await open({ runDelay: 120 });
+  const { page, context } = await open({ held: ["run_answer"] });
   // Rows 1, 4, 5, 6: John, Lars, Fatima, Tom (all active HDX, none recording yet).
   const ids = await page.$$eval("#panel-search tr.vt-row", (r) => [1, 4, 5, 6].map((i) => r[i].dataset.key));
   await page.evaluate((id) => window.__mock.setNeverRecords(id), ids[1]);
@@ -51,6 +50,7 @@ test("outcomes: recording, started-not-recording, failed; counts, progress and t
   await page.waitForSelector(".run-item.phase-requested, .run-item.phase-verifying");
   assert.match(await page.textContent(".run-title"), /Starting recording on 4 sessions/);
   assert.ok(await page.isVisible(".run-head button:has-text('Cancel')"));
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
 
   const got = await items(page);
@@ -67,10 +67,12 @@ test("outcomes: recording, started-not-recording, failed; counts, progress and t
   assert.doesNotMatch(got[2].advice + got[2].status, /400|SessionOperationFailed/, "no HTTP jargon");
   assert.equal(await page.textContent(".run-counts"), "4 of 4 finished \u00b7 2 recording \u00b7 1 not confirmed \u00b7 1 failed");
   // Each count wraps as a whole: "· 1 failed" never splits across lines.
-  assert.deepEqual(
-    await page.$$eval(".run-counts .run-count", (s) => s.map((x) => [x.textContent, getComputedStyle(x).whiteSpace])),
-    [["4 of 4 finished", "nowrap"], ["\u00b7 2 recording", "nowrap"], ["\u00b7 1 not confirmed", "nowrap"], ["\u00b7 1 failed", "nowrap"]],
-  );
+  assert.deepEqual(await page.$$eval(".run-counts .run-count", (s) => s.map((x) => [x.textContent, getComputedStyle(x).whiteSpace])), [
+    ["4 of 4 finished", "nowrap"],
+    ["\u00b7 2 recording", "nowrap"],
+    ["\u00b7 1 not confirmed", "nowrap"],
+    ["\u00b7 1 failed", "nowrap"],
+  ]);
   assert.deepEqual(await page.$eval(".run-progress", (p) => [p.value, p.max]), [4, 4]);
   assert.equal(await page.textContent(".run-title"), "Start recording: finished");
   const summary = await page.textContent(".run-summary");
@@ -97,10 +99,13 @@ test("outcomes: recording, started-not-recording, failed; counts, progress and t
 });
 
 test("cancel: sessions not yet sent end as Cancelled", async () => {
-  const { page, context } = await open({ runDelay: 150, settings: { concurrency: 1, notifyUserDefault: true } });
+  const { page, context } = await open({ held: ["run_answer"], settings: { concurrency: 1, notifyUserDefault: true } });
   await startOn(page, [0, 1, 4, 5, 6, 7]);
   await page.waitForSelector(".run-item.phase-requested");
   await page.click(".run-head button:has-text('Cancel')");
+  // The first session's answer arrives only once the backend has been told to cancel.
+  await page.waitForFunction(() => window.__mock.callsOf("cancel_run").length === 1);
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.equal((await mockCall(page, "cancel_run")).length, 1);
   const got = await items(page);
@@ -118,7 +123,10 @@ test("stop: a recording session ends as Stopped and the table shows Not recordin
   await page.click(`${row(0)} input.row-check`);
   await page.click("button:has-text('Stop recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
-  assert.deepEqual((await items(page)).map((x) => x.status), ["Stopped"]);
+  assert.deepEqual(
+    (await items(page)).map((x) => x.status),
+    ["Stopped"],
+  );
   assert.equal(await page.textContent(`${row(0)} .chip`), "Not recording");
   assert.equal(await page.textContent(".run-title"), "Stop recording: finished");
   await context.close();
@@ -128,17 +136,21 @@ test("a run refused as a whole marks every session Not started, with the reason"
   const { page, context } = await open({ fail: { run_recording: [{ kind: "auditUnavailable", message: "disk full" }] } });
   await startOn(page, [0, 1]);
   await page.waitForSelector(".run-panel .callout-error");
-  assert.deepEqual((await items(page)).map((x) => x.status), ["Not started", "Not started"]);
+  assert.deepEqual(
+    (await items(page)).map((x) => x.status),
+    ["Not started", "Not started"],
+  );
   assert.match(await page.textContent(".run-panel .callout-error"), /The audit trail can't be written/);
   await context.close();
 });
 
 test("while a run is going Start and Stop wait, and say why", async () => {
-  const { page, context } = await open({ runDelay: 300 });
+  const { page, context } = await open({ held: ["run_answer"] });
   await startOn(page, [0, 1]);
   await page.waitForSelector(".run-item.phase-requested");
   assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "true");
   assert.match(await page.textContent(".action-note"), /A recording request is in progress/);
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "false");
   await context.close();
@@ -151,7 +163,10 @@ test("events are applied in order even if the channel delivers them out of order
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   const got = await items(page);
   assert.equal(got.length, (await mockCall(page, "run_recording"))[0].sessionIds.length);
-  assert.ok(got.every((x) => x.cls.includes("phase-finished")), JSON.stringify(got));
+  assert.ok(
+    got.every((x) => x.cls.includes("phase-finished")),
+    JSON.stringify(got),
+  );
   await context.close();
 });
 
@@ -159,7 +174,11 @@ test("a failure shows what happened to that session and the Citrix reference", a
   const { page, context } = await open();
   const id = await page.$eval(`${row(1)}`, (r) => r.dataset.key);
   await page.evaluate(
-    (i) => window.__mock.setRunFailure(i, { kind: "cannotRecord", message: "Citrix accepted the stop, but the session is still being recorded." }),
+    (i) =>
+      window.__mock.setRunFailure(i, {
+        kind: "cannotRecord",
+        message: "Citrix accepted the stop, but the session is still being recorded.",
+      }),
     id,
   );
   await startOn(page, [1], false);

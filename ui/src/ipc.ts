@@ -89,10 +89,8 @@ export function runRecording(action: RunAction, sessionIds: string[], onEvent: (
 
 export const cancelRun = () => call<null>("cancel_run");
 export const auditView = (filter: AuditFilter) => call<AuditView>("audit_view", { filter });
-export const exportAuditCsv = (filter: AuditFilter, path: string) =>
-  call<number>("export_audit_csv", { filter, path });
-export const saveSessionJson = (sessionId: string, path: string) =>
-  call<null>("save_session_json", { sessionId, path });
+export const exportAuditCsv = (filter: AuditFilter, path: string) => call<number>("export_audit_csv", { filter, path });
+export const saveSessionJson = (sessionId: string, path: string) => call<null>("save_session_json", { sessionId, path });
 export const getSettings = () => call<Settings>("get_settings");
 export const updateSettings = (settings: Settings) => call<Settings>("update_settings", { settings });
 

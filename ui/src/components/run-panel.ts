@@ -1,11 +1,11 @@
 // Progress and outcome of one start/stop run. Events from the Rust side are queued and applied
 // once per animation frame, so thousands of sessions finishing at once never block the window.
-import type { App } from "../app";
 import { h, icon, nextId, replace } from "../dom";
 import { describeError, describeIpcError } from "../errors";
 import { displayName, formatCount, plural } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
+import type { SessionStore } from "../store";
 import type { RunAction, RunEvent, RunOutcome, RunStatus, SessionRow } from "../types";
 import { errorView } from "./error-view";
 import { shortMachine } from "./session-table";
@@ -23,8 +23,7 @@ interface Item {
 
 export const STATUS_TEXT: Record<RunStatus, string> = {
   recording: "Recording \u2014 confirmed by Citrix",
-  startedNotRecording:
-    "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine",
+  startedNotRecording: "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine",
   stopped: "Stopped",
   failed: "Failed",
   cancelled: "Cancelled",
@@ -38,6 +37,14 @@ const PHASE_TEXT: Record<Exclude<Phase, "finished">, string> = {
 };
 
 const CHUNK = 200;
+
+/** What the run panel needs from the window around it. */
+export interface RunHost {
+  /** Outcomes update the shared session objects, so every list shows the new recording state. */
+  readonly store: SessionStore;
+  /** Re-reads the start-up notices (a result the audit trail could not keep adds one). */
+  refreshNotices(): Promise<void>;
+}
 
 export class RunPanel {
   readonly el: HTMLElement;
@@ -62,7 +69,7 @@ export class RunPanel {
   private readonly onlyProblems = h("input", { type: "checkbox" });
 
   constructor(
-    private readonly app: App,
+    private readonly app: RunHost,
     private readonly hooks: { selectIds: (ids: string[]) => void; closed: () => void },
   ) {
     this.progress.setAttribute("aria-labelledby", `${this.title.id} ${this.counts.id}`);
@@ -132,7 +139,7 @@ export class RunPanel {
       id: r.id,
       name: displayName(r),
       machine: r.machineName ? shortMachine(r.machineName) : "",
-      phase: "queued" as Phase,
+      phase: "queued",
       outcome: null,
       li: null,
     }));
@@ -230,7 +237,12 @@ export class RunPanel {
     if (o?.auditMissing) line.push(" \u2014 not written to the audit trail");
     replace(
       li,
-      h("div", { class: "run-who" }, h("span", { class: "run-name" }, item.name), item.machine ? h("span", { class: "run-machine" }, item.machine) : null),
+      h(
+        "div",
+        { class: "run-who" },
+        h("span", { class: "run-name" }, item.name),
+        item.machine ? h("span", { class: "run-machine" }, item.machine) : null,
+      ),
       h("div", { class: "run-status" }, ...line),
       advice ? h("p", { class: "run-advice" }, advice) : null,
       detail ? h("p", { class: "run-detail" }, detail) : null,
@@ -293,7 +305,7 @@ export class RunPanel {
         { type: "button", class: "btn btn-secondary btn-small", disabled: this.cancelling },
         this.cancelling ? "Cancelling\u2026" : "Cancel",
       );
-      cancel.addEventListener("click", async () => {
+      const cancelRun = async (): Promise<void> => {
         this.cancelling = true;
         this.renderHead();
         try {
@@ -304,7 +316,8 @@ export class RunPanel {
           this.renderHead();
           this.footer.replaceChildren(errorView(err as CommandError));
         }
-      });
+      };
+      cancel.addEventListener("click", () => void cancelRun());
       this.headButtons.replaceChildren(cancel);
     } else {
       this.headButtons.replaceChildren(

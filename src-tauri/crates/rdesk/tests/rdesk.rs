@@ -254,6 +254,11 @@ async fn the_tool_signs_in_from_stdin_then_finds_starts_and_stops_sessions() {
         ran.stdout()
     );
     assert!(!control.is_recording(&s.recordable));
+    assert!(
+        !ran.stderr().contains("Stopping recording ["),
+        "no progress bar when stderr is not a terminal: {}",
+        ran.stderr()
+    );
 
     // The status of IDs read from stdin.
     let ran = pc

@@ -150,7 +150,8 @@ pub struct Wait {
 }
 
 #[derive(Args)]
-#[command(group(ArgGroup::new("notify_choice").required(true).args(["notify", "no_notify"])))]
+// Not `required` in clap: a missing choice gets rdesk's own plain message (see `commands`).
+#[command(group(ArgGroup::new("notify_choice").args(["notify", "no_notify"])))]
 pub struct Start {
     /// Tell the users that their sessions are being recorded.
     #[arg(long)]

@@ -58,8 +58,16 @@ async fn command(desk: &Arc<Desk>, cli: &Cli) -> Outcome {
             sessions(desk, search, json).await
         }
         Command::Start(start) => {
+            if !start.notify && !start.no_notify {
+                // Whether people are told they are recorded is never defaulted.
+                eprintln!(
+                    "Say whether the users are told that they are being recorded: add --notify \
+                     (they are told) or --no-notify (they are not). Nothing was sent."
+                );
+                return Ok(Exit::Usage);
+            }
             let action = Action::Start {
-                notify_user: start.notify && !start.no_notify,
+                notify_user: start.notify,
             };
             recording_run(desk, cli, action, &start.ids, start.wait.wait).await
         }

@@ -9,7 +9,8 @@ use desk_core::{Error, ErrorKind};
 pub enum Exit {
     Done = 0,
     NotDone = 1,
-    // 2 is clap's, for a wrong command line.
+    /// A wrong command line (clap exits with it too).
+    Usage = 2,
     Partly = 3,
     Busy = 4,
     TrailBroken = 5,

@@ -318,7 +318,14 @@ async fn nothing_is_sent_for_a_malformed_id_or_a_start_without_the_notify_choice
     assert_eq!(ran.json()["error"]["kind"], "invalidSessionId");
 
     let ran = pc.rdesk(&["start", &s.recordable], "").expect(2);
-    assert!(ran.stderr().contains("--notify"), "{}", ran.stderr());
+    assert!(
+        ran.stderr()
+            .contains("add --notify (they are told) or --no-notify"),
+        "{}",
+        ran.stderr()
+    );
+    pc.rdesk(&["start", "--notify", "--no-notify", &s.recordable], "")
+        .expect(2);
 
     let ran = pc.rdesk(&["stop"], "").expect(1);
     assert!(

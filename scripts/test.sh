@@ -80,7 +80,7 @@ if [ -n "$quick" ]; then
 fi
 
 step "Building the app, its .deb and the simulator for the end-to-end tests"
-npm run --silent tauri -- build --debug --bundles deb
+npm run --silent bundle -- --debug --bundles deb
 cargo build -p citrix-sim --locked
 
 step "End-to-end tests of the app (tauri-driver, WebKit)"

@@ -43,6 +43,14 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --version 2.1.0 --locked
 fi
 
+# Debian's own Rust toolchain with its standard library sources, mingw-w64 and Wine: the
+# Windows and macOS checks of scripts/cross-check.sh (the test command runs its Windows check).
+if apt-cache policy rustc-web 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  scripts/cross-check.sh --install
+else
+  say "Not installing the cross toolchain: Debian 12's rustc-web is not available on this system (scripts/test.sh skips its Windows check)"
+fi
+
 say "Installing npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lints the GitHub Actions workflows (.github/workflows/*.yml) with actionlint, including the shell
-# in their `run:` steps with shellcheck, and this script itself. Exits non-zero on any finding.
+# in their `run:` steps with shellcheck, and every shell script of the project. Exits non-zero on any finding.
 #
 # Needs only python3 (and node for the fallback below). The linters are installed on first use
 # into a cache folder, never system-wide: ${XDG_CACHE_HOME:-~/.cache}/recording-desk/lint
@@ -41,8 +41,9 @@ export PATH="$venv/bin:$PATH"
 
 status=0
 
-say "shellcheck $(shellcheck --version | sed -n 's/^version: //p'): scripts/lint-workflows.sh"
-shellcheck scripts/lint-workflows.sh || status=1
+# Every shell script of the project, not only the workflows' steps: CI runs them too.
+say "shellcheck $(shellcheck --version | sed -n 's/^version: //p'): scripts/*.sh .ci/run"
+shellcheck -x scripts/*.sh .ci/run || status=1
 
 actionlint="${ACTIONLINT:-}"
 if [ -z "$actionlint" ] && [ -x "$venv/bin/actionlint" ]; then

@@ -75,8 +75,17 @@ step "UI tests in Chromium"
 node --test --test-concurrency=1 tests/ui/
 
 if [ -n "$quick" ]; then
-  printf '\nQuick tests passed (no workflow lint, bundle or end-to-end tests: run scripts/test.sh for those).\n'
+  printf '\nQuick tests passed (no workflow lint, Windows check, bundle or end-to-end tests: run scripts/test.sh for those).\n'
   exit 0
+fi
+
+step "Windows: the whole workspace checked for x86_64-pc-windows-gnu (scripts/cross-check.sh --windows-check)"
+# The full cross check (macOS too, and the Windows tests under Wine) is scripts/cross-check.sh,
+# run by the GitHub workflow: cold, it would take this command past an hour.
+if dpkg-query -W -f='${Status}' rustc-web 2>/dev/null | grep -q "install ok installed"; then
+  scripts/cross-check.sh --windows-check
+else
+  echo "Skipped: the cross toolchain (Debian 12's rustc-web) is not installed on this system; scripts/install-deps.sh installs it on Debian 12."
 fi
 
 step "Building the app, its .deb and the simulator for the end-to-end tests"

@@ -31,7 +31,10 @@ pub fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error
         logs = %paths.log.display(),
         "Recording Desk starting"
     );
-    let desk = Arc::new(Desk::open(DeskOptions::from_env(paths)));
+    // After the log is open, so the move from the earlier identifier is written to it.
+    let options = DeskOptions::for_this_computer()
+        .ok_or("this computer has no home folder for Recording Desk's settings and audit trail")?;
+    let desk = Arc::new(Desk::open(options));
 
     let stored = desk.stored_settings();
     if let Some(window) = app.get_webview_window("main") {

@@ -20,9 +20,9 @@ export const APP = process.env.RECORDING_DESK_E2E_APP || join(ROOT, 'target', 'd
 export const SIM = join(ROOT, 'target', 'debug', 'citrix-sim');
 
 /** The app's bundle identifier: its data and config folders are named after it. */
-export const APP_ID = 'com.recordingdesk.app';
+export const APP_ID = 'com.recordingdesk.desk';
 /** Debug builds keep their keychain entries under their own service name. */
-export const KEYCHAIN_SERVICE = 'com.recordingdesk.app.dev';
+export const KEYCHAIN_SERVICE = 'com.recordingdesk.desk.dev';
 
 /** Default credentials of the simulator binary. */
 export const SIM_CREDS = { customer: 'e2e-customer', clientId: '3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1', secret: 'e2e-secret-value-7731' };

@@ -56,6 +56,16 @@ pub struct DeskOptions {
 }
 
 impl DeskOptions {
+    /// The app's folders on this computer, after moving an install of the earlier bundle
+    /// identifier into them (see [`crate::migrate`]); `None` when the OS has no home folder.
+    pub fn for_this_computer() -> Option<DeskOptions> {
+        let paths = AppPaths::for_this_computer()?;
+        let moved = crate::migrate::at_startup(&paths);
+        let mut options = DeskOptions::from_env(paths);
+        options.notices.extend(moved.notices);
+        Some(options)
+    }
+
     /// The app's `paths`, this computer's keychain, and the cloud URL override from the
     /// environment (an invalid one is ignored, with a notice).
     pub fn from_env(paths: AppPaths) -> DeskOptions {

@@ -11,7 +11,7 @@
 //! - [`run`]: a start/stop run with its audit records and progress.
 //! - [`audit`]: the append-only, hash-chained audit trail, its filter and CSV export.
 //! - [`demo`]: the built-in demo site (the simulator, in-process).
-//! - [`paths`]: the app's folders; [`notices`]: messages for the officer; [`error`]: the one
+//! - [`paths`]: the app's folders; [`migrate`]: the move from the earlier identifier; [`notices`]: messages for the officer; [`error`]: the one
 //!   error type and the one list of error kinds.
 
 pub mod account;
@@ -19,6 +19,7 @@ pub mod audit;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod migrate;
 pub mod notices;
 pub mod paths;
 pub mod run;

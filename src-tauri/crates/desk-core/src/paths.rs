@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 #[macro_export]
 macro_rules! bundle_identifier {
     () => {
-        "com.recordingdesk.app"
+        "com.recordingdesk.desk"
     };
 }
 

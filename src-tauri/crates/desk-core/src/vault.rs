@@ -24,6 +24,16 @@ pub fn account(customer_id: &str, client_id: &str) -> String {
     format!("{customer_id}/{client_id}")
 }
 
+/// Every keychain entry the app owns, for moving them together when the app's identifier
+/// changes (see `migrate`). An owner of a new entry adds it here.
+pub fn owned_entries(stored: &crate::settings::StoredSettings) -> Vec<String> {
+    stored
+        .account
+        .iter()
+        .map(|a| account(&a.customer_id, &a.client_id))
+        .collect()
+}
+
 /// A failure of the platform store, before it is turned into an [`Error`] for the UI.
 #[derive(Debug)]
 pub enum StoreError {
@@ -171,6 +181,56 @@ fn to_error(e: StoreError) -> Error {
     }
 }
 
+/// Whether a test of the real keychain must be skipped: only on a Linux developer machine without
+/// a Secret Service; CI sets RECORDING_DESK_REQUIRE_KEYCHAIN so the test must run there.
+#[cfg(test)]
+pub(crate) fn no_keychain_here(test: &str) -> bool {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("RECORDING_DESK_REQUIRE_KEYCHAIN").is_none()
+        && !test_support::secret_service_reachable()
+    {
+        eprintln!(
+            "SKIPPED {test}: no Secret Service on the session bus \
+             (set RECORDING_DESK_REQUIRE_KEYCHAIN=1 to make this a failure)"
+        );
+        return true;
+    }
+    let _ = test;
+    false
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod test_support {
+    /// Whether a Secret Service is running on (or can be started by) the session bus, asked with
+    /// `dbus-send` rather than through the code under test.
+    #[cfg(target_os = "linux")]
+    pub fn secret_service_reachable() -> bool {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            return false;
+        }
+        let ask = |args: &[&str]| {
+            std::process::Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                ])
+                .args(args)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default()
+        };
+        ask(&[
+            "org.freedesktop.DBus.NameHasOwner",
+            "string:org.freedesktop.secrets",
+        ])
+        .contains("boolean true")
+            || ask(&["org.freedesktop.DBus.ListActivatableNames"])
+                .contains("\"org.freedesktop.secrets\"")
+    }
+}
+
 #[cfg(test)]
 pub mod memory {
     //! An in-memory store for tests of code that uses the vault.
@@ -260,37 +320,8 @@ mod tests {
 
     #[test]
     fn debug_builds_use_their_own_keychain_namespace() {
-        assert_eq!(SERVICE, "com.recordingdesk.app.dev");
+        assert_eq!(SERVICE, "com.recordingdesk.desk.dev");
         assert_eq!(account("cust", "client"), "cust/client");
-    }
-
-    /// Whether a Secret Service is running on (or can be started by) the session bus, asked with
-    /// `dbus-send` rather than through the code under test.
-    #[cfg(target_os = "linux")]
-    fn secret_service_reachable() -> bool {
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-            return false;
-        }
-        let ask = |args: &[&str]| {
-            std::process::Command::new("dbus-send")
-                .args([
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                ])
-                .args(args)
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default()
-        };
-        ask(&[
-            "org.freedesktop.DBus.NameHasOwner",
-            "string:org.freedesktop.secrets",
-        ])
-        .contains("boolean true")
-            || ask(&["org.freedesktop.DBus.ListActivatableNames"])
-                .contains("\"org.freedesktop.secrets\"")
     }
 
     /// Round trip against the real platform keychain: the Secret Service on Linux, the Keychain
@@ -298,14 +329,7 @@ mod tests {
     /// without a Secret Service; CI sets RECORDING_DESK_REQUIRE_KEYCHAIN so it must run there.
     #[tokio::test]
     async fn vault_round_trip_against_the_real_platform_keychain() {
-        #[cfg(target_os = "linux")]
-        if std::env::var_os("RECORDING_DESK_REQUIRE_KEYCHAIN").is_none()
-            && !secret_service_reachable()
-        {
-            eprintln!(
-                "SKIPPED vault round trip: no Secret Service on the session bus \
-                 (set RECORDING_DESK_REQUIRE_KEYCHAIN=1 to make this a failure)"
-            );
+        if no_keychain_here("vault round trip") {
             return;
         }
         let vault = Vault::new(Arc::new(KeyringStore::new(format!("{SERVICE}.test"))));

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use citrix_cloud::bulk::Action;
 use desk_core::account::ConnectionInfo;
 use desk_core::audit::AuditFilter;
-use desk_core::paths::AppPaths;
 use desk_core::sessions::{SessionQueryInput, SessionRow, StateFilter};
 use desk_core::{Desk, DeskOptions, Error};
 
@@ -16,7 +15,7 @@ use crate::output::{self, cell};
 use crate::report::Results;
 
 pub async fn run(cli: Cli) -> Outcome {
-    let paths = AppPaths::for_this_computer().ok_or_else(|| {
+    let options = DeskOptions::for_this_computer().ok_or_else(|| {
         Error::invalid(
             "This computer gives Recording Desk no home folder for its settings and audit trail.",
         )
@@ -24,7 +23,7 @@ pub async fn run(cli: Cli) -> Outcome {
     let desk = Arc::new(Desk::open(DeskOptions {
         // A command of the tool must not change how the window comes back.
         remember_mode: false,
-        ..DeskOptions::from_env(paths)
+        ..options
     }));
     let exit = command(&desk, &cli).await;
     // What the officer should know besides the result: a settings file that was repaired, a

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use desk_core::paths::AppPaths;
 use desk_core::settings::WindowPrefs;
+use desk_core::window::Screen;
 use desk_core::{Desk, DeskOptions};
 use futures::FutureExt;
 use tauri::{Manager, Runtime, WebviewWindow, Window};
@@ -118,23 +119,36 @@ fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &WindowPrefs) {
             tracing::debug!("window size not restored: {e}");
         }
     }
-    if let (Some(x), Some(y)) = (prefs.x, prefs.y) {
-        // A monitor unplugged since last time would leave the window off screen: only restore a
-        // position whose title bar lands on a monitor that is there now.
-        let on_screen = window.available_monitors().is_ok_and(|monitors| {
-            monitors.iter().any(|m| {
-                let scale = m.scale_factor();
-                let pos = m.position().to_logical::<f64>(scale);
-                let size = m.size().to_logical::<f64>(scale);
-                let (x, y) = (f64::from(x) + 40.0, f64::from(y) + 10.0);
-                x >= pos.x && y >= pos.y && x < pos.x + size.width && y < pos.y + size.height
-            })
-        });
-        if on_screen {
+    // A monitor unplugged since last time would leave the window off screen (see
+    // desk_core::window): the position is restored only where the title bar can be grabbed.
+    let screens: Vec<Screen> = window
+        .available_monitors()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            let scale = m.scale_factor();
+            let pos = m.position().to_logical::<f64>(scale);
+            let size = m.size().to_logical::<f64>(scale);
+            Screen {
+                x: pos.x,
+                y: pos.y,
+                width: size.width,
+                height: size.height,
+            }
+        })
+        .collect();
+    match prefs.position_on(&screens) {
+        Some((x, y)) => {
             if let Err(e) = window.set_position(tauri::LogicalPosition::new(x, y)) {
                 tracing::debug!("window position not restored: {e}");
             }
         }
+        None if prefs.x.is_some() => {
+            tracing::info!(
+                "saved window position is on no monitor now; the window opens in its default place"
+            )
+        }
+        None => {}
     }
     if prefs.maximized {
         let _ = window.maximize();

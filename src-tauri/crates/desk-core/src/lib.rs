@@ -11,7 +11,8 @@
 //! - [`run`]: a start/stop run with its audit records and progress.
 //! - [`audit`]: the append-only, hash-chained audit trail, its filter and CSV export.
 //! - [`demo`]: the built-in demo site (the simulator, in-process).
-//! - [`paths`]: the app's folders; [`migrate`]: the move from the earlier identifier; [`notices`]: messages for the officer; [`error`]: the one
+//! - [`paths`]: the app's folders; [`migrate`]: the move from the earlier identifier;
+//!   [`window`]: where the window reopens; [`notices`]: messages for the officer; [`error`]: the one
 //!   error type and the one list of error kinds.
 
 pub mod account;
@@ -26,6 +27,7 @@ pub mod run;
 pub mod sessions;
 pub mod settings;
 pub mod vault;
+pub mod window;
 
 #[cfg(test)]
 mod bindings;

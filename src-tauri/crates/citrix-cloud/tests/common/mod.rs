@@ -3,6 +3,8 @@
 //! for the response shapes the simulator has no switch for.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod runs;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

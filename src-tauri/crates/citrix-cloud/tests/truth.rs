@@ -276,3 +276,78 @@ async fn a_cancel_does_not_wait_for_a_slow_answer_and_says_not_known() {
     assert_eq!(outcome.status, Status::Unknown, "{outcome:?}");
     assert!(outcome.answer_lost, "{outcome:?}");
 }
+
+/// Citrix does not document `Like`'s wildcard syntax: if it read `*` literally, a `Like` search
+/// would find nothing. So an empty `Like` answer is checked by listing until a `Like` search has
+/// found something.
+#[tokio::test]
+async fn an_empty_like_answer_is_not_trusted_until_like_has_found_something() {
+    let jane =
+        r#"{"Id":"3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b","User":{"SamName":"CONTOSO\\jsmith"}}"#;
+    let other =
+        r#"{"Id":"3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5c","User":{"SamName":"CONTOSO\\bob"}}"#;
+    let server = Scripted::start(vec![
+        Canned::json(400, r#"{"ErrorMessage":"The operator Contains is not valid for CurrentUser.","SdkErrorId":"InvalidParameter"}"#),
+        Canned::json(200, r#"{"Items":[],"TotalItems":0}"#),
+        Canned::json(200, &format!(r#"{{"Items":[{other},{jane}],"ContinuationToken":null}}"#)),
+        Canned::json(200, &format!(r#"{{"Items":[{jane}],"TotalItems":1}}"#)),
+        Canned::json(200, r#"{"Items":[],"TotalItems":0}"#),
+    ])
+    .await;
+    let client = server.client();
+    let query = SessionQuery {
+        user: Some("smith".into()),
+        ..SessionQuery::default()
+    };
+    let found = |reply: citrix_cloud::Reply<citrix_cloud::SessionPage>| -> Vec<String> {
+        reply
+            .value
+            .items
+            .iter()
+            .map(|s| s.id().unwrap().to_owned())
+            .collect()
+    };
+    let first = client
+        .search_sessions(SITE, &query, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(found(first), ["3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"]);
+    // Like has now been shown to work: its empty answers are trusted.
+    let second = client
+        .search_sessions(SITE, &query, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(found(second).len(), 1);
+    let third = client
+        .search_sessions(SITE, &query, &PageRequest::default())
+        .await
+        .unwrap();
+    assert!(found(third).is_empty());
+    let seen = server.requests();
+    let what: Vec<String> = seen
+        .iter()
+        .map(|r| {
+            if r.target.contains("$search") {
+                let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+                let op = body["SearchFilterGroups"][0]["SearchFilters"][0]["Operator"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                format!("search {op}")
+            } else {
+                "list".to_owned()
+            }
+        })
+        .collect();
+    assert_eq!(
+        what,
+        [
+            "search Contains",
+            "search Like",
+            "list",
+            "search Like",
+            "search Like"
+        ]
+    );
+    assert!(seen[1].body.contains("*smith*"), "{}", seen[1].body);
+}

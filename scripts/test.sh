@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test of Recording Desk: formatting, lints (Rust and the CI workflows), the Rust tests (the Citrix client against the
-# simulator over real HTTP, the keychain against a real Secret Service), the UI tests in Chromium, and
-# the end-to-end tests of the built app in a real WebKit window.
+# Runs every test of Recording Desk: formatting, lints (Rust and the CI workflows), the generated
+# TypeScript bindings, the Rust tests (the Citrix client against the simulator over real HTTP, the
+# keychain against a real Secret Service), the UI tests in Chromium, and the end-to-end tests of the
+# built app in a real WebKit window.
+#
+# `scripts/test.sh --quick` is the loop for while you work: formatting, clippy, the bindings, the
+# Rust tests and the UI tests; no workflow lint, no bundle, no end-to-end tests.
 #
 # Everything runs inside a private D-Bus session with its own unlocked keyring, on a virtual display,
 # with fresh settings/data folders, so it never touches the keychain, settings or audit trail of the
@@ -21,6 +25,13 @@ if [ -z "${RECORDING_DESK_TEST_ISOLATED:-}" ]; then
   exit $?
 fi
 
+quick=
+case "${1:-}" in
+  --quick) quick=1 ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
+
 step() { printf '\n==> %s\n' "$*"; }
 
 # A locked keyring would open a password prompt and hang the keychain tests: start it unlocked.
@@ -33,8 +44,23 @@ cargo fmt --all --check
 step "Lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Workflow files (actionlint, shellcheck)"
-scripts/lint-workflows.sh
+if [ -z "$quick" ]; then
+  step "Workflow files (actionlint, shellcheck)"
+  scripts/lint-workflows.sh
+fi
+
+step "Generated TypeScript bindings are current"
+# Regenerates ui/src/bindings from the Rust types, then fails if that changed anything: a Rust
+# type changed without its bindings being regenerated and committed.
+committed=$(mktemp -d)
+cp -R ui/src/bindings/. "$committed/"
+cargo test -p desk-core --locked --lib --quiet bindings:: >/dev/null
+if ! diff -r "$committed" ui/src/bindings; then
+  rm -rf "$committed"
+  echo "The TypeScript bindings in ui/src/bindings were out of date; they are regenerated now. Commit them." >&2
+  exit 1
+fi
+rm -rf "$committed"
 
 step "Type-checking and building the UI"
 npm run --silent ui:build
@@ -44,6 +70,11 @@ cargo test --workspace --locked
 
 step "UI tests in Chromium"
 node --test --test-concurrency=1 tests/ui/
+
+if [ -n "$quick" ]; then
+  printf '\nQuick tests passed (no workflow lint, bundle or end-to-end tests: run scripts/test.sh for those).\n'
+  exit 0
+fi
 
 step "Building the app, its .deb and the simulator for the end-to-end tests"
 npm run --silent tauri -- build --debug --bundles deb

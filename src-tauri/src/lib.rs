@@ -1,33 +1,13 @@
-//! Recording Desk: the Tauri shell around the `citrix-cloud` client. It adds the IPC commands,
-//! the keychain, settings, the audit trail and the demo site; everything that talks to Citrix is
-//! in the client crate.
+//! Recording Desk's window: the Tauri shell around `desk-core`. It adds the IPC commands (each a
+//! few lines that call the one managed [`desk_core::Desk`]), start-up, the menu and the window;
+//! the domain (accounts, keychain, settings, runs, the audit trail) is in `desk-core`, and
+//! everything that talks to Citrix in `citrix-cloud`.
 
-mod account;
-mod audit;
-#[cfg(test)]
-mod bindings;
 mod commands;
-mod demo;
-mod error;
-mod ipc;
 mod menu;
-mod run;
-mod sessions;
-mod settings;
-#[cfg(test)]
-mod sim_tests;
 mod startup;
-mod state;
-mod vault;
-
-use std::sync::Arc;
 
 use tauri::Manager;
-
-/// For the engine benchmark (`desk-bench`) only: a run's observer and audit trail without the
-/// window, so the benchmark measures the bulk engine with the audit trail the app always writes.
-/// Everything else in this crate stays private.
-pub use run::{HeadlessRun, TrailCheck};
 
 /// Starts the app. The command list must match `COMMANDS` in `build.rs`, which generates the
 /// permission each command needs (a test checks both against the capability file).
@@ -42,14 +22,8 @@ pub fn run() {
                 let _ = window.set_focus();
             }
         }))
-        .plugin(tauri_plugin_store::Builder::new().build())
         .menu(menu::build)
         .plugin(tauri_plugin_dialog::init())
-        .manage(state::ConnectionState::default())
-        .manage(run::RunSlot::default())
-        .manage(Arc::new(sessions::RowCache::default()))
-        .manage(demo::Demo::default())
-        .manage(vault::Vault::keyring())
         .setup(startup::setup)
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
@@ -95,4 +69,42 @@ pub fn run() {
                 }
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    /// `build.rs` lists the commands to generate their permissions; `run` registers them. A
+    /// command missing from either is unreachable from the UI.
+    #[test]
+    fn build_script_and_handler_list_the_same_commands() {
+        let build = include_str!("../build.rs");
+        // The handler list, not this test's own mention of it.
+        let lib = include_str!("lib.rs")
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or_default();
+        let quoted: Vec<&str> = build
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect();
+        let handled: Vec<&str> = lib
+            .split("commands::")
+            .skip(1)
+            .filter_map(|s| s.split(',').next())
+            .map(str::trim)
+            .collect();
+        assert!(!quoted.is_empty());
+        assert_eq!(quoted, handled);
+
+        let capability = include_str!("../capabilities/main.json");
+        for command in &quoted {
+            let permission = format!("\"allow-{}\"", command.replace('_', "-"));
+            assert!(
+                capability.contains(&permission),
+                "capability lacks {permission}"
+            );
+        }
+    }
 }

@@ -1,21 +1,16 @@
-//! Start-up: logging, settings (with repair), the audit file's place, the cloud URL override, the
-//! window's remembered size, and the optional demo connection for a first run.
+//! Start-up: logging, the one [`Desk`] (settings with repair, the audit trail, the cloud URL
+//! override), the window's remembered size, and the optional demo connection for a first run.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::future::{BoxFuture, FutureExt, Shared};
+use desk_core::paths::AppPaths;
+use desk_core::settings::WindowPrefs;
+use desk_core::{Desk, DeskOptions};
+use futures::FutureExt;
 use tauri::{Manager, Runtime, WebviewWindow, Window};
-use url::Url;
-
-use crate::audit::{self, AuditLog};
-use crate::demo::Demo;
-use crate::error::{Error, Result};
-use crate::ipc::Mode;
-use crate::settings::AppSettings;
-use crate::state::{self, ConnectRequest, ConnectionInfo, ConnectionState};
 
 /// Opens the app on the demo site when no Citrix Cloud account has been saved yet
 /// (`scripts/start.sh` passes it, so a first look needs no account).
@@ -25,144 +20,28 @@ const LOG_FILE: &str = "recording-desk.log";
 /// The log is moved aside at start-up once it is this big, keeping one previous file.
 const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
 
-/// Managed state for app-wide facts that are not settings.
-pub struct AppContext {
-    pub cloud_url: Option<Url>,
-    notices: Mutex<Vec<String>>,
-    /// The first-run demo connection, which `app_status` waits for so the UI's first view is
-    /// already connected.
-    startup: Mutex<Option<Shared<BoxFuture<'static, ()>>>>,
-}
-
-impl AppContext {
-    pub fn new(cloud_url: Option<Url>, notices: Vec<String>) -> Self {
-        Self {
-            cloud_url,
-            notices: Mutex::new(notices),
-            startup: Mutex::new(None),
-        }
-    }
-
-    /// Something the officer should read once; shown by the UI from `app_status`.
-    pub fn notice(&self, text: String) {
-        self.notices
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(text);
-    }
-
-    /// Saves a settings change that follows a successful action. A failure to save is reported
-    /// as a notice rather than failing the action the officer asked for.
-    pub fn save_settings(
-        &self,
-        settings: &AppSettings,
-        f: impl FnOnce(&mut crate::settings::StoredSettings),
-    ) {
-        if let Err(e) = settings.update(f) {
-            tracing::warn!("settings not saved: {e}");
-            self.notice(format!("Your settings could not be saved: {}", e.message()));
-        }
-    }
-
-    pub fn notices(&self) -> Vec<String> {
-        self.notices
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    pub async fn startup_finished(&self) {
-        let pending = self
-            .startup
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some(pending) = pending {
-            // The demo site is local; if it has not answered by then, the UI offers it anyway.
-            let _ = tokio::time::timeout(Duration::from_secs(20), pending).await;
-        }
-    }
-}
-
-/// Starts (once) and connects to the in-app demo site. Its credentials are not stored anywhere.
-/// Like a sign-in, it only replaces the connection if nothing newer started meanwhile.
-pub async fn connect_demo(demo: &Demo, connection: &ConnectionState) -> Result<ConnectionInfo> {
-    let epoch = connection.begin_connect();
-    let (endpoints, credentials) = demo.endpoints_and_credentials().await.map_err(|e| {
-        Error::DemoUnavailable(format!(
-            "The demo site could not be started on this computer ({e})."
-        ))
-    })?;
-    let connected = state::connect(ConnectRequest {
-        mode: Mode::Demo,
-        region: None,
-        endpoints,
-        credentials,
-        preferred_site: None,
-    })
-    .await?;
-    let info = connected.info.clone();
-    connection.install(epoch, connected)?;
-    Ok(info)
-}
-
-/// The `setup` hook: everything that needs the app's folders.
+/// The `setup` hook: builds the desk on the app's folders and manages it.
 pub fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let handle = app.handle().clone();
-    let log_dir = handle.path().app_log_dir().ok();
-    init_logging(log_dir.clone());
+    let paths = AppPaths::for_this_computer()
+        .ok_or("this computer has no home folder for Recording Desk's settings and audit trail")?;
+    init_logging(Some(paths.log.clone()));
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
-        keychain_service = crate::vault::SERVICE,
+        keychain_service = desk_core::vault::SERVICE,
+        logs = %paths.log.display(),
         "Recording Desk starting"
     );
+    let desk = Arc::new(Desk::open(DeskOptions::from_env(paths)));
 
-    let (settings, settings_notice) = AppSettings::open(&handle)?;
-    let data_dir = handle.path().app_data_dir()?;
-    let audit_path = data_dir.join(audit::FILE_NAME);
-    // The trail's head is noted outside the trail (see `audit`): in its own small file in the
-    // config folder rather than in settings.json, because a corrupt settings file is moved aside
-    // (which would lose the anchor), and rewriting all settings twice per session of a run would
-    // be slow and contend with the officer's own settings changes. On Linux the config folder is
-    // not the data folder, so removing one leaves the other.
-    let anchor_path = handle
-        .path()
-        .app_config_dir()?
-        .join(audit::ANCHOR_FILE_NAME);
-    tracing::info!(audit = %audit_path.display(), anchor = %anchor_path.display(), logs = ?log_dir, "data locations");
-
-    let (cloud_url, url_notice) = state::cloud_url_from_env();
-    if let Some(url) = &cloud_url {
-        tracing::warn!(%url, "Citrix Cloud URL overridden by {}", state::CLOUD_URL_ENV);
-    }
-    let context = AppContext::new(
-        cloud_url,
-        settings_notice.into_iter().chain(url_notice).collect(),
-    );
-
-    let stored = settings.get();
-    if let Some(window) = handle.get_webview_window("main") {
+    let stored = desk.stored_settings();
+    if let Some(window) = app.get_webview_window("main") {
         restore_window(&window, &stored.window);
         software_rendering(&window);
     }
-    if std::env::args().any(|a| a == DEMO_IF_NEW_FLAG) && stored.account.is_none() {
-        let task = handle.clone();
-        let pending = tauri::async_runtime::spawn(async move {
-            let demo = task.state::<Demo>();
-            let connection = task.state::<ConnectionState>();
-            if let Err(e) = connect_demo(&demo, &connection).await {
-                tracing::warn!("demo site not connected at start-up: {e}");
-            }
-        })
-        .map(|_| ())
-        .boxed()
-        .shared();
-        *context.startup.lock().unwrap_or_else(|p| p.into_inner()) = Some(pending);
+    if std::env::args().any(|a| a == DEMO_IF_NEW_FLAG) {
+        desk.connect_demo_if_new(|task| tauri::async_runtime::spawn(task).map(|_| ()).boxed());
     }
-
-    app.manage(settings);
-    app.manage(Arc::new(AuditLog::with_anchor(audit_path, anchor_path)));
-    app.manage(context);
+    app.manage(desk);
     Ok(())
 }
 
@@ -181,6 +60,7 @@ fn init_logging(dir: Option<PathBuf>) {
     let filter = Targets::new()
         .with_default(LevelFilter::WARN)
         .with_target("recording_desk_lib", ours)
+        .with_target("desk_core", ours)
         .with_target("citrix_cloud", ours)
         .with_target("citrix_sim", LevelFilter::INFO);
 
@@ -228,7 +108,7 @@ fn software_rendering<R: Runtime>(window: &WebviewWindow<R>) {
 #[cfg(not(target_os = "linux"))]
 fn software_rendering<R: Runtime>(_window: &WebviewWindow<R>) {}
 
-fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &crate::settings::WindowPrefs) {
+fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &WindowPrefs) {
     if let (Some(width), Some(height)) = (prefs.width, prefs.height) {
         let size = tauri::LogicalSize::new(f64::from(width), f64::from(height));
         if let Err(e) = window.set_size(size) {
@@ -264,8 +144,8 @@ fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &crate::settings
 /// requests already sent finish and are recorded, then the app quits) or keep working.
 pub fn refuse_while_running<R: Runtime>(app: &tauri::AppHandle<R>) -> bool {
     let busy = app
-        .try_state::<crate::run::RunSlot>()
-        .is_some_and(|runs| runs.is_busy());
+        .try_state::<Arc<Desk>>()
+        .is_some_and(|desk| desk.is_running());
     if !busy {
         return false;
     }
@@ -314,9 +194,9 @@ const KEEP_WORKING: &str = "Keep working";
 fn stop_run_and_quit<R: Runtime>(app: tauri::AppHandle<R>) {
     tracing::info!("stopping the run to quit");
     tauri::async_runtime::spawn(async move {
-        if let Some(runs) = app.try_state::<crate::run::RunSlot>() {
-            runs.cancel();
-            while runs.is_busy() {
+        if let Some(desk) = app.try_state::<Arc<Desk>>() {
+            desk.cancel_run();
+            while desk.is_running() {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
@@ -332,7 +212,7 @@ pub fn remember_window<R: Runtime>(window: &Window<R>) {
     if window.label() != "main" {
         return;
     }
-    let Some(settings) = window.try_state::<AppSettings>() else {
+    let Some(desk) = window.try_state::<Arc<Desk>>() else {
         return;
     };
     // Both the close and the app's exit call this; by the exit the window may already be gone,
@@ -350,19 +230,16 @@ pub fn remember_window<R: Runtime>(window: &Window<R>) {
         .ok()
         .zip(window.scale_factor().ok())
         .map(|(pos, scale)| pos.to_logical::<f64>(scale));
-    let result = settings.update(|s| {
-        s.window.maximized = maximized;
+    desk.remember_window(|w| {
+        w.maximized = maximized;
         // A maximized window's size is the screen's; keep the last normal size instead.
         if let (false, Some(size)) = (maximized, size) {
-            s.window.width = Some(size.width.round() as u32);
-            s.window.height = Some(size.height.round() as u32);
+            w.width = Some(size.width.round() as u32);
+            w.height = Some(size.height.round() as u32);
         }
         if let (false, Some(pos)) = (maximized, position) {
-            s.window.x = Some(pos.x.round() as i32);
-            s.window.y = Some(pos.y.round() as i32);
+            w.x = Some(pos.x.round() as i32);
+            w.y = Some(pos.y.round() as i32);
         }
     });
-    if let Err(e) = result {
-        tracing::warn!("window size not saved: {e}");
-    }
 }

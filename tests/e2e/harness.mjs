@@ -134,12 +134,17 @@ function release(proc) {
 // ---------------------------------------------------------------------------------------------
 // The simulator
 
-/** Starts the simulator binary on a free port; returns its base URL and a control client. */
+/**
+ * Starts the simulator binary on a free port; returns its base URL and a control client. It
+ * serves the test sessions (the hostile user name, RDP, Disconnected, null fields...) unless
+ * `extraArgs` says `--fixtures demo`.
+ */
 export async function startSimulator(extraArgs = [], creds = SIM_CREDS) {
   if (!existsSync(SIM)) throw new Error(`simulator binary missing: ${SIM} (cargo build -p citrix-sim)`);
   const port = await freePort();
   const proc = spawn(SIM, [
     '--port', String(port),
+    '--fixtures', 'test',
     '--customer', creds.customer,
     '--client-id', creds.clientId,
     '--client-secret', creds.secret,

@@ -109,8 +109,7 @@ test("a mixed selection starts only the recordable sessions, and says so", async
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   const [args] = await mockCall(page, "run_recording");
   assert.deepEqual(args.sessionIds, [ids[0], ids[1]]);
-  assert.equal(args.action, "start");
-  assert.equal(args.notifyUser, true);
+  assert.deepEqual(args.action, { action: "start", notifyUser: true });
   await context.close();
 });
 
@@ -123,7 +122,7 @@ test("one session: no confirmation; notify off is passed on", async () => {
   assert.equal(await page.$("dialog.modal"), null);
   const [args] = await mockCall(page, "run_recording");
   assert.equal(args.sessionIds.length, 1);
-  assert.equal(args.notifyUser, false);
+  assert.deepEqual(args.action, { action: "start", notifyUser: false });
   await context.close();
 });
 
@@ -155,7 +154,7 @@ test("confirmation names how many and who, traps focus, and Cancel/Escape do not
   assert.equal(await page.textContent("dialog.modal h2"), "Stop recording 6 sessions?");
   await page.click("dialog.modal button:has-text('Stop recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
-  assert.equal((await mockCall(page, "run_recording"))[0].action, "stop");
+  assert.deepEqual((await mockCall(page, "run_recording"))[0].action, { action: "stop" });
   await context.close();
 });
 

@@ -1,6 +1,6 @@
 // The one table of what each error kind means to a compliance officer: what happened, then what
-// to do. Kinds are the stable strings from the Rust side (client kinds first, then app kinds);
-// `ErrorKind` is generated from them, so a kind without copy here fails the type check.
+// to do. `ErrorKind` is generated from the one list of kinds in Rust (desk-core's `ErrorKind`:
+// the Citrix client's kinds, then the app's), so a kind without copy here fails the type check.
 import type { ErrorKind } from "./bindings/ErrorKind";
 
 export type { ErrorKind };
@@ -144,20 +144,20 @@ export const ERROR_COPY: Readonly<Record<ErrorKind, ErrorCopy>> = {
  * Kinds whose message was written by Recording Desk for the officer (which field, which range,
  * which date): shown as the advice instead of the generic text.
  */
-const OWN_MESSAGE_KINDS: ReadonlySet<string> = new Set(["invalidInput"]);
+const OWN_MESSAGE_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(["invalidInput"]);
 
 /** Every kind in the contract, client kinds then app kinds. */
 export const KNOWN_KINDS: readonly string[] = Object.keys(ERROR_COPY);
 
 /** The copy for one error: its kind's, with the message as advice where the message is for the officer. */
-export function describeIpcError(err: { kind: string; message: string } | null | undefined): ErrorCopy {
+export function describeIpcError(err: { kind: ErrorKind; message: string } | null | undefined): ErrorCopy {
   const copy = describeError(err?.kind);
-  if (err && OWN_MESSAGE_KINDS.has(err.kind) && err.message.trim() !== "") return { title: copy.title, advice: err.message };
+  if (err && messageIsAdvice(err.kind) && err.message.trim() !== "") return { title: copy.title, advice: err.message };
   return copy;
 }
 
 /** Whether the message is already shown as the advice (then it is not repeated for IT). */
-export function messageIsAdvice(kind: string): boolean {
+export function messageIsAdvice(kind: ErrorKind): boolean {
   return OWN_MESSAGE_KINDS.has(kind);
 }
 
@@ -166,12 +166,13 @@ const GENERIC: ErrorCopy = {
   advice: `Recording Desk received an error it does not recognise, so it cannot say more. Try again. ${IT_DETAILS}`,
 };
 
+/** The copy for a kind; a string, because the audit trail keeps kinds from any version as text. */
 export function describeError(kind: string | null | undefined): ErrorCopy {
   if (kind && Object.prototype.hasOwnProperty.call(ERROR_COPY, kind)) return ERROR_COPY[kind as ErrorKind];
   return GENERIC;
 }
 
 /** Kinds after which the only way on is to connect again. */
-export function needsReconnect(kind: string): boolean {
+export function needsReconnect(kind: ErrorKind): boolean {
   return kind === "notConnected" || kind === "tokenRejected";
 }

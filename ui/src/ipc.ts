@@ -1,6 +1,6 @@
 // The only module that talks to the Rust side. Every command is a typed function; every failure
-// is re-thrown as a CommandError carrying the contract's `{ kind, message }`, so screens never
-// see a raw string, an Error from the bridge or an HTTP status.
+// is re-thrown as a CommandError carrying the contract's `{ kind, message, field? }`, so screens
+// never see a raw string, an Error from the bridge or an HTTP status.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { save } from "@tauri-apps/plugin-dialog";
 import type {
@@ -8,6 +8,8 @@ import type {
   AuditFilter,
   AuditView,
   Connection,
+  ErrorKind,
+  InputField,
   IpcError,
   LookupResult,
   Region,
@@ -21,21 +23,29 @@ import type {
 } from "./types";
 
 export class CommandError extends Error implements IpcError {
-  readonly kind: string;
-  constructor(kind: string, message: string) {
+  readonly kind: ErrorKind;
+  /** The form field the error is about (which sign-in field is wrong), when it is about one. */
+  readonly field?: InputField;
+  constructor(kind: ErrorKind, message: string, field?: InputField) {
     super(message);
     this.name = "CommandError";
     this.kind = kind;
+    if (field !== undefined) this.field = field;
   }
 }
 
-/** Anything thrown across the bridge, reduced to `{ kind, message }`; unknown shapes become "unexpected". */
+/**
+ * Anything thrown across the bridge, reduced to `{ kind, message, field? }`; unknown shapes become
+ * "unexpected". The kind is trusted to be one of the generated `ErrorKind`s (the backend is built
+ * from the same list); one outside it would still get the generic copy from `describeError`.
+ */
 export function normaliseError(err: unknown): CommandError {
   if (err instanceof CommandError) return err;
   if (err && typeof err === "object") {
     const o = err as Record<string, unknown>;
     if (typeof o.kind === "string" && o.kind.length > 0) {
-      return new CommandError(o.kind, typeof o.message === "string" ? o.message : "");
+      const field = typeof o.field === "string" ? (o.field as InputField) : undefined;
+      return new CommandError(o.kind as ErrorKind, typeof o.message === "string" ? o.message : "", field);
     }
     if (typeof o.message === "string") return new CommandError("unexpected", o.message);
   }
@@ -67,16 +77,14 @@ export const searchSessions = (query: SessionQuery, continuation: string | null)
 export const lookupSessions = (ids: string[]) => call<LookupResult[]>("lookup_sessions", { ids });
 export const getSession = (sessionId: string) => call<SessionDetail>("get_session", { sessionId });
 
-/** Resolves with the report once the run is over; progress arrives through `onEvent` in order. */
-export function runRecording(
-  action: RunAction,
-  sessionIds: string[],
-  notifyUser: boolean,
-  onEvent: (event: RunEvent) => void,
-): Promise<RunReport> {
+/**
+ * Resolves with the report once the run is over; progress arrives through `onEvent` in order.
+ * `action` is the one run type, `{ action: "start", notifyUser }` or `{ action: "stop" }`.
+ */
+export function runRecording(action: RunAction, sessionIds: string[], onEvent: (event: RunEvent) => void): Promise<RunReport> {
   const channel = new Channel<RunEvent>();
   channel.onmessage = onEvent;
-  return call<RunReport>("run_recording", { action, sessionIds, notifyUser, onEvent: channel });
+  return call<RunReport>("run_recording", { action, sessionIds, onEvent: channel });
 }
 
 export const cancelRun = () => call<null>("cancel_run");

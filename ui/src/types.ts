@@ -1,6 +1,7 @@
 // Types shared with the Rust app. They are generated from the Rust definitions by ts-rs into
 // ./bindings (never edited by hand) and follow the IPC contract; this module is the one place
 // the UI imports them from.
+export type { ActionKind } from "./bindings/ActionKind";
 export type { AppStatus } from "./bindings/AppStatus";
 export type { AuditChain } from "./bindings/AuditChain";
 export type { AuditEvent } from "./bindings/AuditEvent";
@@ -8,6 +9,8 @@ export type { AuditFilter } from "./bindings/AuditFilter";
 export type { AuditRecord } from "./bindings/AuditRecord";
 export type { AuditView } from "./bindings/AuditView";
 export type { Connection } from "./bindings/Connection";
+export type { ErrorKind } from "./bindings/ErrorKind";
+export type { InputField } from "./bindings/InputField";
 export type { IpcError } from "./bindings/IpcError";
 export type { LastAction } from "./bindings/LastAction";
 export type { LookupResult } from "./bindings/LookupResult";

@@ -3,6 +3,9 @@ import type { Connection } from "./Connection";
 import type { Mode } from "./Mode";
 import type { SavedAccount } from "./SavedAccount";
 
+/**
+ * What a front end shows first: the version, the connection, the saved account, the notices.
+ */
 export type AppStatus = { version: string, connection: Connection | null, savedAccount: SavedAccount | null, 
 /**
  * How the app was last connected, so the UI can reconnect the same way.

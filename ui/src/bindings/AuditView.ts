@@ -2,6 +2,10 @@
 import type { AuditChain } from "./AuditChain";
 import type { AuditRecord } from "./AuditRecord";
 
+/**
+ * The Audit screen: the records asked for, the requests still in doubt, and whether the trail
+ * is intact.
+ */
 export type AuditView = { records: Array<AuditRecord>, 
 /**
  * The request records (whatever the filter) that never got an outcome: the officer must

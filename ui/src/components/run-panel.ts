@@ -50,7 +50,7 @@ export class RunPanel {
   private cancelling = false;
   private built = 0;
   active = false;
-  action: RunAction = "start";
+  action: RunAction = { action: "start", notifyUser: true };
 
   private readonly title = h("h2", { class: "run-title", id: nextId("run-title") });
   private readonly progress = h("progress", { class: "run-progress", max: 1, value: 0 });
@@ -83,7 +83,7 @@ export class RunPanel {
   }
 
   /** Starts the run; resolves when it is over (whatever the outcome). */
-  async run(action: RunAction, rows: SessionRow[], notifyUser: boolean): Promise<void> {
+  async run(action: RunAction, rows: SessionRow[]): Promise<void> {
     this.reset(action, rows);
     this.active = true;
     this.el.hidden = false;
@@ -98,7 +98,6 @@ export class RunPanel {
       await ipc.runRecording(
         action,
         rows.map((r) => r.id),
-        notifyUser,
         (ev) => this.enqueue(ev),
       );
       this.flush();
@@ -118,7 +117,7 @@ export class RunPanel {
   }
 
   private verb(): string {
-    return this.action === "start" ? "Starting recording on" : "Stopping recording on";
+    return this.action.action === "start" ? "Starting recording on" : "Stopping recording on";
   }
 
   private reset(action: RunAction, rows: SessionRow[]): void {
@@ -287,7 +286,7 @@ export class RunPanel {
     const n = this.items.length;
     this.title.textContent = this.active
       ? `${this.verb()} ${plural(n, "session")}`
-      : `${this.action === "start" ? "Start recording" : "Stop recording"}: finished`;
+      : `${this.action.action === "start" ? "Start recording" : "Stop recording"}: finished`;
     if (this.active) {
       const cancel = h(
         "button",

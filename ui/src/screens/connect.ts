@@ -4,7 +4,7 @@ import { REGION_LABELS } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
-import type { Region, SavedAccount } from "../types";
+import type { InputField, Region, SavedAccount } from "../types";
 
 interface ConnectOptions {
   prefill: SavedAccount | null;
@@ -165,7 +165,7 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
       setBusy(false);
       const e = err as CommandError;
       // Recording Desk's own checks name the field: show the message under it.
-      const target = e.kind === "invalidInput" ? fieldFor(e.message) : null;
+      const target = e.field ? fieldFor(e.field) : null;
       if (target) {
         setFieldError(target, e.message);
         target.input.focus();
@@ -179,11 +179,18 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
     }
   });
 
-  const fieldFor = (message: string): Field | null => {
-    if (/customer ID/i.test(message)) return fCustomer;
-    if (/client ID/i.test(message)) return fClient;
-    if (/secret/i.test(message)) return fSecret;
-    return null;
+  /** The sign-in form's field an error names; other fields (settings) are not on this form. */
+  const fieldFor = (field: InputField): Field | null => {
+    switch (field) {
+      case "customerId":
+        return fCustomer;
+      case "clientId":
+        return fClient;
+      case "secret":
+        return fSecret;
+      case "concurrency":
+        return null;
+    }
   };
 
   demoButton.addEventListener("click", async () => {

@@ -100,7 +100,7 @@ function renderDetail(detail: SessionDetail): HTMLElement {
       ? h(
           "section",
           { class: "detail-section", "aria-labelledby": "last-title" },
-          h("h3", { id: "last-title" }, last.action === "start" ? "Citrix's answer to the last start request" : "Citrix's answer to the last stop request"),
+          h("h3", { id: "last-title" }, last.action.action === "start" ? "Citrix's answer to the last start request" : "Citrix's answer to the last stop request"),
           h(
             "p",
             { class: "muted" },

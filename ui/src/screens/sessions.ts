@@ -3,7 +3,7 @@ import { h, icon, nextId } from "../dom";
 import { displayName, plural, summariseNames } from "../format";
 import { confirmDialog } from "../components/dialog";
 import { RunPanel } from "../components/run-panel";
-import type { RunAction, SessionRow } from "../types";
+import type { ActionKind, RunAction, SessionRow } from "../types";
 import { PastePanel } from "./paste-panel";
 import { SearchPanel } from "./search-panel";
 import { openSessionDetail } from "./detail";
@@ -194,7 +194,7 @@ export class SessionsScreen {
     this.stopButton.setAttribute("aria-disabled", String(!stopOk));
   }
 
-  private async act(action: RunAction): Promise<void> {
+  private async act(action: ActionKind): Promise<void> {
     const button = action === "start" ? this.startButton : this.stopButton;
     if (button.getAttribute("aria-disabled") === "true") {
       // The button explains itself rather than ignoring the click.
@@ -232,7 +232,8 @@ export class SessionsScreen {
       });
       if (!ok) return;
     }
-    this.updateActionsWhile(this.runPanel.run(action, targets, notify));
+    const run: RunAction = action === "start" ? { action: "start", notifyUser: notify } : { action: "stop" };
+    this.updateActionsWhile(this.runPanel.run(run, targets));
   }
 
   private updateActionsWhile(p: Promise<void>): void {

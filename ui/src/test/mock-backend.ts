@@ -7,10 +7,13 @@ import type {
   AuditFilter,
   AuditRecord,
   Connection,
+  ErrorKind,
+  InputField,
   IpcError,
   LastAction,
   LookupResult,
   Region,
+  RunAction,
   RunEvent,
   RunOutcome,
   RunReport,
@@ -169,7 +172,7 @@ function makeSessions(n: number): MockSession[] {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const err = (kind: string, message: string): IpcError => ({ kind, message });
+const err = (kind: ErrorKind, message: string, field?: InputField): IpcError => (field ? { kind, message, field } : { kind, message });
 
 export class MockBackend {
   readonly calls: Call[] = [];
@@ -301,7 +304,7 @@ export class MockBackend {
         return { ...this.settings };
       case "update_settings": {
         const s = args.settings as Settings;
-        if (!(s.concurrency >= 1 && s.concurrency <= 64)) throw err("invalidInput", "concurrency out of range");
+        if (!(s.concurrency >= 1 && s.concurrency <= 64)) throw err("invalidInput", "concurrency out of range", "concurrency");
         this.settings = { ...s };
         return { ...this.settings };
       }
@@ -398,9 +401,10 @@ export class MockBackend {
       .__TAURI_INTERNALS__;
     let index = 0;
     const send = (message: RunEvent) => internals.runCallback(channel.id, { index: index++, message });
-    const action = args.action as "start" | "stop";
+    const asked = args.action as RunAction;
+    const action = asked.action;
+    const notifyUser = asked.action === "start" && asked.notifyUser;
     const ids = args.sessionIds as string[];
-    const notifyUser = Boolean(args.notifyUser);
     const run = { cancelled: false };
     this.run = run;
     this.runId = `run-${Date.now()}`;
@@ -436,14 +440,14 @@ export class MockBackend {
           else report.succeeded++;
           if (s) {
             s.row.recording = !never;
-            s.lastAction = { action, at: new Date().toISOString(), transactionId: tx, response: s.json };
+            s.lastAction = { action: asked, at: new Date().toISOString(), transactionId: tx, response: s.json };
           }
         } else {
           outcome = { status: "stopped", kind: null, message: null, transactionId: tx, auditMissing: false };
           report.succeeded++;
           if (s) {
             s.row.recording = false;
-            s.lastAction = { action, at: new Date().toISOString(), transactionId: tx, response: s.json };
+            s.lastAction = { action: asked, at: new Date().toISOString(), transactionId: tx, response: s.json };
           }
         }
         if (auditMissing.has(id)) {

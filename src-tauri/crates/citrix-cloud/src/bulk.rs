@@ -40,8 +40,16 @@ use crate::{CitrixClient, Error, SessionId};
 pub use futures::future::BoxFuture;
 pub use tokio_util::sync::CancellationToken;
 
-/// What to do to every session of the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What to do to every session of the run. The same value travels from the window to the HTTP
+/// call: over IPC and in the app it is `{ "action": "start", "notifyUser": true }` or
+/// `{ "action": "stop" }`, so the notify flag exists once, inside the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "RunAction"))]
+#[serde(
+    tag = "action",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Action {
     Start { notify_user: bool },
     Stop,

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
+use crate::config::UnseenCustomerTokens;
 use crate::errors;
 use crate::http::{self, header_text};
 use crate::state::{State, TokenGrant};
@@ -98,12 +99,17 @@ fn issue(
             "Only the client_credentials grant is supported.",
         );
     }
-    let customer_ok = path_customer.eq_ignore_ascii_case("root")
-        || path_customer.eq_ignore_ascii_case(&state.customer_id);
-    let (status, lifetime) = {
+    let (status, lifetime, unseen) = {
         let faults = state.faults();
-        (faults.bad_credentials_status, faults.token_lifetime)
+        (
+            faults.bad_credentials_status,
+            faults.token_lifetime,
+            faults.unseen_customer_tokens,
+        )
     };
+    let customer_ok = path_customer.eq_ignore_ascii_case("root")
+        || state.visible_customer(path_customer).is_some()
+        || unseen == UnseenCustomerTokens::Grant;
     if !customer_ok || client_id != state.client_id || client_secret != state.client_secret {
         return errors::oauth(
             status,
@@ -124,7 +130,6 @@ fn issue(
         data.tokens.insert(
             token.clone(),
             TokenGrant {
-                customer_id: state.customer_id.clone(),
                 expires_at: now + lifetime,
             },
         );
@@ -174,46 +179,64 @@ fn parse_cws_auth(value: &str) -> Option<&str> {
     (!token.is_empty()).then_some(token)
 }
 
-/// Steps 3 to 5: `Accept`, `Citrix-CustomerId`, `Citrix-InstanceId` (the latter only where the
-/// endpoint needs a site, i.e. everything but `/me`).
+/// Which site a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteScope {
+    /// The simulated customer's site, or no site (`/me`).
+    Simulated,
+    /// A site of another visible customer: known, but without sessions.
+    Empty,
+}
+
+/// Steps 3 to 5: `Accept`, `Citrix-CustomerId` (one of the customers the API client can see),
+/// `Citrix-InstanceId` (one of that customer's sites; only where the endpoint needs a site,
+/// i.e. everything but `/me`).
 pub fn check_headers(
     state: &State,
     headers: &HeaderMap,
-    grant: &TokenGrant,
     needs_site: bool,
-) -> Result<(), Response> {
+) -> Result<SiteScope, Response> {
     let strict = state.faults().strict_accept;
     if !accept_ok(header_text(headers, "accept").as_deref(), strict) {
         return Err(errors::not_acceptable());
     }
-    match header_text(headers, "citrix-customerid") {
+    let customer = match header_text(headers, "citrix-customerid") {
         None => return Err(errors::missing_customer()),
         Some(c) if c.trim().is_empty() => return Err(errors::missing_customer()),
-        Some(c) if !c.trim().eq_ignore_ascii_case(&grant.customer_id) => {
-            return Err(errors::access_denied(state.next_params_shape(), c.trim()))
-        }
-        Some(_) => {}
+        Some(c) => match state.visible_customer(c.trim()) {
+            Some(customer) => customer,
+            None => return Err(errors::access_denied(state.next_params_shape(), c.trim())),
+        },
+    };
+    if !needs_site {
+        return Ok(SiteScope::Simulated);
     }
-    if needs_site {
-        match header_text(headers, "citrix-instanceid") {
-            None => {
-                return Err(errors::error_data(
-                    StatusCode::BAD_REQUEST,
-                    "The Citrix-InstanceId header is required.",
-                    "MissingInstanceId",
-                ))
-            }
-            Some(site) if !site.trim().eq_ignore_ascii_case(&state.site_id) => {
-                return Err(errors::error_data(
-                    StatusCode::NOT_FOUND,
-                    "Site not found",
-                    "SiteNotFound",
-                ))
-            }
-            Some(_) => {}
+    match header_text(headers, "citrix-instanceid") {
+        None => Err(errors::error_data(
+            StatusCode::BAD_REQUEST,
+            "The Citrix-InstanceId header is required.",
+            "MissingInstanceId",
+        )),
+        Some(site)
+            if site.trim().eq_ignore_ascii_case(&state.site_id)
+                && customer.id.eq_ignore_ascii_case(&state.customer_id) =>
+        {
+            Ok(SiteScope::Simulated)
         }
+        Some(site)
+            if customer
+                .sites
+                .iter()
+                .any(|s| s.id.eq_ignore_ascii_case(site.trim())) =>
+        {
+            Ok(SiteScope::Empty)
+        }
+        Some(_) => Err(errors::error_data(
+            StatusCode::NOT_FOUND,
+            "Site not found",
+            "SiteNotFound",
+        )),
     }
-    Ok(())
 }
 
 /// Strict mode (the default) is the real gateway: exactly `application/json`, so `*/*` or a

@@ -7,8 +7,44 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use serde_json::Value;
 
+use crate::config::{UnseenCustomerTokens, VisibleCustomer};
+use crate::faults::{Delay, FaultAnswer, LostScope};
 use crate::fixtures::SpecialSessions;
+use crate::hidden::HiddenFields;
+use crate::search::SearchMode;
 use crate::state::{SimSession, State};
+
+/// A session's recording state as the broker has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordingView {
+    /// What `RecordingStatus` reports now.
+    pub reported: bool,
+    /// What it will report once the accepted start or stop has taken effect (the same as
+    /// `reported` when nothing is pending).
+    pub settles_to: bool,
+    /// When that happens; `None` when nothing is pending.
+    pub settles_at: Option<Instant>,
+    /// The `notifyUser` of the last accepted `$startRecording`.
+    pub notify_user: Option<bool>,
+}
+
+/// How many start and stop requests the broker applied to a session, whether or not the
+/// client got the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Applied {
+    pub starts: u32,
+    pub stops: u32,
+}
+
+/// What the broker knows about a session, whatever its JSON shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTruth {
+    /// "Active", "Disconnected", "Connected" (or "Unknown" for an added session whose JSON did
+    /// not say).
+    pub state: String,
+    /// "Hdx", "Rdp", ...
+    pub protocol: String,
+}
 
 /// A cheap, cloneable handle to the simulator's fault switches and state. All methods are
 /// synchronous and take effect for the next request. "API request" means a request under
@@ -109,6 +145,86 @@ impl SimControl {
         self.state.faults().site_is_asleep(Instant::now())
     }
 
+    /// How long `RecordingStatus` takes to turn true after a start is accepted (for starts
+    /// accepted from now on): `delay` plus a random extra of up to `jitter`. Zero by default.
+    pub fn set_record_delay(&self, delay: Duration, jitter: Duration) {
+        self.state.faults().record_delay = Delay {
+            base: delay,
+            jitter,
+        };
+    }
+
+    /// The same for stops: how long `RecordingStatus` keeps reporting true after a stop is
+    /// accepted. Zero by default.
+    pub fn set_stop_delay(&self, delay: Duration, jitter: Duration) {
+        self.state.faults().stop_delay = Delay {
+            base: delay,
+            jitter,
+        };
+    }
+
+    /// The next `n` requests in `scope` are served (a start or stop is applied) and then the
+    /// answer is lost: the client gets `answer` instead. Replaces any pending count; `n = 0`
+    /// cancels it.
+    pub fn lose_answers(&self, n: u32, answer: FaultAnswer, scope: LostScope) {
+        self.state.faults().lose_answers(n, answer, scope);
+    }
+
+    /// The next `n` `RecordingStatus` requests fail with `answer`. Replaces any pending count.
+    pub fn fail_status_lookups(&self, n: u32, answer: FaultAnswer) {
+        self.state.faults().fail_status_lookups(n, answer);
+    }
+
+    /// `RecordingStatus` answers 404 `UnknownSession` for this session while `GET
+    /// /Sessions/{id}` still finds it. Returns false when no such session exists.
+    pub fn set_status_not_found(&self, id: &str, on: bool) -> bool {
+        self.with_session(id, |s| s.status_not_found = on)
+    }
+
+    /// Hides fields in every answer about these sessions (listing, search, one session, the
+    /// session returned by start/stop), replacing what was hidden before;
+    /// [`HiddenFields::NONE`] shows them again. Fields a test fixture never shows stay hidden.
+    /// What a start does still depends on the session's true state and protocol. Returns how
+    /// many of the IDs exist.
+    pub fn hide_fields(&self, ids: &[&str], hidden: HiddenFields) -> usize {
+        ids.iter()
+            .filter(|id| self.with_session(id, |s| s.hidden = hidden))
+            .count()
+    }
+
+    /// [`Self::hide_fields`] for every current session (sessions added later are not
+    /// affected). Returns how many sessions there are.
+    pub fn hide_fields_everywhere(&self, hidden: HiddenFields) -> usize {
+        let mut data = self.state.data();
+        data.sessions.iter_mut().for_each(|s| s.hidden = hidden);
+        data.sessions.len()
+    }
+
+    /// The session's true state and protocol (`None` for unknown sessions).
+    pub fn truth(&self, id: &str) -> Option<SessionTruth> {
+        self.state.data().find(id).map(|s| SessionTruth {
+            state: s.state.clone(),
+            protocol: s.protocol.clone(),
+        })
+    }
+
+    /// Which search operators `$search` accepts (lenient by default).
+    pub fn set_search_mode(&self, mode: SearchMode) {
+        self.state.faults().search_mode = mode;
+    }
+
+    /// The customers the API client can see besides the simulated one (listed after it in
+    /// `/me`, accepted in `Citrix-CustomerId` and in the token path; their sites hold no
+    /// sessions).
+    pub fn set_other_customers(&self, customers: Vec<VisibleCustomer>) {
+        self.state.faults().other_customers = customers;
+    }
+
+    /// What the token endpoint does with a customer the API client cannot see.
+    pub fn set_unseen_customer_tokens(&self, mode: UnseenCustomerTokens) {
+        self.state.faults().unseen_customer_tokens = mode;
+    }
+
     /// "Agent missing" mode for one session: `$startRecording` answers 200 with the session but
     /// the recording status stays false. Returns false when no such session exists.
     pub fn set_never_records(&self, id: &str, never: bool) -> bool {
@@ -156,7 +272,9 @@ impl SimControl {
     }
 
     /// Adds (or replaces, by `Id`) a session. A missing `Id` gets a fresh GUID. Returns the ID.
-    /// Recordability follows the JSON: `State` "Active" and `Connection.Protocol` "Hdx".
+    /// Its true state and protocol are what the JSON says, so it can be recorded when `State`
+    /// is "Active" and `Connection.Protocol` "Hdx" (hide them afterwards with
+    /// [`Self::hide_fields`] for a recordable session that does not show them).
     pub fn add_session(&self, mut session: Value) -> String {
         let has_id = session
             .get("Id")
@@ -180,18 +298,19 @@ impl SimControl {
         id
     }
 
-    /// All current sessions' JSON, in listing order.
+    /// All current sessions' JSON as the API answers it, in listing order.
     pub fn sessions(&self) -> Vec<Value> {
         self.state
             .data()
             .sessions
             .iter()
-            .map(|s| (*s.json).clone())
+            .map(|s| (*s.served()).clone())
             .collect()
     }
 
     /// IDs of the fixed fixture sessions (see [`SpecialSessions`]); they exist when the
-    /// simulator was started with at least `fixtures::SPECIAL_COUNT` sessions.
+    /// simulator was started with the test fixtures and at least `fixtures::SPECIAL_COUNT`
+    /// sessions.
     pub fn special(&self) -> SpecialSessions {
         SpecialSessions::ids()
     }
@@ -211,15 +330,42 @@ impl SimControl {
         self.state.activation_requests.load(Ordering::Relaxed)
     }
 
-    /// Whether the session is being recorded (false for unknown sessions).
+    /// Whether `RecordingStatus` reports the session as being recorded now (false for unknown
+    /// sessions). After an accepted start or stop this may change once the recording delay has
+    /// passed: see [`Self::recording`].
     pub fn is_recording(&self, id: &str) -> bool {
-        self.state.data().find(id).is_some_and(|s| s.recording)
+        self.recording(id).is_some_and(|r| r.reported)
     }
 
-    /// Sets the recording state directly, e.g. to show sessions already recorded by policy in
-    /// the demo. Returns false when no such session exists.
+    /// The session's recording state now and once pending changes have settled (`None` for
+    /// unknown sessions).
+    pub fn recording(&self, id: &str) -> Option<RecordingView> {
+        let now = Instant::now();
+        self.state.data().find(id).map(|s| {
+            let pending = s.pending_at(now);
+            let reported = s.recording_at(now);
+            RecordingView {
+                reported,
+                settles_to: pending.map_or(reported, |p| p.to && !s.never_records),
+                settles_at: pending.map(|p| p.at),
+                notify_user: s.notify_user,
+            }
+        })
+    }
+
+    /// How many start and stop requests the broker applied to the session (`None` for unknown
+    /// sessions).
+    pub fn applied(&self, id: &str) -> Option<Applied> {
+        self.state.data().find(id).map(|s| Applied {
+            starts: s.starts_applied,
+            stops: s.stops_applied,
+        })
+    }
+
+    /// Sets the recording state directly and at once, e.g. for a session already recorded by
+    /// policy. Returns false when no such session exists.
     pub fn set_recording(&self, id: &str, recording: bool) -> bool {
-        self.with_session(id, |s| s.recording = recording)
+        self.with_session(id, |s| s.set_recording(recording))
     }
 
     /// The `notifyUser` of the last accepted `$startRecording` for the session (`None` if it was

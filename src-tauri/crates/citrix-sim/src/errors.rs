@@ -160,6 +160,25 @@ pub fn invalid_enum(field: &str, value: &str) -> Response {
     )
 }
 
+/// 400 for a search operator the service does not accept on a property: `ErrorData` naming both,
+/// in words and as data.
+pub fn operator_not_supported(property: &str, operator: &str) -> Response {
+    let message =
+        format!("The search operator '{operator}' is not supported for the property '{property}'.");
+    http::json(
+        StatusCode::BAD_REQUEST,
+        &json!({
+            "ErrorMessage": message,
+            "SdkErrorId": "InvalidSearchFilter",
+            "ErrorReport": {
+                "CitrixErrorId": "InvalidSearchFilter",
+                "ComponentName": "Orchestration",
+                "ErrorData": { "Property": property, "Operator": operator },
+            },
+        }),
+    )
+}
+
 /// 400 for a body that is not JSON or not of the expected shape.
 pub fn invalid_json(detail: &str) -> Response {
     gateway(

@@ -12,8 +12,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
+use crate::config::{SimConfig, UnseenCustomerTokens, VisibleCustomer};
 use crate::errors;
+use crate::fixtures::Prng;
 use crate::http;
+use crate::search::SearchMode;
 
 /// How long a sleeping site takes to wake after the activation call, unless changed.
 pub const DEFAULT_WAKE_DELAY: Duration = Duration::from_secs(2);
@@ -38,6 +41,59 @@ pub struct Faults {
     resets: u32,
     stalls: u32,
     stall_for: Duration,
+    pub record_delay: Delay,
+    pub stop_delay: Delay,
+    pub search_mode: SearchMode,
+    pub other_customers: Vec<VisibleCustomer>,
+    pub unseen_customer_tokens: UnseenCustomerTokens,
+    lost_answers: u32,
+    lost_answer: FaultAnswer,
+    lost_scope: LostScope,
+    status_faults: u32,
+    status_answer: FaultAnswer,
+    /// Draws the jitter of recording delays.
+    prng: Prng,
+}
+
+/// A delay of `base` plus a uniformly drawn extra of up to `jitter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Delay {
+    pub base: Duration,
+    pub jitter: Duration,
+}
+
+/// What a client gets instead of the answer it should have had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAnswer {
+    /// The connection is reset without a byte of response.
+    Drop,
+    /// A 5xx status with the body the real path gives for it (502 and 504 are the HTML pages of
+    /// the gateway, 503 `ErrorData` or plain text, 500 the `{activityId, ...}` JSON).
+    Status(u16),
+}
+
+impl FaultAnswer {
+    /// `"drop"` or a 5xx status such as `"502"`.
+    pub fn parse(text: &str) -> Option<FaultAnswer> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("drop") {
+            return Some(FaultAnswer::Drop);
+        }
+        text.parse::<u16>()
+            .ok()
+            .filter(|code| (500..=599).contains(code))
+            .map(FaultAnswer::Status)
+    }
+}
+
+/// Which requests lose their answer after being applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LostScope {
+    /// `$startRecording` and `$stopRecording` only.
+    #[default]
+    StartStop,
+    /// Every API request that reaches the service.
+    AnyRequest,
 }
 
 /// Something that happens to the connection before any HTTP-level processing.
@@ -82,10 +138,10 @@ impl TokenBucket {
 }
 
 impl Faults {
-    pub fn new(latency: Duration, token_lifetime: Duration) -> Faults {
+    pub fn new(cfg: &SimConfig) -> Faults {
         Faults {
-            latency,
-            token_lifetime,
+            latency: cfg.latency,
+            token_lifetime: cfg.token_lifetime,
             bad_credentials_status: StatusCode::BAD_REQUEST,
             forbidden_region: false,
             strict_accept: true,
@@ -100,7 +156,67 @@ impl Faults {
             resets: 0,
             stalls: 0,
             stall_for: Duration::ZERO,
+            record_delay: Delay {
+                base: cfg.record_delay,
+                jitter: cfg.record_jitter,
+            },
+            stop_delay: Delay {
+                base: cfg.stop_delay,
+                jitter: Duration::ZERO,
+            },
+            search_mode: SearchMode::default(),
+            other_customers: cfg.other_customers.clone(),
+            unseen_customer_tokens: cfg.unseen_customer_tokens,
+            lost_answers: 0,
+            lost_answer: FaultAnswer::Drop,
+            lost_scope: LostScope::default(),
+            status_faults: 0,
+            status_answer: FaultAnswer::Drop,
+            prng: Prng::new(uuid::Uuid::new_v4().as_u64_pair().0),
         }
+    }
+
+    /// How long the start (or stop) accepted now takes to show in `RecordingStatus`.
+    pub fn recording_delay(&mut self, start: bool) -> Duration {
+        let delay = if start {
+            self.record_delay
+        } else {
+            self.stop_delay
+        };
+        if delay.jitter.is_zero() {
+            return delay.base;
+        }
+        delay.base + delay.jitter.mul_f64(self.prng.unit())
+    }
+
+    pub fn lose_answers(&mut self, n: u32, answer: FaultAnswer, scope: LostScope) {
+        self.lost_answers = n;
+        self.lost_answer = answer;
+        self.lost_scope = scope;
+    }
+
+    /// Consumes one pending lost answer if this request is in scope.
+    pub fn take_lost_answer(&mut self, is_start_or_stop: bool) -> Option<FaultAnswer> {
+        let in_scope = is_start_or_stop || self.lost_scope == LostScope::AnyRequest;
+        if self.lost_answers == 0 || !in_scope {
+            return None;
+        }
+        self.lost_answers -= 1;
+        Some(self.lost_answer)
+    }
+
+    pub fn fail_status_lookups(&mut self, n: u32, answer: FaultAnswer) {
+        self.status_faults = n;
+        self.status_answer = answer;
+    }
+
+    /// Consumes one pending `RecordingStatus` failure.
+    pub fn take_status_fault(&mut self) -> Option<FaultAnswer> {
+        if self.status_faults == 0 {
+            return None;
+        }
+        self.status_faults -= 1;
+        Some(self.status_answer)
     }
 
     pub fn rate_limit_burst(&mut self, n: u32, retry_after: Option<u64>) {
@@ -249,6 +365,17 @@ fn status_response(status: StatusCode, variant: u64) -> Response {
     }
 }
 
+/// The response standing in for a lost answer or a failed look-up.
+pub fn fault_response(answer: FaultAnswer, variant: u64) -> Response {
+    match answer {
+        FaultAnswer::Drop => http::reset(),
+        FaultAnswer::Status(code) => status_response(
+            StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY),
+            variant,
+        ),
+    }
+}
+
 /// What a hibernated site answers: Cloudflare's origin error page, not JSON.
 pub fn site_asleep_response() -> Response {
     let status = StatusCode::from_u16(530).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
@@ -269,7 +396,7 @@ mod tests {
 
     #[test]
     fn bucket_refuses_beyond_the_rate_and_refills() {
-        let mut f = Faults::new(Duration::ZERO, Duration::from_secs(60));
+        let mut f = Faults::new(&SimConfig::default());
         f.rate_limit_per_second(Some(2.0), true);
         let t0 = Instant::now();
         assert_eq!(f.take_gateway_fault(t0), None);
@@ -285,7 +412,7 @@ mod tests {
 
     #[test]
     fn bursts_are_consumed_in_order() {
-        let mut f = Faults::new(Duration::ZERO, Duration::from_secs(60));
+        let mut f = Faults::new(&SimConfig::default());
         f.rate_limit_burst(1, None);
         f.error_burst(StatusCode::BAD_GATEWAY, 2);
         let now = Instant::now();
@@ -306,7 +433,7 @@ mod tests {
 
     #[test]
     fn site_wakes_after_delay() {
-        let mut f = Faults::new(Duration::ZERO, Duration::from_secs(60));
+        let mut f = Faults::new(&SimConfig::default());
         f.wake_delay = Duration::from_secs(2);
         f.set_site_asleep(true);
         let t0 = Instant::now();

@@ -6,18 +6,26 @@
 //! before an anchor (the hour the simulator started) so the demo shows sessions that started
 //! minutes to days ago rather than years ago.
 //!
-//! The first [`SPECIAL_COUNT`] sessions are fixed so that tests and the demo can rely on them;
-//! see [`SpecialSessions`]. The rest are drawn with a tiny deterministic PRNG: about 15 %
-//! Disconnected, 4 % Connected, 10 % RDP, 8 % without resolved identity (empty `DisplayName`,
-//! null `SamName`, as in Citrix's own sample), spread over six delivery groups.
+//! Two sets ([`FixtureSet`]). In the test set the first [`SPECIAL_COUNT`] sessions are fixed so
+//! that tests can rely on them (see [`SpecialSessions`]); the demo set has no such sessions, so
+//! a new officer never meets the HTML user name or the probe account. The other sessions are
+//! drawn with a tiny deterministic PRNG: about 15 % Disconnected, 4 % Connected, 10 % RDP, 8 %
+//! without resolved identity (empty `DisplayName`, null `SamName`, as in Citrix's own sample),
+//! spread over six delivery groups.
+//!
+//! Each fixture carries the session's true state and protocol beside its JSON, because the JSON
+//! may not say: Citrix marks every field nullable, and some test sessions answer with `State`,
+//! `Connection` or `Protocol` null or missing while the broker still knows what they are.
 
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
+use crate::config::FixtureSet;
+use crate::hidden::{HiddenFields, Hide};
 use crate::timefmt::{rfc3339, us_locale};
 
-/// The fixed sessions at the start of the fixture list (present when the configured count is at
-/// least [`SPECIAL_COUNT`]).
+/// The fixed sessions at the start of the test fixture list (present with
+/// [`FixtureSet::Test`] when the configured count is at least [`SPECIAL_COUNT`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecialSessions {
     /// Index 0. `CONTOSO\jsmith` "Jane Smith" on `CONTOSO\VDA-FIN-01`, Active, HDX: recordable.
@@ -34,10 +42,22 @@ pub struct SpecialSessions {
     /// Index 5. Jane Smith's second session, an Active HDX published-application session in
     /// "Published Apps": a search for `CONTOSO\jsmith` finds exactly this one and `recordable`.
     pub second_of_user: String,
+    /// Index 6. `State` is null in every answer, but the session is truly Active and HDX:
+    /// `$startRecording` succeeds.
+    pub null_state: String,
+    /// Index 7. `State` is null in every answer and the session is truly Disconnected:
+    /// `$startRecording` answers 400 `SessionOperationFailed`.
+    pub null_state_disconnected: String,
+    /// Index 8. `Connection` has no `Protocol` property, but the session is truly Active and
+    /// HDX: `$startRecording` succeeds.
+    pub missing_protocol: String,
+    /// Index 9. No `State` property and `Connection` null; truly Active but RDP:
+    /// `$startRecording` answers 400 `SessionOperationFailed`.
+    pub missing_state_null_connection: String,
 }
 
-/// How many fixed sessions lead the fixture list.
-pub const SPECIAL_COUNT: usize = 6;
+/// How many fixed sessions lead the test fixture list.
+pub const SPECIAL_COUNT: usize = 10;
 
 /// The user and machine of the special sessions, for tests that search by them.
 pub const SPECIAL_USER: &str = "CONTOSO\\jsmith";
@@ -55,8 +75,22 @@ impl SpecialSessions {
             disconnected: session_id(3),
             connected: session_id(4),
             second_of_user: session_id(5),
+            null_state: session_id(6),
+            null_state_disconnected: session_id(7),
+            missing_protocol: session_id(8),
+            missing_state_null_connection: session_id(9),
         }
     }
+}
+
+/// One generated session: its JSON as the API answers it, and what the broker knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fixture {
+    pub json: Value,
+    /// The true `SessionState` ("Active", "Disconnected", "Connected").
+    pub state: &'static str,
+    /// The true `ProtocolType` ("Hdx", "Rdp").
+    pub protocol: &'static str,
 }
 
 /// The session ID of fixture `index`: a lower-case version-4-shaped GUID.
@@ -93,7 +127,7 @@ impl Prng {
 }
 
 /// A stable GUID for a name (FNV-1a of the bytes as seed), e.g. the API client's user ID.
-pub(crate) fn guid_for(name: &str) -> String {
+pub fn guid_for(name: &str) -> String {
     let seed = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     });
@@ -119,8 +153,9 @@ const fn user(sam: &'static str, display: &'static str) -> User {
     User { sam, display }
 }
 
-/// Index 0 is Jane Smith and index 1 the hostile probe; random sessions draw from index 2 on, so
-/// the special user's session count stays exactly two.
+/// Index 0 is Jane Smith and index 1 the hostile probe. Random test sessions draw from index 2
+/// on, so the special user's session count stays exactly two; demo sessions draw from every
+/// user but the probe.
 const USERS: &[User] = &[
     user("jsmith", SPECIAL_USER_DISPLAY),
     user("qa.probe", HOSTILE_DISPLAY_NAME),
@@ -223,9 +258,25 @@ struct Spec {
     state: &'static str,
     protocol: &'static str,
     started_minutes_ago: i64,
+    /// Fields the API never reports for this session.
+    hidden: HiddenFields,
 }
 
-fn spec(index: usize) -> Spec {
+/// The index of the probe account in [`USERS`], which only the test set uses.
+const PROBE_USER: u64 = 1;
+
+fn spec(set: FixtureSet, index: usize) -> Spec {
+    match set {
+        FixtureSet::Test if index < SPECIAL_COUNT => special_spec(index),
+        FixtureSet::Test => random_spec(index, |prng| 2 + prng.below(USERS.len() as u64 - 2)),
+        FixtureSet::Demo => random_spec(index, |prng| match prng.below(USERS.len() as u64 - 1) {
+            u if u >= PROBE_USER => u + 1,
+            u => u,
+        }),
+    }
+}
+
+fn special_spec(index: usize) -> Spec {
     let special = |user, group, state, protocol, ago| Spec {
         index,
         user,
@@ -235,6 +286,12 @@ fn spec(index: usize) -> Spec {
         state,
         protocol,
         started_minutes_ago: ago,
+        hidden: HiddenFields::NONE,
+    };
+    let hidden = |state, connection, protocol| HiddenFields {
+        state,
+        connection,
+        protocol,
     };
     match index {
         0 => special(0, 0, "Active", "Hdx", 47),
@@ -249,39 +306,70 @@ fn spec(index: usize) -> Spec {
         3 => special(4, 1, "Disconnected", "Hdx", 610),
         4 => special(6, 4, "Connected", "Hdx", 1),
         5 => special(0, 5, "Active", "Hdx", 22),
-        _ => {
-            let mut prng = Prng::new(0xF1C7_0000_0000_0000 ^ index as u64);
-            let user = 2 + prng.below(USERS.len() as u64 - 2) as usize;
-            let group = prng.below(GROUPS.len() as u64) as usize;
-            let machine = 1 + prng.below(MACHINES_PER_GROUP);
-            let roll = prng.unit();
-            let state = if roll < 0.15 {
-                "Disconnected"
-            } else if roll < 0.19 {
-                "Connected"
-            } else {
-                "Active"
-            };
-            let protocol = if prng.unit() < 0.10 { "Rdp" } else { "Hdx" };
-            let identity_resolved = prng.unit() >= 0.08;
-            let started_minutes_ago = 3 + prng.below(3 * 24 * 60) as i64;
-            Spec {
-                index,
-                user,
-                identity_resolved,
-                group,
-                machine,
-                state,
-                protocol,
-                started_minutes_ago,
-            }
-        }
+        6 => Spec {
+            hidden: hidden(Some(Hide::Null), None, None),
+            ..special(9, 3, "Active", "Hdx", 38)
+        },
+        7 => Spec {
+            hidden: hidden(Some(Hide::Null), None, None),
+            ..special(10, 3, "Disconnected", "Hdx", 400)
+        },
+        8 => Spec {
+            machine: 2,
+            hidden: hidden(None, None, Some(Hide::Absent)),
+            ..special(11, 1, "Active", "Hdx", 75)
+        },
+        _ => Spec {
+            machine: 2,
+            hidden: hidden(Some(Hide::Absent), Some(Hide::Null), None),
+            ..special(12, 2, "Active", "Rdp", 160)
+        },
     }
 }
 
-/// Generates `count` sessions whose times are relative to `anchor`.
-pub fn generate(count: usize, anchor: OffsetDateTime) -> Vec<Value> {
-    (0..count).map(|i| session(&spec(i), anchor)).collect()
+fn random_spec(index: usize, draw_user: impl FnOnce(&mut Prng) -> u64) -> Spec {
+    let mut prng = Prng::new(0xF1C7_0000_0000_0000 ^ index as u64);
+    let user = draw_user(&mut prng) as usize;
+    let group = prng.below(GROUPS.len() as u64) as usize;
+    let machine = 1 + prng.below(MACHINES_PER_GROUP);
+    let roll = prng.unit();
+    let state = if roll < 0.15 {
+        "Disconnected"
+    } else if roll < 0.19 {
+        "Connected"
+    } else {
+        "Active"
+    };
+    let protocol = if prng.unit() < 0.10 { "Rdp" } else { "Hdx" };
+    let identity_resolved = prng.unit() >= 0.08;
+    let started_minutes_ago = 3 + prng.below(3 * 24 * 60) as i64;
+    Spec {
+        index,
+        user,
+        identity_resolved,
+        group,
+        machine,
+        state,
+        protocol,
+        started_minutes_ago,
+        hidden: HiddenFields::NONE,
+    }
+}
+
+/// Generates `count` sessions of `set` whose times are relative to `anchor`.
+pub fn generate(set: FixtureSet, count: usize, anchor: OffsetDateTime) -> Vec<Fixture> {
+    (0..count)
+        .map(|i| {
+            let spec = spec(set, i);
+            let mut json = session(&spec, anchor);
+            spec.hidden.apply(&mut json);
+            Fixture {
+                json,
+                state: spec.state,
+                protocol: spec.protocol,
+            }
+        })
+        .collect()
 }
 
 fn user_sid(user: usize) -> String {
@@ -571,69 +659,136 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
+    const ANCHOR: OffsetDateTime = datetime!(2025-06-02 09:00:00 UTC);
+
+    fn json(set: FixtureSet, count: usize) -> Vec<Value> {
+        generate(set, count, ANCHOR)
+            .into_iter()
+            .map(|f| f.json)
+            .collect()
+    }
+
     fn count(sessions: &[Value], f: impl Fn(&Value) -> bool) -> usize {
         sessions.iter().filter(|s| f(s)).count()
     }
 
     #[test]
     fn deterministic_and_prefix_stable() {
-        let anchor = datetime!(2025-06-02 09:00:00 UTC);
-        let a = generate(50, anchor);
-        let b = generate(240, anchor);
-        assert_eq!(a[..], b[..50]);
-        assert_eq!(a, generate(50, anchor));
+        for set in [FixtureSet::Demo, FixtureSet::Test] {
+            let a = generate(set, 50, ANCHOR);
+            let b = generate(set, 240, ANCHOR);
+            assert_eq!(a[..], b[..50]);
+            assert_eq!(a, generate(set, 50, ANCHOR));
+        }
     }
 
     #[test]
     fn default_mix_is_realistic() {
-        let sessions = generate(240, datetime!(2025-06-02 09:00:00 UTC));
-        let rdp = count(&sessions, |s| s["Connection"]["Protocol"] == "Rdp");
-        let disconnected = count(&sessions, |s| s["State"] == "Disconnected");
-        let connected = count(&sessions, |s| s["State"] == "Connected");
-        let recordable = count(&sessions, |s| {
-            s["State"] == "Active" && s["Connection"]["Protocol"] == "Hdx"
-        });
-        let jsmith = count(&sessions, |s| s["User"]["SamName"] == SPECIAL_USER);
-        let groups: std::collections::BTreeSet<String> = sessions
-            .iter()
-            .map(|s| s["Machine"]["DeliveryGroup"]["Name"].to_string())
-            .collect();
-        assert!((12..=40).contains(&rdp), "rdp {rdp}");
-        assert!(
-            (20..=50).contains(&disconnected),
-            "disconnected {disconnected}"
-        );
-        assert!((2..=20).contains(&connected), "connected {connected}");
-        assert!(recordable > 150, "recordable {recordable}");
+        for set in [FixtureSet::Demo, FixtureSet::Test] {
+            let fixtures = generate(set, 240, ANCHOR);
+            let truly = |state: &str, protocol: &str| {
+                fixtures
+                    .iter()
+                    .filter(|f| f.state == state && f.protocol == protocol)
+                    .count()
+            };
+            let sessions = json(set, 240);
+            let rdp = fixtures.iter().filter(|f| f.protocol == "Rdp").count();
+            let disconnected = fixtures
+                .iter()
+                .filter(|f| f.state == "Disconnected")
+                .count();
+            let connected = fixtures.iter().filter(|f| f.state == "Connected").count();
+            let groups: std::collections::BTreeSet<String> = sessions
+                .iter()
+                .map(|s| s["Machine"]["DeliveryGroup"]["Name"].to_string())
+                .collect();
+            assert!((12..=40).contains(&rdp), "{set:?} rdp {rdp}");
+            assert!(
+                (20..=50).contains(&disconnected),
+                "{set:?} disconnected {disconnected}"
+            );
+            assert!(
+                (2..=20).contains(&connected),
+                "{set:?} connected {connected}"
+            );
+            assert!(truly("Active", "Hdx") > 150, "{set:?}");
+            assert_eq!(groups.len(), 6);
+            let ids: std::collections::BTreeSet<&str> =
+                sessions.iter().filter_map(|s| s["Id"].as_str()).collect();
+            assert_eq!(ids.len(), 240);
+            // The JSON tells the truth except where a field is hidden.
+            for (f, s) in fixtures.iter().zip(&sessions) {
+                if let Some(state) = s["State"].as_str() {
+                    assert_eq!(state, f.state);
+                }
+                if let Some(protocol) = s["Connection"]["Protocol"].as_str() {
+                    assert_eq!(protocol, f.protocol);
+                }
+            }
+        }
+        let test = json(FixtureSet::Test, 240);
+        let jsmith = count(&test, |s| s["User"]["SamName"] == SPECIAL_USER);
         assert_eq!(jsmith, 2);
-        assert_eq!(groups.len(), 6);
-        let ids: std::collections::BTreeSet<&str> =
-            sessions.iter().filter_map(|s| s["Id"].as_str()).collect();
-        assert_eq!(ids.len(), 240);
+    }
+
+    #[test]
+    fn demo_has_nothing_only_a_test_needs() {
+        let demo = json(FixtureSet::Demo, 1000);
+        let text = serde_json::to_string(&demo).unwrap();
+        assert!(!text.contains('<'));
+        assert!(!text.contains("qa.probe"));
+        assert!(demo
+            .iter()
+            .all(|s| s["State"].is_string() && s["Connection"]["Protocol"].is_string()));
+        let people: std::collections::BTreeSet<&str> = demo
+            .iter()
+            .filter_map(|s| s["User"]["DisplayName"].as_str())
+            .collect();
+        assert!(people.len() > 25, "{people:?}");
     }
 
     #[test]
     fn special_sessions_are_what_they_claim() {
-        let sessions = generate(SPECIAL_COUNT, datetime!(2025-06-02 09:00:00 UTC));
+        let fixtures = generate(FixtureSet::Test, SPECIAL_COUNT, ANCHOR);
         let ids = SpecialSessions::ids();
         let by_id = |id: &str| {
-            sessions
+            fixtures
                 .iter()
-                .find(|s| s["Id"] == id)
+                .find(|f| f.json["Id"] == id)
                 .cloned()
                 .expect("special session exists")
         };
-        let r = by_id(&ids.recordable);
+        let r = by_id(&ids.recordable).json;
         assert_eq!(r["User"]["DisplayName"], SPECIAL_USER_DISPLAY);
         assert_eq!(r["Machine"]["Name"], SPECIAL_MACHINE);
+        let hostile = by_id(&ids.hostile).json;
+        assert_eq!(hostile["User"]["DisplayName"], HOSTILE_DISPLAY_NAME);
+        assert_eq!(hostile["User"]["SamName"], "CONTOSO\\qa.probe");
+        assert_eq!(by_id(&ids.rdp).json["Connection"]["Protocol"], "Rdp");
+        assert_eq!(by_id(&ids.disconnected).json["State"], "Disconnected");
+        assert_eq!(by_id(&ids.connected).json["State"], "Connected");
+        let second = by_id(&ids.second_of_user).json;
+        assert_eq!(second["User"]["SamName"], SPECIAL_USER);
+        assert_eq!(second["SessionType"], "Application");
+
+        let null_state = by_id(&ids.null_state);
+        assert_eq!(null_state.json["State"], Value::Null);
+        assert_eq!((null_state.state, null_state.protocol), ("Active", "Hdx"));
+        let null_disconnected = by_id(&ids.null_state_disconnected);
+        assert_eq!(null_disconnected.json["State"], Value::Null);
+        assert_eq!(null_disconnected.state, "Disconnected");
+        let missing_protocol = by_id(&ids.missing_protocol);
+        let connection = missing_protocol.json["Connection"].as_object().unwrap();
+        assert!(!connection.contains_key("Protocol"));
+        assert!(connection.contains_key("ConnectionMode"));
         assert_eq!(
-            by_id(&ids.hostile)["User"]["DisplayName"],
-            HOSTILE_DISPLAY_NAME
+            (missing_protocol.state, missing_protocol.protocol),
+            ("Active", "Hdx")
         );
-        assert_eq!(by_id(&ids.rdp)["Connection"]["Protocol"], "Rdp");
-        assert_eq!(by_id(&ids.disconnected)["State"], "Disconnected");
-        assert_eq!(by_id(&ids.connected)["State"], "Connected");
-        assert_eq!(by_id(&ids.second_of_user)["User"]["SamName"], SPECIAL_USER);
-        assert_eq!(by_id(&ids.second_of_user)["SessionType"], "Application");
+        let odd = by_id(&ids.missing_state_null_connection);
+        assert!(!odd.json.as_object().unwrap().contains_key("State"));
+        assert_eq!(odd.json["Connection"], Value::Null);
+        assert_eq!((odd.state, odd.protocol), ("Active", "Rdp"));
     }
 }

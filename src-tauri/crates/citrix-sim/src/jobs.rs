@@ -39,6 +39,8 @@ pub struct Job {
     created: Instant,
     created_at: OffsetDateTime,
     duration: Duration,
+    /// The recording delay drawn when the request came in, counted from the job's completion.
+    recording_delay: Duration,
     phase: Phase,
 }
 
@@ -64,6 +66,7 @@ impl Jobs {
         action: RecordingAction,
         session_id: &str,
         duration: Duration,
+        recording_delay: Duration,
     ) -> String {
         if self.list.len() >= MAX_JOBS {
             if let Some(pos) = self
@@ -83,6 +86,7 @@ impl Jobs {
             created: Instant::now(),
             created_at: OffsetDateTime::now_utc(),
             duration,
+            recording_delay,
             phase: Phase::Running,
         });
         id
@@ -101,10 +105,11 @@ impl Jobs {
         {
             self.running -= 1;
             let ended = job.created_at + job.duration;
+            let completed = job.created + job.duration;
             job.phase = match sessions.iter_mut().find(|s| s.id == job.session_id) {
                 None => Phase::Failed(ended, "Session not found", "UnknownSession"),
-                Some(session) => match session.apply(job.action) {
-                    Ok(()) => Phase::Complete(ended, Arc::clone(&session.json)),
+                Some(session) => match session.apply(job.action, completed, job.recording_delay) {
+                    Ok(()) => Phase::Complete(ended, session.served()),
                     Err(_) => {
                         Phase::Failed(ended, SESSION_OPERATION_FAILED, "SessionOperationFailed")
                     }
@@ -229,6 +234,11 @@ fn job_error(error: JobError) -> Response {
             "JobResultsNotAvailable",
         ),
     }
+}
+
+/// 404 for a job that does not exist.
+pub fn not_found() -> Response {
+    job_error(JobError::NotFound)
 }
 
 /// `GET /Jobs`.

@@ -5,7 +5,12 @@
 //! something that behaves like the real service: the same header checks in the same order, the
 //! same three families of error bodies, string `expires_in`, continuation tokens, and the
 //! faults a production client has to survive (429s, 5xx bursts, a sleeping site, resets,
-//! stalls, expired tokens). [`SimControl`] flips those faults at run time.
+//! stalls, expired tokens). It also behaves the ways the real service may and a client must not
+//! assume away: recording that shows in `RecordingStatus` only after a delay, answers lost
+//! after the request was applied, `RecordingStatus` failing or answering 404 for a live
+//! session, `State`/`Connection`/`Protocol` null or missing, search operators refused,
+//! continuation tokens that break unless percent-encoded, and several visible customers.
+//! [`SimControl`] flips all of it at run time.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -30,6 +35,7 @@ mod control;
 mod errors;
 mod faults;
 pub mod fixtures;
+mod hidden;
 mod http;
 mod jobs;
 mod paging;
@@ -42,7 +48,12 @@ mod site;
 mod state;
 mod timefmt;
 
-pub use config::{SimConfig, DEFAULT_SITE_ID};
-pub use control::SimControl;
+pub use config::{
+    FixtureSet, SimConfig, UnseenCustomerTokens, VisibleCustomer, VisibleSite, DEFAULT_SITE_ID,
+};
+pub use control::{Applied, RecordingView, SessionTruth, SimControl};
+pub use faults::{FaultAnswer, LostScope};
 pub use fixtures::SpecialSessions;
+pub use hidden::{HiddenFields, Hide};
+pub use search::SearchMode;
 pub use server::Simulator;

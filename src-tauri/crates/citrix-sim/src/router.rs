@@ -6,7 +6,8 @@
 //! Pipeline for API requests (`/cvad/manage/...`), in this order:
 //! latency → count + record headers → reset/stall → 429/5xx gateway faults → `Authorization`
 //! → token → wrong region → `Accept` → `Citrix-CustomerId` → `Citrix-InstanceId` → sleeping
-//! site → route.
+//! site → route → lost answer (the request was served, then its answer is replaced by a
+//! dropped connection or a gateway error).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
 
-use crate::auth;
+use crate::auth::{self, SiteScope};
 use crate::errors;
 use crate::faults::{self, ConnectionFault};
 use crate::http::{self, header_text, Query};
@@ -145,13 +146,26 @@ fn checked(
         return errors::wrong_region(state.next_params_shape());
     }
     let is_me = matches!(path, [me] if is(me, "me"));
-    if let Err(response) = auth::check_headers(state, headers, &grant, !is_me) {
-        return response;
-    }
+    let scope = match auth::check_headers(state, headers, !is_me) {
+        Ok(scope) => scope,
+        Err(response) => return response,
+    };
     if state.faults().site_is_asleep(Instant::now()) {
         return faults::site_asleep_response();
     }
-    route(state, method, headers, path, query, body, &grant)
+    let Some(route) = resolve(path) else {
+        return errors::no_such_route();
+    };
+    let is_start_or_stop = matches!(route, Route::StartRecording(_) | Route::StopRecording(_));
+    let response = match scope {
+        SiteScope::Simulated => serve(state, method, headers, route, query, body, &grant),
+        SiteScope::Empty => serve_empty_site(method, route),
+    };
+    let lost = state.faults().take_lost_answer(is_start_or_stop);
+    match lost {
+        Some(answer) => faults::fault_response(answer, state.next_variant()),
+        None => response,
+    }
 }
 
 /// An API route, resolved before the method is checked so that a known path with the wrong
@@ -196,25 +210,28 @@ fn resolve(path: &[String]) -> Option<Route<'_>> {
     })
 }
 
-fn route(
+fn serve(
     state: &State,
     method: &Method,
     headers: &HeaderMap,
-    path: &[String],
+    route: Route<'_>,
     query: &Query,
     body: &[u8],
     grant: &TokenGrant,
 ) -> Response {
-    let Some(route) = resolve(path) else {
-        return errors::no_such_route();
-    };
     let get = method == Method::GET;
     let post = method == Method::POST;
     match route {
         Route::Me if get => site::me(state, grant),
         Route::Sessions if get => sessions::list(state, query),
         Route::Search if post => sessions::search(state, query, headers, body),
-        Route::RecordingStatus if get => sessions::recording_status(state, query),
+        Route::RecordingStatus if get => {
+            let fault = state.faults().take_status_fault();
+            match fault {
+                Some(answer) => faults::fault_response(answer, state.next_variant()),
+                None => sessions::recording_status(state, query),
+            }
+        }
         Route::Session(id) if get => sessions::get(state, id, query),
         Route::Machine(id) if get => sessions::machine(state, id),
         Route::StartRecording(id) if post => sessions::recording(state, id, true, query),
@@ -227,5 +244,25 @@ fn route(
         Route::JobResults(id) if get => jobs::results(state, id),
         Route::CancelJob(id) if post => jobs::cancel(state, id),
         _ => errors::method_not_allowed(),
+    }
+}
+
+/// A site of another visible customer: it exists, and has no sessions and no jobs.
+fn serve_empty_site(method: &Method, route: Route<'_>) -> Response {
+    let get = method == Method::GET;
+    match route {
+        Route::Sessions if get => http::json(
+            StatusCode::OK,
+            &serde_json::json!({ "Items": [], "ContinuationToken": null }),
+        ),
+        Route::Search if method == Method::POST => http::json(
+            StatusCode::OK,
+            &serde_json::json!({ "Items": [], "ContinuationToken": null, "TotalItems": 0 }),
+        ),
+        Route::Jobs if get => http::json(StatusCode::OK, &serde_json::json!({ "Items": [] })),
+        Route::Job(_) | Route::JobResults(_) | Route::CancelJob(_) => jobs::not_found(),
+        Route::Sessions | Route::Search | Route::Jobs => errors::method_not_allowed(),
+        // `/me` needs no site, so it never gets here; every other route names a session.
+        _ => errors::unknown_session(),
     }
 }

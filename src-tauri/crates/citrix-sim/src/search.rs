@@ -7,12 +7,18 @@
 //! `SearchFilterGroupsType` (default And) and then AND with the flat filters. String matching
 //! is case-insensitive; `Like` takes `*` (any run) and `?` (one character) wildcards; `In`
 //! takes comma-separated values. Property and enum names are matched case-insensitively, as
-//! .NET's enum converters do.
+//! .NET's enum converters do. Filters look at the session as the API answers it: a session
+//! whose `State` is null is not found by a `SessionState` filter.
+//!
+//! Which operator the real service accepts on which property is not documented, so a
+//! [`SearchMode`] makes the simulator as strict as a client must be ready for. A refused
+//! operator gets 400 with an `ErrorData` body (the family the CVAD service uses for business
+//! and parameter errors) naming the property and the operator twice: in `ErrorMessage` for
+//! people, and in `ErrorReport.ErrorData` as `{"Property": ..., "Operator": ...}` for programs.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
@@ -128,6 +134,34 @@ const BASIC_PROPERTIES: &[&str] = &[
     "ConnectionProtocol",
 ];
 
+/// Which `SearchOperator`s the service accepts (`"lenient"`, `"noContains"`, `"equalsOnly"` in
+/// the `/_sim/` switches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SearchMode {
+    /// Every operator the simulator can evaluate, on every property.
+    #[default]
+    Lenient,
+    /// `Contains`, `NotContains` and the rest of the `Contains…` family are refused on every
+    /// property.
+    NoContains,
+    /// Only `Equals`, `NotEquals` and `In` are accepted: `Like`, `StartsWith`, `Contains` and
+    /// every other operator are refused.
+    EqualsOnly,
+}
+
+impl SearchMode {
+    fn accepts(self, operator: &str) -> bool {
+        match self {
+            SearchMode::Lenient => true,
+            SearchMode::NoContains => {
+                !(operator.starts_with("Contains") || operator.starts_with("NotContains"))
+            }
+            SearchMode::EqualsOnly => matches!(operator, "Equals" | "NotEquals" | "In"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Combine {
     And,
@@ -228,11 +262,14 @@ fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Map<String, Value>, Re
         .ok_or_else(|| shape_error(&format!("{what} must be an object")))
 }
 
-fn parse_filter(value: &Value) -> Result<Filter, Response> {
+fn parse_filter(value: &Value, mode: SearchMode) -> Result<Filter, Response> {
     let obj = object(value, "a search filter")?;
     let property = enum_value(obj, "Property", PROPERTIES)?
         .ok_or_else(|| shape_error("a search filter needs a Property"))?;
     let operator = enum_value(obj, "Operator", OPERATORS)?.unwrap_or("Equals");
+    if !mode.accepts(operator) {
+        return Err(errors::operator_not_supported(property, operator));
+    }
     let value = match field(obj, "Value") {
         None => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -255,13 +292,7 @@ fn parse_filter(value: &Value) -> Result<Filter, Response> {
         "GreaterThan" => (Op::GreaterThan, false),
         "LessThanOrEquals" => (Op::LessThanOrEquals, false),
         "GreaterThanOrEquals" => (Op::GreaterThanOrEquals, false),
-        other => {
-            return Err(errors::error_data(
-                StatusCode::BAD_REQUEST,
-                &format!("Search operator '{other}' is not supported for property '{property}'."),
-                "InvalidSearchFilter",
-            ))
-        }
+        other => return Err(errors::operator_not_supported(property, other)),
     };
     Ok(Filter {
         property,
@@ -271,14 +302,14 @@ fn parse_filter(value: &Value) -> Result<Filter, Response> {
     })
 }
 
-fn parse_filters(obj: &Map<String, Value>) -> Result<Vec<Filter>, Response> {
+fn parse_filters(obj: &Map<String, Value>, mode: SearchMode) -> Result<Vec<Filter>, Response> {
     array(obj, "SearchFilters")?
         .iter()
-        .map(parse_filter)
+        .map(|f| parse_filter(f, mode))
         .collect()
 }
 
-fn parse_group(value: &Value, depth: usize) -> Result<Group, Response> {
+fn parse_group(value: &Value, depth: usize, mode: SearchMode) -> Result<Group, Response> {
     // The real service caps nesting too; this keeps a hostile body from recursing forever.
     if depth > 16 {
         return Err(shape_error("search filter groups are nested too deeply"));
@@ -286,11 +317,11 @@ fn parse_group(value: &Value, depth: usize) -> Result<Group, Response> {
     let obj = object(value, "a search filter group")?;
     Ok(Group {
         filters_combine: combine(obj, "SearchFilterGroupType")?,
-        filters: parse_filters(obj)?,
+        filters: parse_filters(obj, mode)?,
         groups_combine: combine(obj, "SearchFilterGroupsType")?,
         groups: array(obj, "SearchFilterGroups")?
             .iter()
-            .map(|g| parse_group(g, depth + 1))
+            .map(|g| parse_group(g, depth + 1, mode))
             .collect::<Result<_, _>>()?,
     })
 }
@@ -303,8 +334,8 @@ fn parse_sort(value: &Value) -> Result<(&'static str, bool), Response> {
     Ok((property, descending))
 }
 
-/// Parses a request body (already decoded JSON).
-pub fn parse(body: &Value) -> Result<SearchRequest, Response> {
+/// Parses a request body (already decoded JSON), refusing operators `mode` does not accept.
+pub fn parse(body: &Value, mode: SearchMode) -> Result<SearchRequest, Response> {
     let obj = object(body, "the search request")?;
     let basic = match field(obj, "BasicSearchString") {
         None => None,
@@ -323,11 +354,11 @@ pub fn parse(body: &Value) -> Result<SearchRequest, Response> {
     }
     Ok(SearchRequest {
         basic,
-        filters: parse_filters(obj)?,
+        filters: parse_filters(obj, mode)?,
         groups_combine: combine(obj, "SearchFilterGroupsType")?,
         groups: array(obj, "SearchFilterGroups")?
             .iter()
-            .map(|g| parse_group(g, 0))
+            .map(|g| parse_group(g, 0, mode))
             .collect::<Result<_, _>>()?,
         sort,
     })
@@ -556,15 +587,33 @@ mod tests {
     fn rejects_unknown_enums() {
         let bad_property =
             json!({"SearchFilters":[{"Property":"Nope","Value":"x","Operator":"Equals"}]});
-        assert!(parse(&bad_property).is_err());
+        assert!(parse(&bad_property, SearchMode::Lenient).is_err());
         let bad_operator =
             json!({"SearchFilters":[{"Property":"UserName","Value":"x","Operator":"Sorta"}]});
-        assert!(parse(&bad_operator).is_err());
+        assert!(parse(&bad_operator, SearchMode::Lenient).is_err());
         let bad_group =
             json!({"SearchFilterGroups":[{"SearchFilterGroupType":"Xor","SearchFilters":[]}]});
-        assert!(parse(&bad_group).is_err());
+        assert!(parse(&bad_group, SearchMode::Lenient).is_err());
         let ok = json!({"searchFilters":[{"property":"username","value":"x","operator":"like"}]});
-        assert!(parse(&ok).is_ok());
+        assert!(parse(&ok, SearchMode::Lenient).is_ok());
+    }
+
+    #[test]
+    fn strict_modes_refuse_operators() {
+        let with =
+            |op: &str| json!({"SearchFilters":[{"Property":"UserName","Value":"x","Operator":op}]});
+        let nested = json!({"SearchFilterGroups":[{"SearchFilters":[{"Property":"MachineName","Value":"x","Operator":"Contains"}]}]});
+        for op in ["Contains", "NotContains", "ContainsLike"] {
+            assert!(parse(&with(op), SearchMode::NoContains).is_err(), "{op}");
+        }
+        assert!(parse(&nested, SearchMode::NoContains).is_err());
+        assert!(parse(&with("Like"), SearchMode::NoContains).is_ok());
+        for op in ["Like", "StartsWith", "EndsWith", "Contains", "NotIn"] {
+            assert!(parse(&with(op), SearchMode::EqualsOnly).is_err(), "{op}");
+        }
+        for op in ["Equals", "NotEquals", "In"] {
+            assert!(parse(&with(op), SearchMode::EqualsOnly).is_ok(), "{op}");
+        }
     }
 
     #[test]

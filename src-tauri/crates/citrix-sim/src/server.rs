@@ -48,7 +48,7 @@ impl Simulator {
             .and_then(|t| t.replace_second(0))
             .and_then(|t| t.replace_nanosecond(0))
             .unwrap_or(now);
-        let sessions = fixtures::generate(cfg.sessions, anchor);
+        let sessions = fixtures::generate(cfg.fixtures, cfg.sessions, anchor);
         let state = Arc::new(State::new(&cfg, url.clone(), sessions));
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&state), stopped));

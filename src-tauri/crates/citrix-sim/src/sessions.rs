@@ -102,13 +102,9 @@ fn resolve_token(state: &State, listing: Listing, token: &str) -> Result<usize, 
         })
 }
 
+/// Every session as the API answers it now.
 fn snapshot(state: &State) -> Vec<Arc<Value>> {
-    state
-        .data()
-        .sessions
-        .iter()
-        .map(|s| Arc::clone(&s.json))
-        .collect()
+    state.data().sessions.iter().map(|s| s.served()).collect()
 }
 
 /// `GET /Sessions`: `{"Items":[...],"ContinuationToken":...}`, no `TotalItems`.
@@ -150,7 +146,8 @@ pub fn search(state: &State, query: &Query, headers: &HeaderMap, body: &[u8]) ->
         Ok(value) => value,
         Err(e) => return errors::invalid_json(&format!("The request body is not valid JSON: {e}")),
     };
-    let request = match search::parse(&request) {
+    let mode = state.faults().search_mode;
+    let request = match search::parse(&request, mode) {
         Ok(request) => request,
         Err(response) => return response,
     };
@@ -206,7 +203,7 @@ fn is_json_utf8(content_type: &str) -> bool {
 
 /// `GET /Sessions/{id}`, honouring `fields`.
 pub fn get(state: &State, id: &str, query: &Query) -> Response {
-    let session = state.data().find(id).map(|s| Arc::clone(&s.json));
+    let session = state.data().find(id).map(|s| s.served());
     match session {
         Some(json) => http::json(StatusCode::OK, &project(&json, query.get("fields"))),
         None => errors::unknown_session(),
@@ -222,12 +219,18 @@ pub fn machine(state: &State, id: &str) -> Response {
     }
 }
 
-/// `GET /Sessions/RecordingStatus?id=`.
+/// `GET /Sessions/RecordingStatus?id=`: what the broker reports now, which after a start or
+/// stop may not be what it will report once the change has settled.
 pub fn recording_status(state: &State, query: &Query) -> Response {
     let Some(id) = query.get("id").filter(|id| !id.trim().is_empty()) else {
         return invalid_parameter("The id parameter is required.");
     };
-    let recording = state.data().find(id.trim()).map(|s| s.recording);
+    let now = Instant::now();
+    let recording = state
+        .data()
+        .find(id.trim())
+        .filter(|s| !s.status_not_found)
+        .map(|s| s.recording_at(now));
     match recording {
         Some(recording) => http::json(
             StatusCode::OK,
@@ -238,7 +241,8 @@ pub fn recording_status(state: &State, query: &Query) -> Response {
 }
 
 /// `$startRecording` / `$stopRecording`. Synchronously: 200 with the session, or the broker's
-/// 400. With `async=true`: 202 + `Location`, and the job applies the operation later.
+/// 400. With `async=true`: 202 + `Location`, and the job applies the operation later. Either
+/// way the change shows in `RecordingStatus` only after the recording delay.
 pub fn recording(state: &State, id: &str, start: bool, query: &Query) -> Response {
     let notify_user = match parse_bool(query, "notifyUser", true) {
         Ok(v) => v,
@@ -253,14 +257,17 @@ pub fn recording(state: &State, id: &str, start: bool, query: &Query) -> Respons
     } else {
         RecordingAction::Stop
     };
+    let (job_duration, delay) = {
+        let mut faults = state.faults();
+        (faults.job_duration, faults.recording_delay(start))
+    };
     if is_async {
-        let job_duration = state.faults().job_duration;
         let job_id = {
             let mut data = state.data();
             if data.find(id).is_none() {
                 return errors::unknown_session();
             }
-            data.jobs.create(action, id, job_duration)
+            data.jobs.create(action, id, job_duration, delay)
         };
         let mut response = http::empty(StatusCode::ACCEPTED);
         let location = format!("{}cvad/manage/Jobs/{}", state.base_url, job_id);
@@ -269,8 +276,11 @@ pub fn recording(state: &State, id: &str, start: bool, query: &Query) -> Respons
     }
     let outcome = {
         let mut data = state.data();
-        data.find_mut(id)
-            .map(|session| session.apply(action).map(|()| Arc::clone(&session.json)))
+        data.find_mut(id).map(|session| {
+            session
+                .apply(action, Instant::now(), delay)
+                .map(|()| session.served())
+        })
     };
     match outcome {
         None => errors::unknown_session(),
@@ -288,17 +298,13 @@ pub fn logoff(state: &State, id: &str) -> Response {
     }
 }
 
-/// `$disconnect`: 200 with the session, now Disconnected (which also ends any recording: the
-/// broker cannot record a session nobody is connected to).
+/// `$disconnect`: 200 with the session, now Disconnected.
 pub fn disconnect(state: &State, id: &str) -> Response {
     let json = {
         let mut data = state.data();
         data.find_mut(id).map(|session| {
-            if let Some(obj) = Arc::make_mut(&mut session.json).as_object_mut() {
-                obj.insert("State".to_owned(), Value::from("Disconnected"));
-            }
-            session.recording = false;
-            Arc::clone(&session.json)
+            session.disconnect();
+            session.served()
         })
     };
     match json {

@@ -16,7 +16,9 @@ use crate::state::{State, TokenGrant};
 use crate::timefmt::time_of_day;
 
 /// `MeResponseModel`. The time fields are time-of-day locale strings, as in every doc example,
-/// although the spec says RFC 3339: clients must not parse them strictly.
+/// although the spec says RFC 3339: clients must not parse them strictly. `Customers` lists
+/// every customer the API client can see, the simulated one first, and never one it cannot
+/// see, whatever customer the token was asked for.
 pub fn me(state: &State, grant: &TokenGrant) -> Response {
     let left = grant.expires_at.saturating_duration_since(Instant::now());
     let now = OffsetDateTime::now_utc();
@@ -31,11 +33,11 @@ pub fn me(state: &State, grant: &TokenGrant) -> Response {
             "RefreshExpirationTime": time_of_day(refresh),
             "VerifiedEmail": "compliance@contoso.com",
             "IsCspCustomer": false,
-            "Customers": [{
-                "Id": state.customer_id,
-                "Name": null,
-                "Sites": [{ "Id": state.site_id, "Name": state.site_name }],
-            }],
+            "Customers": state.visible_customers().iter().map(|c| json!({
+                "Id": c.id,
+                "Name": c.name,
+                "Sites": c.sites.iter().map(|s| json!({ "Id": s.id, "Name": s.name })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         }),
     )
 }
@@ -44,11 +46,10 @@ pub fn me(state: &State, grant: &TokenGrant) -> Response {
 /// customer; answers 202 and wakes a sleeping site after the wake delay.
 pub fn activation(state: &State, path_customer: &str, headers: &HeaderMap) -> Response {
     state.activation_requests.fetch_add(1, Ordering::Relaxed);
-    let grant = match auth::authenticate(state, headers) {
-        Ok(grant) => grant,
-        Err(response) => return response,
-    };
-    if !path_customer.eq_ignore_ascii_case(&grant.customer_id) {
+    if let Err(response) = auth::authenticate(state, headers) {
+        return response;
+    }
+    if state.visible_customer(path_customer).is_none() {
         return errors::access_denied(state.next_params_shape(), path_customer);
     }
     state.faults().start_waking(Instant::now());

@@ -9,19 +9,27 @@
 //! request (one more round trip), connection set-up, both sides' CPU time (the simulator runs in
 //! the same process), and the tail of the last wave.
 //!
-//! The rows "with the audit trail" run at the app's default concurrency with the app's own run
-//! observer ([`HeadlessRun`] from the app's lib crate), which writes what a run of the app
-//! writes: for each session a "requested" record, synced to disk before its start is sent, and
-//! an outcome record after, hash-chained, with the head anchor updated, into a fresh trail in
-//! the system's temp folder (on the normal disk, not in memory). The ideal is the same as for
-//! the engine alone: the trail is held to the same goal. After the run the trail is read back
-//! and its chain verified.
+//! The rows "with the audit trail" run at the app's default concurrency through the app's own
+//! run path (`desk_core::run::execute`, what the window's Start recording calls), which writes
+//! what a run of the app writes: for each session a "requested" record, synced to disk before
+//! its start is sent, and an outcome record after, hash-chained, with the head anchor updated,
+//! into a fresh trail in the system's temp folder (on the normal disk, not in memory). As in the
+//! app, the connection (token and `/me`) is made before the run, and the sessions' users and
+//! machines are known from the searches that found them. The ideal is the same as for the
+//! engine alone: the trail is held to the same goal. After the run the trail is read back and
+//! its chain verified.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use citrix_cloud::bulk::BulkOptions;
-use recording_desk_lib::{HeadlessRun, TrailCheck};
+use citrix_cloud::bulk::{BulkOptions, CancellationToken};
+use citrix_cloud::{Credentials, Endpoints, Secret};
+use desk_core::account::{self, ConnectRequest, Mode};
+use desk_core::audit::{self, AuditEvent, AuditLog};
+use desk_core::paths::{ANCHOR_FILE, AUDIT_FILE};
+use desk_core::run::{self, EventSink, RunEvent, RunRequest, RunStatus};
+use desk_core::sessions::{RowCache, SessionRow};
 
 use crate::report::{secs, Summary, Table};
 use crate::sim::{Bench, RunFigures, SITE};
@@ -236,7 +244,17 @@ impl Measured {
     }
 }
 
-/// A run at the app's default concurrency with the app's own observer writing a fresh audit
+/// What the audited run left in its trail.
+struct TrailCheck {
+    records: usize,
+    requested: usize,
+    outcomes: usize,
+    /// The hash chain holds and the file matches its head anchor.
+    intact: bool,
+    message: String,
+}
+
+/// A run at the app's default concurrency through the app's run path, writing a fresh audit
 /// trail in the temp folder; the trail is then read back, verified, and removed.
 async fn audited_run(bench: &Bench, verify: bool) -> Result<Measured, String> {
     let dir = std::env::temp_dir().join(format!(
@@ -247,18 +265,12 @@ async fn audited_run(bench: &Bench, verify: bool) -> Result<Measured, String> {
     // A trail left by an earlier run under the same process ID would add to the count.
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let trail = HeadlessRun::new(&dir);
-    // The app knows each session's user and machine from its searches; so does this run.
-    trail.remember_sessions(&bench.ctl.sessions());
     let opts = BulkOptions {
         concurrency: DEFAULT_CONCURRENCY,
         verify,
         ..BulkOptions::default()
     };
-    let figures = bench
-        .run_bulk_with(opts, trail.observer(Bench::ACTION, SITE)?)
-        .await?;
-    let check = trail.verify()?;
+    let (figures, check) = run_through_the_app(bench, opts, &dir).await?;
     if let Err(e) = std::fs::remove_dir_all(&dir) {
         println!("(could not remove {}: {e})", dir.display());
     }
@@ -268,6 +280,111 @@ async fn audited_run(bench: &Bench, verify: bool) -> Result<Measured, String> {
         figures,
         trail: Some((check, dir)),
     })
+}
+
+/// Starts recording on every session with `desk_core::run::execute` and a trail in `dir`, and
+/// measures the run (the connection before it is not timed, as in the app).
+async fn run_through_the_app(
+    bench: &Bench,
+    options: BulkOptions,
+    dir: &Path,
+) -> Result<(RunFigures, TrailCheck), String> {
+    bench.reset();
+    let connected = account::connect(ConnectRequest {
+        mode: Mode::Cloud,
+        region: None,
+        endpoints: Endpoints::with_base(&bench.sim.url()),
+        credentials: Credentials {
+            customer_id: "demo-customer".into(),
+            client_id: "demo-client".into(),
+            secret: Secret::new("demo-secret".into()),
+        },
+        preferred_site: Some(SITE.to_owned()),
+    })
+    .await
+    .map_err(|e| format!("could not connect: {e}"))?;
+    let log = Arc::new(AuditLog::with_anchor(
+        dir.join(AUDIT_FILE),
+        dir.join(ANCHOR_FILE),
+    ));
+    // The app knows each session's user and machine from its searches; so does this run.
+    let cache = Arc::new(RowCache::with_capacity(usize::MAX));
+    let rows: Vec<SessionRow> = bench
+        .ctl
+        .sessions()
+        .into_iter()
+        .filter_map(|s| serde_json::from_value::<citrix_cloud::Session>(s).ok())
+        .map(|s| SessionRow::from_session(&s, None))
+        .collect();
+    cache.remember(&rows);
+    let first_error: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen = Arc::clone(&first_error);
+    let sink: EventSink = Arc::new(move |event| {
+        if let RunEvent::Finished { outcome, .. } = event {
+            if outcome.status == RunStatus::Failed {
+                let mut first = seen.lock().unwrap_or_else(|p| p.into_inner());
+                first.get_or_insert_with(|| {
+                    let kind = outcome.kind.map(|k| k.name()).unwrap_or_default();
+                    format!("{kind}: {}", outcome.message.unwrap_or_default())
+                });
+            }
+        }
+    });
+    let request = RunRequest {
+        run_id: "desk-bench".into(),
+        action: Bench::ACTION,
+        ids: bench.ids.clone(),
+        options,
+        os_user: audit::os_user(),
+        computer: audit::computer_name(),
+    };
+
+    let calls_before = bench.ctl.api_requests();
+    let tokens_before = bench.ctl.token_requests();
+    let started = Instant::now();
+    let report = run::execute(
+        &connected,
+        Arc::clone(&log),
+        cache,
+        request,
+        CancellationToken::new(),
+        sink,
+    )
+    .await
+    .map_err(|e| format!("the run failed: {e}"))?;
+    let wall = started.elapsed();
+
+    let recording = bench
+        .ids
+        .iter()
+        .filter(|id| bench.ctl.is_recording(id.as_str()))
+        .count();
+    let first_error = first_error
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let figures = RunFigures {
+        sessions: report.total as usize,
+        wall,
+        api_calls: bench.ctl.api_requests() - calls_before,
+        client_tokens: connected.client.token_requests(),
+        server_tokens: bench.ctl.token_requests() - tokens_before,
+        confirmed: report.succeeded as usize,
+        failed: (report.failed + report.not_verified + report.cancelled) as usize,
+        recording_on_server: recording,
+        first_error,
+    };
+
+    let scan = log.scan().map_err(|e| e.to_string())?;
+    let count = |event| scan.records.iter().filter(|r| r.event == event).count();
+    let check = TrailCheck {
+        records: scan.records.len(),
+        requested: count(AuditEvent::Requested),
+        outcomes: count(AuditEvent::Outcome),
+        intact: scan.chain.intact,
+        message: scan.chain.message.clone(),
+    };
+    Ok((figures, check))
 }
 
 /// See the module docs.

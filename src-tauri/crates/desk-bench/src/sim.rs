@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use citrix_cloud::bulk::{self, Action, BulkObserver, BulkOptions, CancellationToken, NoObserver};
+use citrix_cloud::bulk::{self, Action, BulkOptions, CancellationToken, NoObserver};
 use citrix_cloud::{CitrixClient, ClientConfig, Credentials, Endpoints, Secret, SessionId};
 use citrix_sim::{SimConfig, SimControl, Simulator, DEFAULT_SITE_ID};
 use serde_json::Value;
@@ -72,20 +72,11 @@ impl Bench {
         }
     }
 
-    /// Starts recording on every session with the bulk engine and measures it.
-    pub async fn run_bulk(&self, opts: BulkOptions) -> Result<RunFigures, String> {
-        self.run_bulk_with(opts, Arc::new(NoObserver)).await
-    }
-
     /// The action every run of the benchmark takes.
     pub const ACTION: Action = Action::Start { notify_user: false };
 
-    /// [`Bench::run_bulk`] with `observer` receiving the engine's hooks and events.
-    pub async fn run_bulk_with(
-        &self,
-        opts: BulkOptions,
-        observer: Arc<dyn BulkObserver>,
-    ) -> Result<RunFigures, String> {
+    /// Starts recording on every session with the bulk engine alone and measures it.
+    pub async fn run_bulk(&self, opts: BulkOptions) -> Result<RunFigures, String> {
         self.reset();
         let client = self.client()?;
         let calls_before = self.ctl.api_requests();
@@ -98,7 +89,7 @@ impl Bench {
             self.ids.clone(),
             opts,
             CancellationToken::new(),
-            observer,
+            Arc::new(NoObserver),
         )
         .await;
         let wall = started.elapsed();

@@ -3,7 +3,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod customers;
+mod delay;
 mod faults;
+mod fixtures;
+mod lost;
+mod nulls;
 mod raw;
 mod recording;
 mod remote;

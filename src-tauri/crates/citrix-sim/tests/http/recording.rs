@@ -8,33 +8,12 @@ use serde_json::{json, Value};
 
 use crate::support::{status_json, Api};
 
-async fn status(api: &Api, id: &str) -> (u16, Value) {
-    status_json(
-        api.get("/Sessions/RecordingStatus")
-            .query(&[("id", id)])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-async fn act(api: &Api, id: &str, action: &str) -> (u16, Value) {
-    status_json(
-        api.post(&format!("/Sessions/{id}/{action}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn start_and_stop_with_dollar_and_percent_encoded_paths() {
     let api = Api::start().await;
     let id = SpecialSessions::ids().recordable;
     assert_eq!(
-        status(&api, &id).await.1,
+        api.status(&id).await.1,
         json!({"IsSessionBeingRecorded": false})
     );
     assert_eq!(api.ctl.notify_user(&id), None);
@@ -43,7 +22,7 @@ async fn start_and_stop_with_dollar_and_percent_encoded_paths() {
         ("$startRecording", "$stopRecording"),
         ("%24startRecording", "%24stopRecording"),
     ] {
-        let (code, session) = act(&api, &id, start).await;
+        let (code, session) = api.act(&id, start).await;
         assert_eq!(code, 200, "{start}");
         assert_eq!(session["Id"], id.as_str());
         assert_eq!(session["Machine"]["Name"], "CONTOSO\\VDA-FIN-01");
@@ -53,13 +32,13 @@ async fn start_and_stop_with_dollar_and_percent_encoded_paths() {
             Some(true),
             "notifyUser defaults to true"
         );
-        assert_eq!(status(&api, &id).await.1["IsSessionBeingRecorded"], true);
+        assert_eq!(api.status(&id).await.1["IsSessionBeingRecorded"], true);
 
-        let (code, session) = act(&api, &id, stop).await;
+        let (code, session) = api.act(&id, stop).await;
         assert_eq!(code, 200, "{stop}");
         assert_eq!(session["Id"], id.as_str());
         assert!(!api.ctl.is_recording(&id));
-        assert_eq!(status(&api, &id).await.1["IsSessionBeingRecorded"], false);
+        assert_eq!(api.status(&id).await.1["IsSessionBeingRecorded"], false);
     }
 }
 
@@ -67,14 +46,14 @@ async fn start_and_stop_with_dollar_and_percent_encoded_paths() {
 async fn start_is_idempotent_and_remembers_notify_user() {
     let api = Api::start().await;
     let id = SpecialSessions::ids().hostile;
-    let (code, _) = act(&api, &id, "$startRecording?notifyUser=false").await;
+    let (code, _) = api.act(&id, "$startRecording?notifyUser=false").await;
     assert_eq!(code, 200);
     assert_eq!(api.ctl.notify_user(&id), Some(false));
-    let (code, _) = act(&api, &id, "$startRecording?notifyUser=true").await;
+    let (code, _) = api.act(&id, "$startRecording?notifyUser=true").await;
     assert_eq!(code, 200, "a second start is fine");
     assert_eq!(api.ctl.notify_user(&id), Some(true));
     assert!(api.ctl.is_recording(&id));
-    let (code, _) = act(&api, &id, "$startRecording?notifyUser=perhaps").await;
+    let (code, _) = api.act(&id, "$startRecording?notifyUser=perhaps").await;
     assert_eq!(code, 400);
 }
 
@@ -88,7 +67,7 @@ async fn non_active_or_non_hdx_sessions_cannot_be_recorded() {
     });
     for id in [&special.rdp, &special.disconnected, &special.connected] {
         for action in ["$startRecording", "$stopRecording"] {
-            let (code, body) = act(&api, id, action).await;
+            let (code, body) = api.act(id, action).await;
             assert_eq!(code, 400, "{id} {action}");
             assert_eq!(body, expected);
         }
@@ -102,14 +81,14 @@ async fn unknown_sessions_are_404() {
     let unknown = "01234567-89ab-4cde-8f01-23456789abcd";
     let expected = json!({"ErrorMessage":"Session not found","SdkErrorId":"UnknownSession"});
     assert_eq!(
-        act(&api, unknown, "$startRecording").await,
+        api.act(unknown, "$startRecording").await,
         (404, expected.clone())
     );
     assert_eq!(
-        act(&api, unknown, "$stopRecording").await,
+        api.act(unknown, "$stopRecording").await,
         (404, expected.clone())
     );
-    assert_eq!(status(&api, unknown).await, (404, expected));
+    assert_eq!(api.status(unknown).await, (404, expected));
     let (code, _) = status_json(api.get("/Sessions/RecordingStatus").send().await.unwrap()).await;
     assert_eq!(code, 400, "id is required");
 }
@@ -119,13 +98,13 @@ async fn never_records_sessions_accept_but_stay_unrecorded() {
     let api = Api::start().await;
     let id = SpecialSessions::ids().second_of_user;
     assert!(api.ctl.set_never_records(&id, true));
-    let (code, session) = act(&api, &id, "$startRecording").await;
+    let (code, session) = api.act(&id, "$startRecording").await;
     assert_eq!(code, 200);
     assert_eq!(session["Id"], id.as_str());
-    assert_eq!(status(&api, &id).await.1["IsSessionBeingRecorded"], false);
+    assert_eq!(api.status(&id).await.1["IsSessionBeingRecorded"], false);
     assert_eq!(api.ctl.notify_user(&id), Some(true));
     api.ctl.set_never_records(&id, false);
-    act(&api, &id, "$startRecording").await;
+    api.act(&id, "$startRecording").await;
     assert!(api.ctl.is_recording(&id));
     assert!(!api.ctl.set_never_records("no-such-session", true));
 }
@@ -136,14 +115,11 @@ async fn ended_session_is_gone_and_set_recording_presets_state() {
     let special = SpecialSessions::ids();
     assert!(api.ctl.set_recording(&special.recordable, true));
     assert_eq!(
-        status(&api, &special.recordable).await.1["IsSessionBeingRecorded"],
+        api.status(&special.recordable).await.1["IsSessionBeingRecorded"],
         true
     );
     api.ctl.end_session(&special.recordable);
-    assert_eq!(
-        act(&api, &special.recordable, "$stopRecording").await.0,
-        404
-    );
+    assert_eq!(api.act(&special.recordable, "$stopRecording").await.0, 404);
     assert!(!api.ctl.is_recording(&special.recordable));
 }
 
@@ -151,12 +127,12 @@ async fn ended_session_is_gone_and_set_recording_presets_state() {
 async fn logoff_and_disconnect() {
     let api = Api::start().await;
     let special = SpecialSessions::ids();
-    act(&api, &special.hostile, "$startRecording").await;
-    let (code, session) = act(&api, &special.hostile, "$disconnect").await;
+    api.act(&special.hostile, "$startRecording").await;
+    let (code, session) = api.act(&special.hostile, "$disconnect").await;
     assert_eq!(code, 200);
     assert_eq!(session["State"], "Disconnected");
     assert!(!api.ctl.is_recording(&special.hostile));
-    assert_eq!(act(&api, &special.hostile, "$startRecording").await.0, 400);
+    assert_eq!(api.act(&special.hostile, "$startRecording").await.0, 400);
 
     let response = api
         .post(&format!("/Sessions/{}/$logoff", special.recordable))
@@ -164,10 +140,7 @@ async fn logoff_and_disconnect() {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    assert_eq!(
-        act(&api, &special.recordable, "$startRecording").await.0,
-        404
-    );
+    assert_eq!(api.act(&special.recordable, "$startRecording").await.0, 404);
 }
 
 async fn job(api: &Api, location: &str) -> Value {

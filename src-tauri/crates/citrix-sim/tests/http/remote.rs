@@ -63,7 +63,9 @@ async fn faults_flipped_over_http_take_effect() {
         .json()
         .await
         .unwrap();
-    assert_eq!(one, json!({ "recording": true, "notifyUser": false }));
+    assert_eq!(one["recording"], true);
+    assert_eq!(one["notifyUser"], false);
+    assert_eq!(one["startsApplied"], 1);
 
     let bad = api
         .http
@@ -73,4 +75,151 @@ async fn faults_flipped_over_http_take_effect() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+}
+
+async fn flip(api: &Api, switches: Value) -> u16 {
+    api.http
+        .post(api.url("/_sim/faults"))
+        .json(&switches)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn one(api: &Api, id: &str) -> (u16, Value) {
+    crate::support::status_json(
+        api.http
+            .get(api.url(&format!("/_sim/sessions/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_new_behaviours_are_switched_over_http() {
+    let api = Api::start().await;
+    api.ctl.set_control_api(true);
+    let special = api.ctl.special();
+    let (_, state) =
+        crate::support::status_json(api.http.get(api.url("/_sim/state")).send().await.unwrap())
+            .await;
+    assert_eq!(state["special"]["nullState"], special.null_state.as_str());
+    assert_eq!(
+        state["special"]["missingStateNullConnection"],
+        special.missing_state_null_connection.as_str()
+    );
+
+    // Delay and lost answer: the start is applied, its answer dropped, the state pending.
+    assert_eq!(
+        flip(
+            &api,
+            json!({
+                "recordDelay": { "ms": 600000, "jitterMs": 0 },
+                "loseAnswers": { "n": 1, "answer": "drop" },
+            })
+        )
+        .await,
+        200
+    );
+    assert!(api
+        .post(&format!("/Sessions/{}/$startRecording", special.recordable))
+        .send()
+        .await
+        .is_err());
+    let (code, seen) = one(&api, &special.recordable).await;
+    assert_eq!(code, 200);
+    assert_eq!(seen["recording"], false);
+    assert_eq!(seen["settlesTo"], true);
+    assert!(seen["settlesInMs"].as_u64().unwrap() > 500_000);
+    assert_eq!(seen["startsApplied"], 1);
+    assert_eq!(seen["stopsApplied"], 0);
+    assert_eq!(seen["state"], "Active");
+    assert_eq!(seen["protocol"], "Hdx");
+    assert_eq!(one(&api, "no-such-session").await.0, 404);
+
+    // Status faults and the 404 of a live session.
+    assert_eq!(
+        flip(
+            &api,
+            json!({
+                "failStatusLookups": { "n": 1, "answer": 504 },
+                "statusNotFound": { "id": special.second_of_user, "on": true },
+            })
+        )
+        .await,
+        200
+    );
+    assert_eq!(api.status(&special.recordable).await.0, 504);
+    assert_eq!(api.status(&special.second_of_user).await.0, 404);
+
+    // Hidden fields, strict search, customers.
+    assert_eq!(
+        flip(
+            &api,
+            json!({
+                "hideFields": { "sessions": [special.hostile], "fields": ["state"], "as": "absent" },
+                "searchMode": "equalsOnly",
+                "otherCustomers": [{ "id": "fabrikam", "name": "Fabrikam Inc",
+                                     "sites": [{ "id": "f-site", "name": "Fabrikam Cloud" }] }],
+                "unseenCustomerTokens": "grant",
+            })
+        )
+        .await,
+        200
+    );
+    let (_, hostile) = api
+        .get_json(&format!("/Sessions/{}", special.hostile))
+        .await;
+    assert!(hostile.get("State").is_none());
+    let (code, _) = api
+        .search(
+            "",
+            json!({"SearchFilters":[{"Property":"UserName","Operator":"Like","Value":"*"}]}),
+        )
+        .await;
+    assert_eq!(code, 400);
+    let (_, me) = api.get_json("/me").await;
+    assert_eq!(me["Customers"][1]["Name"], "Fabrikam Inc");
+    assert_eq!(
+        api.token_response("northwind", "demo-client", "demo-secret")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        flip(
+            &api,
+            json!({"hideFields": { "sessions": "all", "fields": [] }, "searchMode": "lenient"})
+        )
+        .await,
+        200
+    );
+    let (_, hostile) = api
+        .get_json(&format!("/Sessions/{}", special.hostile))
+        .await;
+    assert_eq!(hostile["State"], "Active");
+
+    // A bad value refuses the whole set: the valid delay next to it is not applied.
+    for bad in [
+        json!({"loseAnswers": { "n": 1, "answer": "maybe" }, "recordDelay": { "ms": 0 }}),
+        json!({"failStatusLookups": { "n": 1, "answer": 404 }}),
+        json!({"hideFields": { "sessions": "all", "fields": ["colour"] }, "recordDelay": { "ms": 0 }}),
+        json!({"searchMode": "strict"}),
+        json!({"badCredentialsStatus": 418, "recordDelay": { "ms": 0 }}),
+    ] {
+        assert_eq!(flip(&api, bad.clone()).await, 400, "{bad}");
+    }
+    assert_eq!(
+        api.act(&special.second_of_user, "$startRecording").await.0,
+        200
+    );
+    let (_, seen) = one(&api, &special.second_of_user).await;
+    assert_eq!(
+        seen["recording"], false,
+        "the record delay is still ten minutes"
+    );
 }

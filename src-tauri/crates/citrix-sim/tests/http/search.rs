@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use citrix_sim::SpecialSessions;
 use serde_json::{json, Value};
 
-use crate::support::{ids, status_json, Api};
+use crate::support::{encoded, ids, status_json, Api};
 
 fn filter(property: &str, operator: &str, value: &str) -> Value {
     json!({ "Property": property, "Operator": operator, "Value": value })
@@ -247,7 +247,7 @@ async fn limit_skip_continuation_and_total() {
     let token = first["ContinuationToken"].as_str().unwrap();
     let (_, second) = api
         .search(
-            &format!("?limit=10&continuationToken={token}"),
+            &format!("?limit=10&continuationToken={}", encoded(token)),
             body.clone(),
         )
         .await;
@@ -353,4 +353,131 @@ async fn bad_requests() {
         .await
         .unwrap();
     assert_eq!(charset_ok.status(), 200);
+}
+
+fn refused_operator(body: &Value, property: &str, operator: &str) {
+    assert_eq!(body["SdkErrorId"], "InvalidSearchFilter", "{body}");
+    let message = body["ErrorMessage"].as_str().unwrap();
+    assert!(message.contains(&format!("'{property}'")), "{message}");
+    assert!(message.contains(&format!("'{operator}'")), "{message}");
+    assert_eq!(
+        body["ErrorReport"]["ErrorData"],
+        json!({"Property": property, "Operator": operator})
+    );
+}
+
+#[tokio::test]
+async fn no_contains_mode_refuses_contains_and_accepts_the_rest() {
+    let api = Api::start().await;
+    api.ctl.set_search_mode(citrix_sim::SearchMode::NoContains);
+    for (property, operator) in [
+        ("UserDisplayName", "Contains"),
+        ("MachineName", "NotContains"),
+        ("DeliveryGroup", "ContainsStartsWith"),
+    ] {
+        let (status, body) = api
+            .search(
+                "",
+                json!({"SearchFilters":[filter(property, operator, "smith")]}),
+            )
+            .await;
+        assert_eq!(status, 400, "{property} {operator}");
+        refused_operator(&body, property, operator);
+    }
+    // Inside a group too.
+    let (status, body) = api
+        .search(
+            "",
+            json!({"SearchFilterGroups":[{"SearchFilterGroupType":"Or","SearchFilters":[
+                filter("UserName", "Equals", "CONTOSO\\jsmith"),
+                filter("UserDisplayName", "Contains", "Smith"),
+            ]}]}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    refused_operator(&body, "UserDisplayName", "Contains");
+    // The same search with an accepted operator works.
+    assert_eq!(
+        total(
+            &api,
+            json!({"SearchFilters":[filter("UserDisplayName", "Like", "*Jane Smith*")]})
+        )
+        .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn equals_only_mode_accepts_only_equals_not_equals_and_in() {
+    let api = Api::start().await;
+    api.ctl.set_search_mode(citrix_sim::SearchMode::EqualsOnly);
+    for operator in ["Like", "StartsWith", "EndsWith", "Contains", "NotLike"] {
+        let (status, body) = api
+            .search(
+                "",
+                json!({"SearchFilters":[filter("UserName", operator, "CONTOSO\\jsmith")]}),
+            )
+            .await;
+        assert_eq!(status, 400, "{operator}");
+        refused_operator(&body, "UserName", operator);
+    }
+    assert_eq!(
+        total(
+            &api,
+            json!({"SearchFilters":[filter("UserName", "Equals", "CONTOSO\\jsmith")]})
+        )
+        .await,
+        2
+    );
+    let others = count(&api, |s| s["User"]["SamName"] != "CONTOSO\\jsmith");
+    assert_eq!(
+        total(
+            &api,
+            json!({"SearchFilters":[filter("UserName", "NotEquals", "CONTOSO\\jsmith")]})
+        )
+        .await,
+        others
+    );
+    assert_eq!(
+        total(
+            &api,
+            json!({"SearchFilters":[filter("CurrentUser", "In", "CONTOSO\\jsmith, CONTOSO\\nobody")]})
+        )
+        .await,
+        2
+    );
+    // Back to lenient: Like works again.
+    api.ctl.set_search_mode(citrix_sim::SearchMode::Lenient);
+    assert_eq!(
+        total(
+            &api,
+            json!({"SearchFilters":[filter("UserName", "Like", "*jsmith")]})
+        )
+        .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn search_continuation_tokens_must_be_percent_encoded() {
+    let api = Api::start().await;
+    let (_, first) = api.search("?limit=10", json!({})).await;
+    let token = first["ContinuationToken"].as_str().unwrap().to_owned();
+    assert!(
+        token.contains('+') && token.contains('/') && token.ends_with('='),
+        "{token}"
+    );
+    let (status, body) = api
+        .search(&format!("?limit=10&continuationToken={token}"), json!({}))
+        .await;
+    assert_eq!(status, 400, "a raw + is read as a space");
+    assert_eq!(body["SdkErrorId"], "InvalidContinuationToken");
+    let (status, page) = api
+        .search(
+            &format!("?limit=10&continuationToken={}", encoded(&token)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(page["Items"][0]["Uid"], 11);
 }

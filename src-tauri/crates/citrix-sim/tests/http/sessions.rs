@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use citrix_sim::{SimConfig, SpecialSessions};
 use serde_json::{json, Value};
 
-use crate::support::{ids, status_json, Api};
+use crate::support::{encoded, ids, status_json, Api};
 
 #[tokio::test]
 async fn default_page_is_250_and_pages_chain_to_the_end() {
@@ -244,4 +244,41 @@ async fn fixtures_are_realistic_and_controllable() {
     assert_eq!(api.ctl.sessions().len(), 240);
     let generated = api.ctl.add_session(json!({"State": "Active"}));
     assert_eq!(generated.len(), 36);
+}
+
+#[tokio::test]
+async fn listing_tokens_are_base64_and_break_unless_percent_encoded() {
+    let api = Api::start().await;
+    let (_, page) = api.get_json("/Sessions?limit=100").await;
+    let token = page["ContinuationToken"].as_str().unwrap().to_owned();
+    assert!(token.contains('+'), "{token}");
+    assert!(token.contains('/'), "{token}");
+    assert!(token.ends_with('='), "{token}");
+
+    // A client that pastes the token into the query string as it is (the URL parser leaves
+    // `+`, `/` and `=` alone there).
+    let (status, body) = api
+        .get_json(&format!("/Sessions?limit=100&continuationToken={token}"))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["SdkErrorId"], "InvalidContinuationToken");
+
+    // Percent-encoded, by hand or by the HTTP client's query builder.
+    let (status, next) = api
+        .get_json(&format!(
+            "/Sessions?limit=100&continuationToken={}",
+            encoded(&token)
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(next["Items"][0]["Uid"], 101);
+    let (status, _) = status_json(
+        api.get("/Sessions")
+            .query(&[("limit", "100"), ("continuationToken", &token)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
 }

@@ -89,6 +89,52 @@ impl Api {
             .request(method, self.url(&format!("/cvad/manage{path}")))
     }
 
+    /// `GET {path}` under `/cvad/manage`, as status and JSON.
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        status_json(self.get(path).send().await.unwrap()).await
+    }
+
+    /// `GET /Sessions/RecordingStatus?id=`.
+    pub async fn status(&self, id: &str) -> (u16, Value) {
+        status_json(
+            self.get("/Sessions/RecordingStatus")
+                .query(&[("id", id)])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// `POST /Sessions/{id}/{action}` (`$startRecording?notifyUser=false`, `$logoff`, ...).
+    pub async fn act(&self, id: &str, action: &str) -> (u16, Value) {
+        status_json(
+            self.post(&format!("/Sessions/{id}/{action}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Polls `RecordingStatus` until it reports `want`; panics after a generous deadline, so a
+    /// slow machine only makes the test slower, never wrong.
+    pub async fn wait_for_status(&self, id: &str, want: bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (code, body) = self.status(id).await;
+            assert_eq!(code, 200, "{body}");
+            if body["IsSessionBeingRecorded"] == want {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "RecordingStatus of {id} never became {want}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     pub async fn search(&self, query: &str, body: Value) -> (u16, Value) {
         let response = self
             .post(&format!("/Sessions/$search{query}"))
@@ -105,6 +151,11 @@ pub async fn status_json(response: Response) -> (u16, Value) {
     let text = response.text().await.unwrap();
     let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, json)
+}
+
+/// A query-string value percent-encoded as a correct client sends it (`+` becomes `%2B`).
+pub fn encoded(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 pub fn ids(items: &Value) -> Vec<String> {

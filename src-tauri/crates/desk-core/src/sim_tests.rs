@@ -1,18 +1,19 @@
-//! The app's flows (connect, search, look-up, a recording run with its audit trail) against the
-//! Citrix Cloud simulator over real HTTP: the same client and code paths the commands use, without
-//! a window.
+//! The app's flows (connect, search, look-up, a recording run with its audit trail, signing in
+//! through the [`crate::Desk`]) against the Citrix Cloud simulator over real HTTP: the same client
+//! and code paths every front end uses, without a window.
 
 use std::sync::{Arc, Mutex};
 
+use citrix_cloud::bulk::{Action, BulkOptions};
 use citrix_cloud::{Credentials, Endpoints, Region, Secret, SessionId};
 use citrix_sim::{SimConfig, Simulator, SpecialSessions};
 use tokio_util::sync::CancellationToken;
 
+use crate::account::{self, ConnectRequest, Connected, Mode};
 use crate::audit::{AuditEvent, AuditLog};
-use crate::ipc::{Mode, RunAction};
+use crate::error::ErrorKind;
 use crate::run::{self, RunEvent, RunRequest, RunSlot, RunStatus};
 use crate::sessions::{self, RowCache, SessionQueryInput, StateFilter};
-use crate::state::{self, ConnectRequest, Connected, ConnectionState};
 
 async fn simulator() -> (Simulator, SimConfig) {
     let config = SimConfig::default();
@@ -35,7 +36,7 @@ fn request(sim: &Simulator, config: &SimConfig, secret: &str) -> ConnectRequest 
 }
 
 async fn connected(sim: &Simulator, config: &SimConfig) -> Connected {
-    state::connect(request(sim, config, &config.client_secret))
+    account::connect(request(sim, config, &config.client_secret))
         .await
         .expect("connect")
 }
@@ -56,11 +57,11 @@ async fn connecting_checks_the_credentials_and_picks_the_only_site() {
 async fn connection_failures_have_their_own_kind_and_message() {
     let (sim, config) = simulator().await;
 
-    let err = state::connect(request(&sim, &config, "wrong-secret"))
+    let err = account::connect(request(&sim, &config, "wrong-secret"))
         .await
         .err()
         .expect("bad secret");
-    assert_eq!(err.kind(), "badCredentials");
+    assert_eq!(err.kind(), ErrorKind::BadCredentials);
     assert!(
         err.message()
             .contains("did not accept this client ID and secret"),
@@ -69,11 +70,11 @@ async fn connection_failures_have_their_own_kind_and_message() {
     );
 
     sim.control().set_forbidden_region(true);
-    let err = state::connect(request(&sim, &config, &config.client_secret))
+    let err = account::connect(request(&sim, &config, &config.client_secret))
         .await
         .err()
         .expect("wrong region");
-    assert_eq!(err.kind(), "wrongRegion");
+    assert_eq!(err.kind(), ErrorKind::WrongRegion);
     assert!(
         err.message().contains("European Union"),
         "{}",
@@ -82,11 +83,11 @@ async fn connection_failures_have_their_own_kind_and_message() {
     sim.control().set_forbidden_region(false);
 
     sim.control().set_site_asleep(true);
-    let err = state::connect(request(&sim, &config, &config.client_secret))
+    let err = account::connect(request(&sim, &config, &config.client_secret))
         .await
         .err()
         .expect("asleep");
-    assert_eq!(err.kind(), "siteAsleep");
+    assert_eq!(err.kind(), ErrorKind::SiteAsleep);
     // The wake-up call is made in the background.
     for _ in 0..100 {
         if sim.control().activation_requests() > 0 {
@@ -103,8 +104,8 @@ async fn connection_failures_have_their_own_kind_and_message() {
     sim.shutdown().await;
     let mut req = request_for_url(&url, &config);
     req.region = Some(Region::Us);
-    let err = state::connect(req).await.err().expect("offline");
-    assert_eq!(err.kind(), "network");
+    let err = account::connect(req).await.err().expect("offline");
+    assert_eq!(err.kind(), ErrorKind::Network);
     assert!(
         err.message().contains("could not reach 127.0.0.1"),
         "{}",
@@ -193,18 +194,21 @@ async fn lookup_reports_invalid_and_ended_sessions_per_id() {
     assert_eq!(results[0].id, special.recordable, "canonical form");
     assert!(results[0].row.is_some());
     assert_eq!(
-        results[1].error.as_ref().map(|e| e.kind.as_str()),
-        Some("invalidSessionId")
+        results[1].error.as_ref().map(|e| e.kind),
+        Some(ErrorKind::InvalidSessionId)
     );
     let ended = results[2].error.as_ref().expect("ended");
-    assert_eq!(ended.kind, "notFound");
+    assert_eq!(ended.kind, ErrorKind::NotFound);
     assert_eq!(
         ended.message,
         "This session has ended or does not exist on this site."
     );
 }
 
-fn run_request(action: RunAction, ids: &[&str], notify_user: bool) -> RunRequest {
+const START_QUIETLY: Action = Action::Start { notify_user: false };
+const START_AND_NOTIFY: Action = Action::Start { notify_user: true };
+
+fn run_request(action: Action, ids: &[&str]) -> RunRequest {
     RunRequest {
         run_id: "test-run".into(),
         action,
@@ -212,8 +216,10 @@ fn run_request(action: RunAction, ids: &[&str], notify_user: bool) -> RunRequest
             .iter()
             .map(|id| SessionId::parse(id).expect("id"))
             .collect(),
-        notify_user,
-        concurrency: 4,
+        options: BulkOptions {
+            concurrency: 4,
+            ..BulkOptions::default()
+        },
         os_user: "officer".into(),
         computer: "DESK-01".into(),
     }
@@ -242,11 +248,7 @@ async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
         &c,
         log.clone(),
         cache.clone(),
-        run_request(
-            RunAction::Start,
-            &[&special.recordable, &special.rdp],
-            false,
-        ),
+        run_request(START_QUIETLY, &[&special.recordable, &special.rdp]),
         CancellationToken::new(),
         sink,
     )
@@ -341,7 +343,7 @@ async fn an_outcome_that_cannot_be_written_is_flagged_not_shown_as_normal() {
             &c,
             log.clone(),
             cache,
-            run_request(RunAction::Start, &[&special.recordable], false),
+            run_request(START_QUIETLY, &[&special.recordable]),
             CancellationToken::new(),
             sink,
         ),
@@ -378,7 +380,7 @@ async fn no_session_is_touched_when_the_audit_trail_cannot_be_written() {
         &c,
         Arc::new(AuditLog::new(path)),
         Arc::new(RowCache::default()),
-        run_request(RunAction::Start, &[&special.recordable], true),
+        run_request(START_AND_NOTIFY, &[&special.recordable]),
         CancellationToken::new(),
         sink,
     )
@@ -395,14 +397,14 @@ async fn no_session_is_touched_when_the_audit_trail_cannot_be_written() {
             _ => None,
         })
         .expect("finished");
-    assert_eq!(outcome.kind.as_deref(), Some("auditUnavailable"));
+    assert_eq!(outcome.kind, Some(ErrorKind::AuditUnavailable));
 }
 
 #[tokio::test]
 async fn a_cancelled_run_acts_on_nothing_and_only_one_run_is_allowed() {
     let slot = RunSlot::default();
     let ticket = slot.begin().expect("first run");
-    assert_eq!(slot.begin().err().map(|e| e.kind()), Some("busy"));
+    assert_eq!(slot.begin().err().map(|e| e.kind()), Some(ErrorKind::Busy));
     slot.cancel();
     assert!(ticket.cancel.is_cancelled());
     drop(ticket);
@@ -420,7 +422,7 @@ async fn a_cancelled_run_acts_on_nothing_and_only_one_run_is_allowed() {
         &c,
         log.clone(),
         Arc::new(RowCache::default()),
-        run_request(RunAction::Start, &[&special.recordable], true),
+        run_request(START_AND_NOTIFY, &[&special.recordable]),
         cancel,
         sink,
     )
@@ -436,42 +438,55 @@ async fn a_cancelled_run_acts_on_nothing_and_only_one_run_is_allowed() {
 
 mod sign_in {
     use super::*;
-    use crate::account::{self, SignIn};
-    use crate::settings::{AppSettings, StoredSettings};
-    use crate::startup::AppContext;
+    use crate::paths::AppPaths;
     use crate::vault::{memory::MemoryStore, Vault};
+    use crate::{Desk, DeskOptions};
 
     const CLIENT_ID: &str = "3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1";
 
-    async fn setup(
-        store: MemoryStore,
-    ) -> (
-        Simulator,
-        SimConfig,
-        AppContext,
-        AppSettings,
-        Arc<MemoryStore>,
-        Vault,
-    ) {
+    struct Setup {
+        sim: Simulator,
+        config: SimConfig,
+        desk: Desk,
+        store: Arc<MemoryStore>,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn setup(store: MemoryStore) -> Setup {
         let config = SimConfig {
             client_id: CLIENT_ID.into(),
             ..SimConfig::default()
         };
         let sim = Simulator::start(config.clone()).await.expect("simulator");
-        let app = AppContext::new(Some(sim.url()), Vec::new());
-        let settings = AppSettings::in_memory(StoredSettings::default());
+        let dir = tempfile::tempdir().expect("tempdir");
         let store = Arc::new(store);
-        let vault = Vault::new(store.clone());
-        (sim, config, app, settings, store, vault)
+        let desk = Desk::open(DeskOptions {
+            paths: AppPaths::in_folder(dir.path()),
+            vault: Vault::new(store.clone()),
+            cloud_url: Some(sim.url()),
+            notices: Vec::new(),
+        });
+        Setup {
+            sim,
+            config,
+            desk,
+            store,
+            _dir: dir,
+        }
     }
 
-    fn form(config: &SimConfig, secret: Option<&str>) -> SignIn {
-        SignIn {
-            region: Region::Us,
-            customer_id: format!("  {} ", config.customer_id),
-            client_id: format!("{CLIENT_ID}\t"),
-            secret: secret.map(str::to_owned),
-        }
+    async fn sign_in(
+        desk: &Desk,
+        config: &SimConfig,
+        secret: Option<&str>,
+    ) -> crate::Result<crate::account::ConnectionInfo> {
+        desk.connect_cloud(
+            Region::Us,
+            format!("  {} ", config.customer_id),
+            format!("{CLIENT_ID}\t"),
+            secret.map(str::to_owned),
+        )
+        .await
     }
 
     fn stored(store: &MemoryStore) -> Vec<(String, String)> {
@@ -488,46 +503,35 @@ mod sign_in {
 
     #[tokio::test]
     async fn nothing_is_kept_until_citrix_accepts_the_credentials() {
-        let (_sim, config, app, settings, store, vault) = setup(MemoryStore::default()).await;
-        let connection = ConnectionState::default();
+        // The simulator and the folder live as long as the bindings.
+        let Setup {
+            sim: _sim,
+            config,
+            desk,
+            store,
+            _dir,
+        } = setup(MemoryStore::default()).await;
 
-        let err = account::sign_in(
-            form(&config, Some("wrong")),
-            &app,
-            &settings,
-            &vault,
-            &connection,
-        )
-        .await
-        .err()
-        .expect("bad secret");
-        assert_eq!(err.kind(), "badCredentials");
-        assert!(stored(&store).is_empty());
-        assert!(settings.get().account.is_none());
-
-        let err = account::sign_in(form(&config, None), &app, &settings, &vault, &connection)
+        let err = sign_in(&desk, &config, Some("wrong"))
             .await
-            .err()
-            .expect("nothing stored");
-        assert_eq!(err.kind(), "noSecretStored");
+            .expect_err("bad secret");
+        assert_eq!(err.kind(), ErrorKind::BadCredentials);
+        assert!(stored(&store).is_empty());
+        assert!(desk.stored_settings().account.is_none());
+
+        let err = sign_in(&desk, &config, None)
+            .await
+            .expect_err("nothing stored");
+        assert_eq!(err.kind(), ErrorKind::NoSecretStored);
 
         let secret = format!(" {}\n", config.client_secret);
-        let connected = account::sign_in(
-            form(&config, Some(&secret)),
-            &app,
-            &settings,
-            &vault,
-            &connection,
-        )
-        .await
-        .expect("sign in");
+        let connected = sign_in(&desk, &config, Some(&secret))
+            .await
+            .expect("sign in");
+        assert_eq!(connected.site_id.as_deref(), Some(config.site_id.as_str()));
         assert_eq!(
-            connected.info.site_id.as_deref(),
-            Some(config.site_id.as_str())
-        );
-        assert_eq!(
-            connection.get().map(|c| c.info.clone()),
-            Some(connected.info.clone()),
+            desk.status().await.connection,
+            Some(connected.clone()),
             "the sign-in is the app's connection"
         );
         let account_key = format!("{}/{CLIENT_ID}", config.customer_id);
@@ -535,7 +539,7 @@ mod sign_in {
             stored(&store),
             [(account_key, config.client_secret.clone())]
         );
-        let saved = settings.get();
+        let saved = desk.stored_settings();
         let account = saved.account.expect("account saved");
         assert_eq!(account.customer_id, config.customer_id, "trimmed");
         assert!(account.secret_stored);
@@ -543,67 +547,61 @@ mod sign_in {
         assert_eq!(saved.site_id.as_deref(), Some(config.site_id.as_str()));
 
         // Start-up auto-connect: no secret from the UI, the keychain's is used.
-        account::sign_in(form(&config, None), &app, &settings, &vault, &connection)
+        sign_in(&desk, &config, None)
             .await
             .expect("reconnect with the stored secret");
 
-        account::forget(&app, &settings, &vault)
-            .await
-            .expect("forget");
+        desk.forget_credentials().await.expect("forget");
         assert!(stored(&store).is_empty());
-        assert!(settings.get().account.is_none());
-        assert!(settings.get().site_id.is_none());
-        assert!(app.notices().is_empty());
+        assert!(desk.stored_settings().account.is_none());
+        assert!(desk.stored_settings().site_id.is_none());
+        assert!(desk.status().await.notices.is_empty());
     }
 
     /// "Use a different account" (a disconnect) or "Open the demo site" (another connect) while
     /// a reconnect is still waiting for Citrix: the late reconnect must change nothing.
     #[tokio::test]
     async fn a_sign_in_overtaken_by_a_newer_choice_changes_nothing() {
-        let (sim, config, app, settings, store, vault) = setup(MemoryStore::default()).await;
-        let connection = ConnectionState::default();
+        let Setup {
+            sim,
+            config,
+            desk,
+            store,
+            _dir,
+        } = setup(MemoryStore::default()).await;
         sim.control()
             .set_latency(std::time::Duration::from_millis(300));
         let (late, ()) = tokio::join!(
-            account::sign_in(
-                form(&config, Some(&config.client_secret)),
-                &app,
-                &settings,
-                &vault,
-                &connection,
-            ),
+            sign_in(&desk, &config, Some(&config.client_secret)),
             async {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                connection.clear();
+                desk.disconnect().expect("disconnect");
             }
         );
-        assert_eq!(late.err().expect("overtaken").kind(), "superseded");
-        assert!(connection.get().is_none());
+        assert_eq!(late.expect_err("overtaken").kind(), ErrorKind::Superseded);
+        assert!(desk.status().await.connection.is_none());
         assert!(stored(&store).is_empty(), "no secret kept");
-        assert!(settings.get().account.is_none());
-        assert_eq!(settings.get().last_mode, None);
+        assert!(desk.stored_settings().account.is_none());
+        assert_eq!(desk.stored_settings().last_mode, None);
 
         // A newer connect that began meanwhile wins even when the older one finishes last.
         let (late, newer) = tokio::join!(
-            account::sign_in(
-                form(&config, Some(&config.client_secret)),
-                &app,
-                &settings,
-                &vault,
-                &connection,
-            ),
+            sign_in(&desk, &config, Some(&config.client_secret)),
             async {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                let epoch = connection.begin_connect();
+                let epoch = desk.connection.begin_connect();
                 sim.control().set_latency(std::time::Duration::ZERO);
                 let mut demo = connected(&sim, &config).await;
                 demo.info.mode = Mode::Demo;
-                connection.install(epoch, demo)
+                desk.connection.install(epoch, demo)
             }
         );
         newer.expect("newer connect installed");
-        assert_eq!(late.err().expect("overtaken").kind(), "superseded");
-        assert_eq!(connection.get().expect("connected").info.mode, Mode::Demo);
+        assert_eq!(late.expect_err("overtaken").kind(), ErrorKind::Superseded);
+        assert_eq!(
+            desk.status().await.connection.expect("connected").mode,
+            Mode::Demo
+        );
     }
 
     #[tokio::test]
@@ -612,19 +610,24 @@ mod sign_in {
             fail_locked: true,
             ..Default::default()
         };
-        let (_sim, config, app, settings, _store, vault) = setup(locked).await;
-        let connection = ConnectionState::default();
-        account::sign_in(
-            form(&config, Some(&config.client_secret)),
-            &app,
-            &settings,
-            &vault,
-            &connection,
-        )
-        .await
-        .expect("connected anyway");
-        assert!(!settings.get().account.expect("account").secret_stored);
-        let notices = app.notices();
+        let Setup {
+            sim: _sim,
+            config,
+            desk,
+            _dir,
+            ..
+        } = setup(locked).await;
+        sign_in(&desk, &config, Some(&config.client_secret))
+            .await
+            .expect("connected anyway");
+        assert!(
+            !desk
+                .stored_settings()
+                .account
+                .expect("account")
+                .secret_stored
+        );
+        let notices = desk.status().await.notices;
         assert_eq!(notices.len(), 1);
         assert!(
             notices[0].starts_with("You are connected, but the client secret could not be saved")
@@ -663,7 +666,7 @@ async fn neither_the_secret_nor_the_token_appears_in_any_ipc_response_or_the_aud
         &c,
         log.clone(),
         Arc::new(RowCache::default()),
-        run_request(RunAction::Start, &[&special.recordable, &special.rdp], true),
+        run_request(START_AND_NOTIFY, &[&special.recordable, &special.rdp]),
         CancellationToken::new(),
         sink,
     )

@@ -3,60 +3,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use citrix_cloud::{CitrixClient, ClientConfig, Credentials, Endpoints, Region, Secret};
-use serde::Serialize;
-use ts_rs::TS;
-use url::Url;
+use citrix_cloud::{CitrixClient, ClientConfig, Credentials, Endpoints, Region};
 
+use super::{ConnectionInfo, Mode, Site};
 use crate::error::{Error, Result};
-use crate::ipc::{Mode, RegionTs};
-
-/// Points the app at another Citrix Cloud (the simulator in tests): replaces the region hosts for
-/// both the token service and the API.
-pub const CLOUD_URL_ENV: &str = "RECORDING_DESK_CLOUD_URL";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct Site {
-    pub id: String,
-    pub name: String,
-}
-
-/// What the UI knows about the connection.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(rename = "Connection")]
-pub struct ConnectionInfo {
-    pub mode: Mode,
-    #[ts(as = "Option<RegionTs>")]
-    pub region: Option<Region>,
-    pub customer_id: String,
-    pub customer_name: Option<String>,
-    pub user_display_name: Option<String>,
-    pub sites: Vec<Site>,
-    pub site_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SavedAccount {
-    #[ts(as = "RegionTs")]
-    pub region: Region,
-    pub customer_id: String,
-    pub client_id: String,
-    pub secret_stored: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct AppStatus {
-    pub version: String,
-    pub connection: Option<ConnectionInfo>,
-    pub saved_account: Option<SavedAccount>,
-    /// How the app was last connected, so the UI can reconnect the same way.
-    pub last_mode: Option<Mode>,
-    pub notices: Vec<String>,
-    pub cloud_url_override: Option<String>,
-}
 
 /// A live connection: the client plus what `/me` said.
 #[derive(Clone)]
@@ -152,86 +102,6 @@ impl ConnectionState {
     }
 }
 
-/// The validated fields of the sign-in form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountFields {
-    pub customer_id: String,
-    pub client_id: String,
-}
-
-/// Trims and checks the sign-in fields before anything is sent anywhere.
-pub fn validate_account(customer_id: &str, client_id: &str) -> Result<AccountFields> {
-    let customer_id = customer_id.trim();
-    let client_id = client_id.trim();
-    if customer_id.is_empty() {
-        return Err(Error::InvalidInput(
-            "Enter the customer ID. It is shown in Citrix Cloud under Identity and Access \
-             Management > API Access."
-                .into(),
-        ));
-    }
-    if client_id.is_empty() {
-        return Err(Error::InvalidInput("Enter the client ID.".into()));
-    }
-    if uuid::Uuid::try_parse(client_id).is_err() {
-        return Err(Error::InvalidInput(
-            "The client ID should look like 3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1 (the ID of the \
-             API client, not its name). Copy it again from Citrix Cloud."
-                .into(),
-        ));
-    }
-    Ok(AccountFields {
-        customer_id: customer_id.to_owned(),
-        client_id: client_id.to_owned(),
-    })
-}
-
-/// A pasted secret with stray whitespace from the clipboard removed; empty is an error.
-pub fn validate_secret(secret: &str) -> Result<Secret> {
-    let secret = secret.trim();
-    if secret.is_empty() {
-        return Err(Error::InvalidInput("Enter the client secret.".into()));
-    }
-    Ok(Secret::new(secret.to_owned()))
-}
-
-/// Reads the cloud URL override. It may only be a loopback `http` URL with a port (a local
-/// simulator) or an `https` URL, so the secret never travels in clear text to another machine.
-pub fn parse_cloud_url(value: &str) -> std::result::Result<Url, String> {
-    let url = Url::parse(value.trim()).map_err(|e| format!("{value:?} is not a URL ({e})"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "{value:?} must not contain a user name or password"
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("{value:?} must not have a query or fragment"));
-    }
-    // The same rule the client applies to every request: a Citrix Cloud region host over
-    // https, or this computer.
-    citrix_cloud::endpoint_allowed(&url).map_err(|e| e.message().to_owned())?;
-    Ok(url)
-}
-
-/// The override from the environment, if set and valid; an invalid value is reported as a notice
-/// and ignored.
-pub fn cloud_url_from_env() -> (Option<Url>, Option<String>) {
-    match std::env::var(CLOUD_URL_ENV) {
-        Err(_) => (None, None),
-        Ok(v) if v.trim().is_empty() => (None, None),
-        Ok(v) => match parse_cloud_url(&v) {
-            Ok(url) => (Some(url), None),
-            Err(why) => (
-                None,
-                Some(format!(
-                    "{CLOUD_URL_ENV} was ignored: {why}. Recording Desk uses the Citrix Cloud \
-                     regions."
-                )),
-            ),
-        },
-    }
-}
-
 /// What [`connect`] needs to know besides the credentials.
 pub struct ConnectRequest {
     pub mode: Mode,
@@ -258,7 +128,7 @@ pub async fn connect(req: ConnectRequest) -> Result<Connected> {
     let me = match client.me().await {
         Ok(reply) => reply.value,
         Err(e) => {
-            if e.kind() == "siteAsleep" {
+            if matches!(e, citrix_cloud::Error::SiteAsleep { .. }) {
                 let waker = client.clone();
                 tokio::spawn(async move {
                     match waker.wake_site().await {
@@ -323,30 +193,34 @@ pub fn pick_site(sites: &[Site], preferred: Option<&str>) -> Option<String> {
 
 /// Connection failures in words that fit the sign-in screen.
 fn explain_connect_error(e: citrix_cloud::Error, region: Option<Region>, host: &str) -> Error {
-    let message = match e.kind() {
-        "badCredentials" => format!(
+    use citrix_cloud::Error as E;
+    let message = match &e {
+        E::BadCredentials { .. } => format!(
             "Citrix Cloud did not accept this client ID and secret. Copy both again from the API \
              client in Citrix Cloud (Identity and Access Management > API Access > Secure \
              clients), check that the customer ID belongs to the same account, and that the region \
              ({}) is the one your Citrix Cloud account is in.",
             region.map(|r| r.label()).unwrap_or("as selected")
         ),
-        "wrongRegion" => format!(
+        E::WrongRegion { .. } => format!(
             "This API client is not registered in the {} region. Choose the region your Citrix \
              Cloud account is in and connect again.",
             region.map(|r| r.label()).unwrap_or("selected")
         ),
-        "network" | "timeout" => format!(
+        E::Network { .. } | E::Timeout { .. } => format!(
             "Recording Desk could not reach {host}. Check the internet connection, VPN or proxy \
              and try again."
         ),
-        "siteAsleep" => "Your Citrix DaaS site is hibernating. Recording Desk has asked Citrix to \
-             wake it up; this can take up to 20 minutes. Try connecting again in a few minutes."
+        E::SiteAsleep { .. } => "Your Citrix DaaS site is hibernating. Recording Desk has asked \
+             Citrix to wake it up; this can take up to 20 minutes. Try connecting again in a few \
+             minutes."
             .to_owned(),
-        "forbidden" | "tokenRejected" => "Citrix Cloud accepted the API client but refused it \
-             access to the site. An administrator must give the API client a role that can \
-             manage sessions."
-            .to_owned(),
+        E::Forbidden { .. } | E::TokenRejected { .. } => {
+            "Citrix Cloud accepted the API client but \
+             refused it access to the site. An administrator must give the API client a role \
+             that can manage sessions."
+                .to_owned()
+        }
         _ => return Error::from(e),
     };
     Error::citrix(e, message)
@@ -355,56 +229,9 @@ fn explain_connect_error(e: citrix_cloud::Error, region: Option<Region>, host: &
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn account_fields_are_trimmed_and_checked() {
-        let ok =
-            validate_account("  acme ", " 3F1C7B52-6A0E-4C55-9D7E-2B8A41F0C9D1\n").expect("valid");
-        assert_eq!(ok.customer_id, "acme");
-        assert_eq!(ok.client_id, "3F1C7B52-6A0E-4C55-9D7E-2B8A41F0C9D1");
-
-        for (customer, client) in [
-            ("", "3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1"),
-            ("  ", "3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1"),
-            ("acme", ""),
-            ("acme", "my api client"),
-            ("acme", "3f1c7b52-6a0e-4c55-9d7e"),
-        ] {
-            let err = validate_account(customer, client).expect_err(client);
-            assert_eq!(err.kind(), "invalidInput");
-        }
-        assert_eq!(
-            validate_secret("  \n").expect_err("empty").kind(),
-            "invalidInput"
-        );
-        assert_eq!(validate_secret(" abc== \n").expect("ok").expose(), "abc==");
-    }
-
-    #[test]
-    fn cloud_url_override_allows_loopback_and_the_citrix_region_hosts_only() {
-        for ok in [
-            "http://127.0.0.1:8787",
-            "http://localhost:8787/",
-            "http://[::1]:9000",
-            "https://api-eu.cloud.com",
-            "https://api.citrixcloud.jp/",
-        ] {
-            assert!(parse_cloud_url(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "https://citrix.example.com",
-            "https://citrix.example.com/prefix",
-            "http://api.cloud.com",
-            "http://10.0.0.5:8787",
-            "http://example.com:80",
-            "ftp://127.0.0.1:21",
-            "https://user:pw@citrix.example.com",
-            "https://citrix.example.com/?x=1",
-            "not a url",
-        ] {
-            assert!(parse_cloud_url(bad).is_err(), "{bad}");
-        }
-    }
+    use crate::error::ErrorKind;
+    use citrix_cloud::Secret;
+    use url::Url;
 
     fn offline(mode: Mode) -> Connected {
         let endpoints = Endpoints::with_base(&Url::parse("http://127.0.0.1:9").expect("url"));
@@ -438,7 +265,7 @@ mod tests {
                 .install(cloud, offline(Mode::Cloud))
                 .expect_err("stale")
                 .kind(),
-            "superseded"
+            ErrorKind::Superseded
         );
         assert_eq!(state.get().expect("connected").info.mode, Mode::Demo);
 

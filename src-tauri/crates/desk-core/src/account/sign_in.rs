@@ -3,12 +3,11 @@
 
 use citrix_cloud::{Credentials, Endpoints, Region};
 
+use super::{ConnectRequest, Connected, Mode};
+use crate::desk::Desk;
 use crate::error::{Error, Result};
-use crate::ipc::Mode;
-use crate::settings::{AppSettings, StoredAccount};
-use crate::startup::AppContext;
-use crate::state::{self, ConnectRequest, Connected, ConnectionState};
-use crate::vault::{self, Vault};
+use crate::settings::StoredAccount;
+use crate::vault;
 
 /// The sign-in form as the UI sends it. `secret: None` means "use the one in the keychain".
 pub struct SignIn {
@@ -20,17 +19,12 @@ pub struct SignIn {
 
 /// Validates the form, connects (token + `/me`), makes it the app's connection, and only then
 /// keeps the secret and the account. A sign-in overtaken by another connect or a disconnect
-/// (see [`ConnectionState`]) changes nothing and fails with `superseded`.
-pub async fn sign_in(
-    form: SignIn,
-    app: &AppContext,
-    settings: &AppSettings,
-    vault: &Vault,
-    connection: &ConnectionState,
-) -> Result<Connected> {
+/// (see [`super::ConnectionState`]) changes nothing and fails with `superseded`.
+pub(crate) async fn sign_in(desk: &Desk, form: SignIn) -> Result<Connected> {
+    let (settings, vault, connection) = (&desk.settings, &desk.vault, &desk.connection);
     // Before the first `.await`: whatever the officer does after this click wins over it.
     let epoch = connection.begin_connect();
-    let fields = state::validate_account(&form.customer_id, &form.client_id)?;
+    let fields = super::validate_account(&form.customer_id, &form.client_id)?;
     let account = vault::account(&fields.customer_id, &fields.client_id);
     let saved = settings.get();
     let same_account = saved.account.as_ref().is_some_and(|a| {
@@ -40,18 +34,18 @@ pub async fn sign_in(
     let entered = form
         .secret
         .as_deref()
-        .map(state::validate_secret)
+        .map(super::validate_secret)
         .transpose()?;
     let secret = match &entered {
         Some(s) => s.clone(),
         None => vault.get(&account).await?.ok_or(Error::NoSecretStored)?,
     };
 
-    let endpoints = match &app.cloud_url {
+    let endpoints = match &desk.cloud_url {
         Some(url) => Endpoints::with_base(url),
         None => Endpoints::for_region(form.region),
     };
-    let connected = state::connect(ConnectRequest {
+    let connected = super::connect(ConnectRequest {
         mode: Mode::Cloud,
         region: Some(form.region),
         endpoints,
@@ -75,11 +69,11 @@ pub async fn sign_in(
                 // Not fatal: the officer is connected and can work; only the next start-up
                 // will ask for the secret again.
                 // The keychain's own text (a D-Bus or OS error) is for the log, not the banner.
-                tracing::warn!(kind = e.kind(), "secret not saved in the keychain: {e}");
-                app.notice(format!(
+                tracing::warn!(kind = %e.kind(), "secret not saved in the keychain: {e}");
+                desk.notices.push(format!(
                     "You are connected, but the client secret could not be saved in this \
                      computer's password store ({}). You will need to enter it again next time.",
-                    if e.kind() == "keychainLocked" {
+                    if matches!(e, Error::KeychainLocked(_)) {
                         "it is locked"
                     } else {
                         "it is not available"
@@ -97,7 +91,7 @@ pub async fn sign_in(
     }
 
     let site_id = connected.info.site_id.clone();
-    app.save_settings(settings, |s| {
+    desk.save_settings(|s| {
         s.account = Some(StoredAccount {
             region: form.region,
             customer_id: fields.customer_id,
@@ -112,13 +106,13 @@ pub async fn sign_in(
 
 /// Deletes the keychain entry and the saved account. If the keychain refuses, nothing is
 /// forgotten, so the officer can unlock it and try again without leaving a secret behind.
-pub async fn forget(app: &AppContext, settings: &AppSettings, vault: &Vault) -> Result<()> {
-    if let Some(a) = settings.get().account {
-        vault
+pub(crate) async fn forget(desk: &Desk) -> Result<()> {
+    if let Some(a) = desk.settings.get().account {
+        desk.vault
             .delete(&vault::account(&a.customer_id, &a.client_id))
             .await?;
     }
-    app.save_settings(settings, |s| {
+    desk.save_settings(|s| {
         s.account = None;
         s.site_id = None;
     });

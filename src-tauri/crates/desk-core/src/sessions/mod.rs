@@ -2,16 +2,17 @@
 //! recording status, which Citrix only gives per session, so it is fetched for a page's rows
 //! concurrently.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+mod cache;
 
+use citrix_cloud::bulk::Action;
 use citrix_cloud::{CitrixClient, PageRequest, Session, SessionId};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::error::{Error, IpcError, Result};
-use crate::ipc::RunAction;
+use crate::error::{Error, ErrorKind, IpcError, Result};
+
+pub use cache::{CachedSession, RowCache};
 
 /// Rows per page of search results.
 pub const PAGE_SIZE: u32 = 50;
@@ -146,7 +147,7 @@ pub struct SessionDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LastAction {
-    pub action: RunAction,
+    pub action: Action,
     pub at: String,
     pub transaction_id: Option<String>,
     #[ts(type = "unknown")]
@@ -220,8 +221,9 @@ pub async fn lookup(client: &CitrixClient, site: &str, ids: Vec<String>) -> Vec<
                         id: raw.trim().to_owned(),
                         row: None,
                         error: Some(IpcError {
-                            kind: "invalidSessionId".into(),
+                            kind: ErrorKind::InvalidSessionId,
                             message: e.to_string(),
+                            field: None,
                         }),
                     }
                 }
@@ -259,95 +261,8 @@ pub async fn fetch_row(
 pub async fn fetch_session(client: &CitrixClient, site: &str, id: &SessionId) -> Result<Session> {
     match client.session(site, id).await {
         Ok(reply) => Ok(reply.value),
-        Err(e) if e.kind() == "notFound" => Err(Error::SessionNotFound),
+        Err(citrix_cloud::Error::NotFound { .. }) => Err(Error::SessionNotFound),
         Err(e) => Err(e.into()),
-    }
-}
-
-/// Who and where, for the audit trail, of sessions the UI has been shown; bounded so a long day
-/// of searching does not grow memory without limit.
-pub struct RowCache {
-    inner: Mutex<CacheInner>,
-    capacity: usize,
-}
-
-#[derive(Default)]
-struct CacheInner {
-    rows: HashMap<String, CachedSession>,
-    order: VecDeque<String>,
-    last_actions: HashMap<String, LastAction>,
-    json: HashMap<String, serde_json::Value>,
-}
-
-/// The audit fields of a session.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CachedSession {
-    pub user: Option<String>,
-    pub machine: Option<String>,
-}
-
-impl Default for RowCache {
-    fn default() -> Self {
-        Self::with_capacity(5000)
-    }
-}
-
-impl RowCache {
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            inner: Mutex::default(),
-            capacity,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn remember(&self, rows: &[SessionRow]) {
-        let mut inner = self.lock();
-        for row in rows {
-            let key = row.id.to_ascii_lowercase();
-            let entry = CachedSession {
-                user: row.audit_user(),
-                machine: row.machine_name.clone(),
-            };
-            if inner.rows.insert(key.clone(), entry).is_none() {
-                inner.order.push_back(key);
-            }
-        }
-        while inner.order.len() > self.capacity {
-            if let Some(old) = inner.order.pop_front() {
-                inner.rows.remove(&old);
-                inner.json.remove(&old);
-            }
-        }
-    }
-
-    pub fn session(&self, id: &str) -> Option<CachedSession> {
-        self.lock().rows.get(&id.to_ascii_lowercase()).cloned()
-    }
-
-    /// Keeps the JSON shown in the detail view, so "save as JSON" writes what the officer saw.
-    pub fn remember_json(&self, id: &str, json: serde_json::Value) {
-        self.lock().json.insert(id.to_ascii_lowercase(), json);
-    }
-
-    pub fn json(&self, id: &str) -> Option<serde_json::Value> {
-        self.lock().json.get(&id.to_ascii_lowercase()).cloned()
-    }
-
-    pub fn set_last_action(&self, id: &str, action: LastAction) {
-        self.lock()
-            .last_actions
-            .insert(id.to_ascii_lowercase(), action);
-    }
-
-    pub fn last_action(&self, id: &str) -> Option<LastAction> {
-        self.lock()
-            .last_actions
-            .get(&id.to_ascii_lowercase())
-            .cloned()
     }
 }
 
@@ -400,42 +315,5 @@ mod tests {
         assert_eq!(q.user.as_deref(), Some("jsmith"));
         assert_eq!(q.machine, None);
         assert_eq!(q.delivery_group, None);
-    }
-
-    fn row(id: &str, user: &str) -> SessionRow {
-        SessionRow {
-            id: id.into(),
-            user_display_name: Some("Jane".into()),
-            user_name: Some(user.into()),
-            user_principal_name: None,
-            machine_name: Some("VDA".into()),
-            delivery_group: None,
-            state: "Active".into(),
-            protocol: "Hdx".into(),
-            start_time: None,
-            client_name: None,
-            recordable: true,
-            not_recordable_reason: None,
-            recording: None,
-        }
-    }
-
-    #[test]
-    fn the_row_cache_is_bounded_and_case_insensitive() {
-        let cache = RowCache::with_capacity(2);
-        cache.remember(&[row("A", "u1"), row("b", "u2")]);
-        assert_eq!(
-            cache.session("a").and_then(|s| s.user).as_deref(),
-            Some("u1")
-        );
-        cache.remember(&[row("c", "u3")]);
-        assert!(cache.session("a").is_none(), "oldest evicted");
-        assert_eq!(
-            cache.session("C").expect("c"),
-            CachedSession {
-                user: Some("u3".into()),
-                machine: Some("VDA".into())
-            }
-        );
     }
 }

@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 /// Keychain entries are namespaced by the bundle identifier; debug builds use their own so a
 /// developer's test runs never overwrite the secret of the installed app.
 pub const SERVICE: &str = if cfg!(debug_assertions) {
-    "com.recordingdesk.app.dev"
+    concat!(crate::bundle_identifier!(), ".dev")
 } else {
-    "com.recordingdesk.app"
+    crate::bundle_identifier!()
 };
 
 /// A locked keychain can wait on a password prompt forever; the app gives up after this and says so.
@@ -211,6 +211,7 @@ pub mod memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use std::sync::Mutex;
 
     /// Blocks like a keychain waiting on an unlock prompt nobody answers, until the test lets go
@@ -241,7 +242,7 @@ mod tests {
             timeout: Duration::from_millis(50),
         };
         let err = vault.get("c/x").await.expect_err("must time out");
-        assert_eq!(err.kind(), "keychainLocked");
+        assert_eq!(err.kind(), ErrorKind::KeychainLocked);
         assert!(err.message().contains("unlock"), "{}", err.message());
         drop(release);
     }
@@ -254,7 +255,7 @@ mod tests {
         };
         let vault = Vault::new(Arc::new(store));
         let err = vault.get("c/x").await.expect_err("locked");
-        assert_eq!(err.kind(), "keychainLocked");
+        assert_eq!(err.kind(), ErrorKind::KeychainLocked);
     }
 
     #[test]
@@ -373,7 +374,7 @@ mod tests {
             .get(&account("test-customer", "no-bus"))
             .await
             .expect_err("no Secret Service");
-        assert_eq!(err.kind(), "keychainUnavailable", "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::KeychainUnavailable, "{err:?}");
         let err = vault
             .set(
                 &account("test-customer", "no-bus"),
@@ -381,6 +382,6 @@ mod tests {
             )
             .await
             .expect_err("no Secret Service");
-        assert_eq!(err.kind(), "keychainUnavailable", "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::KeychainUnavailable, "{err:?}");
     }
 }

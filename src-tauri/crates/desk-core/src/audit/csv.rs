@@ -1,0 +1,132 @@
+//! The trail as CSV for a spreadsheet.
+
+use std::path::Path;
+
+use super::{AuditEvent, AuditRecord};
+use crate::error::{Error, Result};
+
+/// Writes the records as CSV for a spreadsheet. Returns the number of rows written.
+pub fn write_csv(records: &[AuditRecord], path: &Path) -> Result<usize> {
+    let file = std::fs::File::create(path).map_err(|e| Error::file_write(path, e))?;
+    write_csv_to(records, file).map_err(|e| Error::file_write(path, e))
+}
+
+const CSV_HEADER: [&str; 22] = [
+    "seq",
+    "time",
+    "event",
+    "action",
+    "runId",
+    "sessionId",
+    "sessionUser",
+    "machine",
+    "notifyUser",
+    "outcome",
+    "kind",
+    "message",
+    "transactionId",
+    "osUser",
+    "computer",
+    "appVersion",
+    "mode",
+    "region",
+    "customerId",
+    "siteId",
+    "prevHash",
+    "hash",
+];
+
+fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::io::Result<usize> {
+    // A byte order mark, so spreadsheet programs read names with accents as UTF-8.
+    out.write_all("\u{feff}".as_bytes())?;
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(CSV_HEADER)?;
+    for r in records {
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let region = r
+            .region
+            .and_then(|region| serde_json::to_value(region).ok())
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let row = [
+            r.seq.to_string(),
+            r.time.clone(),
+            match r.event {
+                AuditEvent::Requested => "requested".to_owned(),
+                AuditEvent::Outcome => "outcome".to_owned(),
+            },
+            r.action.as_str().to_owned(),
+            r.run_id.clone(),
+            r.session_id.clone(),
+            opt(&r.session_user),
+            opt(&r.machine),
+            r.notify_user.map(|b| b.to_string()).unwrap_or_default(),
+            opt(&r.outcome),
+            opt(&r.kind),
+            opt(&r.message),
+            opt(&r.transaction_id),
+            r.os_user.clone(),
+            r.computer.clone(),
+            r.app_version.clone(),
+            r.mode.as_str().to_owned(),
+            region,
+            r.customer_id.clone(),
+            r.site_id.clone(),
+            r.prev_hash.clone(),
+            r.hash.clone(),
+        ];
+        csv.write_record(row.iter().map(|cell| defuse_formula(cell).into_owned()))?;
+    }
+    csv.flush()?;
+    Ok(records.len())
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula. Session user names
+/// come from Citrix and can be anything, so such cells get a leading apostrophe.
+fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::testing::*;
+
+    #[test]
+    fn csv_quotes_commas_quotes_newlines_and_defuses_formulas() {
+        let (_dir, log) = log_with(0);
+        let mut e = entry("s1", "Smith, \"Jane\"\nsecond line");
+        e.message = Some("=HYPERLINK(\"http://x\")".into());
+        let r = log
+            .append(&ctx_for(START), AuditEvent::Outcome, e)
+            .expect("append");
+        let mut out = Vec::new();
+        assert_eq!(write_csv_to(&[r], &mut out).expect("csv"), 1);
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(text.starts_with('\u{feff}'));
+        assert!(
+            text.contains(",\"Smith, \"\"Jane\"\"\nsecond line\","),
+            "{text}"
+        );
+        assert!(
+            text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+            "{text}"
+        );
+
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let headers = reader.headers().expect("headers").clone();
+        assert_eq!(headers.iter().collect::<Vec<_>>(), CSV_HEADER);
+        let row = reader.records().next().expect("row").expect("parse");
+        assert_eq!(&row[6], "Smith, \"Jane\"\nsecond line");
+        assert_eq!(&row[8], "true");
+        assert_eq!(
+            &row[16], "cloud",
+            "demo and real actions are told apart in the export"
+        );
+        assert_eq!(&row[17], "eu");
+    }
+}

@@ -1,0 +1,303 @@
+//! The audit trail: an append-only JSON Lines file that says who asked to start or stop recording
+//! which session, from which computer, and what happened.
+//!
+//! - [`chain`]: each record carries `seq`, the previous record's hash and its own hash (SHA-256
+//!   over its canonical JSON without `hash`), so a changed record, or one removed from the middle,
+//!   is detected; a scan verifies the chain and the file's end against its head anchor.
+//! - [`writer`]: the file itself ([`AuditLog`]): a record is written with one `write` and synced
+//!   to disk before the action it describes is sent to Citrix, and the head (`seq` and `hash` of
+//!   the last record) is noted in a small anchor file kept elsewhere (the config folder), which
+//!   catches records cut from the end or the whole file deleted or swapped for an older copy, as
+//!   long as the anchor survives; someone who can delete both files can still remove the trail,
+//!   which is why the Audit screen claims no more than that. Code on the async runtime appends
+//!   through an [`AuditWriter`], whose own thread does the blocking sync.
+//! - [`filter`]: what the Audit screen asked to see, and the requests that never got an outcome.
+//! - [`csv`]: the export for a spreadsheet.
+
+mod chain;
+mod csv;
+mod filter;
+mod writer;
+
+use std::sync::OnceLock;
+
+use citrix_cloud::bulk::Action;
+use citrix_cloud::Region;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::account::{Mode, RegionTs};
+
+pub use chain::{scan, AuditChain, Scan, GENESIS};
+pub use csv::write_csv;
+pub use filter::{unknown_outcomes, AuditFilter};
+pub use writer::{AuditLog, AuditWriter, Head};
+
+/// Which of the two actions a record is about, as the trail names it (`"start"`, `"stop"`); the
+/// notify flag of a start is its own field of the record, `notifyUser`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ActionKind {
+    Start,
+    Stop,
+}
+
+impl ActionKind {
+    pub fn of(action: &Action) -> ActionKind {
+        match action {
+            Action::Start { .. } => ActionKind::Start,
+            Action::Stop => ActionKind::Stop,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Start => "start",
+            ActionKind::Stop => "stop",
+        }
+    }
+}
+
+/// The `notifyUser` of a record: whether the user is told, for a start; nothing for a stop.
+fn notify_user(action: &Action) -> Option<bool> {
+    match action {
+        Action::Start { notify_user } => Some(*notify_user),
+        Action::Stop => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditEvent {
+    /// Written before the request is sent.
+    Requested,
+    /// Written when the result is known.
+    Outcome,
+}
+
+/// One line of the audit file. Field order here is the order on disk (for people reading the
+/// file); the hash does not depend on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// UTC, RFC 3339.
+    pub time: String,
+    pub event: AuditEvent,
+    pub action: ActionKind,
+    /// Groups the records of one run (one click on Start or Stop).
+    pub run_id: String,
+    pub session_id: String,
+    pub session_user: Option<String>,
+    pub machine: Option<String>,
+    /// Whether the session's user was told; only for starts.
+    pub notify_user: Option<bool>,
+    /// For outcome records: recording, startedNotRecording, stopped, failed or cancelled.
+    pub outcome: Option<String>,
+    pub kind: Option<String>,
+    pub message: Option<String>,
+    pub transaction_id: Option<String>,
+    pub os_user: String,
+    pub computer: String,
+    pub app_version: String,
+    pub mode: Mode,
+    #[ts(as = "Option<RegionTs>")]
+    pub region: Option<Region>,
+    pub customer_id: String,
+    pub site_id: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What was asked, by whom, where, against which account: the same for every record of a run.
+#[derive(Debug, Clone)]
+pub struct AuditContext {
+    pub run_id: String,
+    pub action: Action,
+    pub os_user: String,
+    pub computer: String,
+    pub app_version: String,
+    pub mode: Mode,
+    pub region: Option<Region>,
+    pub customer_id: String,
+    pub site_id: String,
+}
+
+/// The per-session part of a record; the log adds `seq`, `time` and the hashes.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    pub session_id: String,
+    pub session_user: Option<String>,
+    pub machine: Option<String>,
+    pub outcome: Option<String>,
+    pub kind: Option<String>,
+    pub message: Option<String>,
+    pub transaction_id: Option<String>,
+}
+
+/// The Audit screen: the records asked for, the requests still in doubt, and whether the trail
+/// is intact.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditView {
+    pub records: Vec<AuditRecord>,
+    /// The request records (whatever the filter) that never got an outcome: the officer must
+    /// check those sessions. The UI marks exactly these rows, by `seq`.
+    pub unknown_outcomes: Vec<AuditRecord>,
+    pub chain: AuditChain,
+    pub path: String,
+}
+
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc().unix_timestamp().to_string())
+}
+
+/// The OS account running the app, asked of the OS (environment variables such as `USER` can
+/// be set by whoever starts the app). They are only a fallback if the OS cannot say.
+pub fn os_user() -> String {
+    whoami::username()
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| {
+            ["USER", "USERNAME", "LOGNAME"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The computer's network name, asked of the OS once.
+pub fn computer_name() -> String {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        whoami::hostname()
+            .ok()
+            .or_else(|| std::env::var("COMPUTERNAME").ok())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "unknown".to_owned())
+    })
+    .clone()
+}
+
+/// Logs and records for the tests of every part of the trail.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use super::*;
+    use crate::paths::{ANCHOR_FILE, AUDIT_FILE as FILE_NAME};
+
+    pub(crate) const START: Action = Action::Start { notify_user: true };
+    pub(crate) const STOP: Action = Action::Stop;
+
+    pub(crate) fn ctx() -> AuditContext {
+        ctx_for(START)
+    }
+
+    pub(crate) fn ctx_for(action: Action) -> AuditContext {
+        AuditContext {
+            run_id: "run-1".into(),
+            action,
+            os_user: "officer".into(),
+            computer: "DESK-01".into(),
+            app_version: "0.1.0".into(),
+            mode: Mode::Cloud,
+            region: Some(Region::Eu),
+            customer_id: "acme".into(),
+            site_id: "site-1".into(),
+        }
+    }
+
+    pub(crate) fn entry(id: &str, user: &str) -> Entry {
+        Entry {
+            session_id: id.into(),
+            session_user: Some(user.into()),
+            machine: Some("CONTOSO\\VDA-01".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Appends `n` "requested" records, for sessions s0, s1, ...
+    pub(crate) fn fill(log: &AuditLog, n: usize) {
+        for i in 0..n {
+            log.append(
+                &ctx_for(START),
+                AuditEvent::Requested,
+                entry(&format!("s{i}"), "CONTOSO\\jsmith"),
+            )
+            .expect("append");
+        }
+    }
+
+    pub(crate) fn log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = AuditLog::new(dir.path().join(FILE_NAME));
+        fill(&log, n);
+        (dir, log)
+    }
+
+    pub(crate) fn record(
+        seq: u64,
+        time: &str,
+        event: AuditEvent,
+        action: ActionKind,
+    ) -> AuditRecord {
+        AuditRecord {
+            seq,
+            time: time.into(),
+            event,
+            action,
+            run_id: "r1".into(),
+            session_id: format!("s{seq}"),
+            session_user: Some("CONTOSO\\jsmith".into()),
+            machine: None,
+            notify_user: None,
+            outcome: (event == AuditEvent::Outcome).then(|| "failed".to_owned()),
+            kind: None,
+            message: None,
+            transaction_id: None,
+            os_user: "officer".into(),
+            computer: "DESK".into(),
+            app_version: "0.1.0".into(),
+            mode: Mode::Demo,
+            region: None,
+            customer_id: "c".into(),
+            site_id: "s".into(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    pub(crate) fn anchored_log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = AuditLog::with_anchor(
+            dir.path().join("data").join(FILE_NAME),
+            dir.path().join("config").join(ANCHOR_FILE),
+        );
+        fill(&log, n);
+        (dir, log)
+    }
+
+    pub(crate) fn scan_file(path: &Path) -> Scan {
+        scan(&std::fs::read(path).expect("read"), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_and_where_come_from_the_os_not_the_environment() {
+        // Another user name in the environment does not change who the OS says is running.
+        let from_os = whoami::username().expect("the OS knows the user");
+        assert_eq!(os_user(), from_os);
+        assert_ne!(computer_name(), "unknown");
+    }
+}

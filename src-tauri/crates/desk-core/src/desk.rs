@@ -1,0 +1,472 @@
+//! [`Desk`]: the one object a front end builds and calls. It owns the settings, the keychain
+//! vault, the connection, the run slot, the row cache, the audit trail and the notices; each of
+//! its methods is one thing the officer can ask for.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use citrix_cloud::bulk::{Action, BulkOptions};
+use citrix_cloud::{Region, SessionId};
+use futures::future::{BoxFuture, FutureExt, Shared};
+use serde::Serialize;
+use ts_rs::TS;
+use url::Url;
+
+use crate::account::{
+    self, ConnectionInfo, ConnectionState, Mode, SavedAccount, SignIn, CLOUD_URL_ENV,
+};
+use crate::audit::{self, AuditFilter, AuditLog, AuditView};
+use crate::demo::{self, Demo};
+use crate::error::{Error, Result};
+use crate::notices::Notices;
+use crate::paths::AppPaths;
+use crate::run::{self, EventSink, RunReport, RunRequest, RunSlot};
+use crate::sessions::{
+    self, LookupResult, RowCache, SessionDetail, SessionPage, SessionQueryInput,
+};
+use crate::settings::{self, Settings, SettingsStore, StoredSettings, WindowPrefs};
+use crate::vault::Vault;
+
+/// What a front end shows first: the version, the connection, the saved account, the notices.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    pub version: String,
+    pub connection: Option<ConnectionInfo>,
+    pub saved_account: Option<SavedAccount>,
+    /// How the app was last connected, so the UI can reconnect the same way.
+    pub last_mode: Option<Mode>,
+    pub notices: Vec<String>,
+    pub cloud_url_override: Option<String>,
+}
+
+/// How to build a [`Desk`].
+pub struct DeskOptions {
+    pub paths: AppPaths,
+    pub vault: Vault,
+    /// Another Citrix Cloud to send every call to (the simulator in tests), see [`CLOUD_URL_ENV`].
+    pub cloud_url: Option<Url>,
+    /// Notices from before the desk existed, for the officer.
+    pub notices: Vec<String>,
+}
+
+impl DeskOptions {
+    /// The app's `paths`, this computer's keychain, and the cloud URL override from the
+    /// environment (an invalid one is ignored, with a notice).
+    pub fn from_env(paths: AppPaths) -> DeskOptions {
+        let (cloud_url, url_notice) = account::cloud_url_from_env();
+        if let Some(url) = &cloud_url {
+            tracing::warn!(%url, "Citrix Cloud URL overridden by {CLOUD_URL_ENV}");
+        }
+        DeskOptions {
+            paths,
+            vault: Vault::keyring(),
+            cloud_url,
+            notices: url_notice.into_iter().collect(),
+        }
+    }
+}
+
+/// Recording Desk, without a window.
+pub struct Desk {
+    pub(crate) settings: SettingsStore,
+    pub(crate) vault: Vault,
+    pub(crate) connection: ConnectionState,
+    pub(crate) cloud_url: Option<Url>,
+    pub(crate) notices: Arc<Notices>,
+    runs: RunSlot,
+    cache: Arc<RowCache>,
+    audit: Arc<AuditLog>,
+    demo: Demo,
+    /// The first-run demo connection, which [`Desk::status`] waits for so the first view is
+    /// already connected.
+    startup: Mutex<Option<Shared<BoxFuture<'static, ()>>>>,
+}
+
+impl Desk {
+    /// Opens the settings (repairing an unreadable file, with a notice) and the audit trail
+    /// (read on first use, so a problem with it shows when the officer acts).
+    pub fn open(options: DeskOptions) -> Desk {
+        let notices = Arc::new(Notices::default());
+        for notice in options.notices {
+            notices.push(notice);
+        }
+        let paths = options.paths;
+        let settings = SettingsStore::open(paths.settings_file(), Arc::clone(&notices));
+        tracing::info!(
+            settings = %paths.settings_file().display(),
+            audit = %paths.audit_file().display(),
+            anchor = %paths.anchor_file().display(),
+            "data locations"
+        );
+        Desk {
+            settings,
+            vault: options.vault,
+            connection: ConnectionState::default(),
+            cloud_url: options.cloud_url,
+            notices,
+            runs: RunSlot::default(),
+            cache: Arc::new(RowCache::default()),
+            audit: Arc::new(AuditLog::with_anchor(
+                paths.audit_file(),
+                paths.anchor_file(),
+            )),
+            demo: Demo::default(),
+            startup: Mutex::new(None),
+        }
+    }
+
+    pub async fn status(&self) -> AppStatus {
+        self.startup_finished().await;
+        let stored = self.settings.get();
+        AppStatus {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            connection: self.connection.get().map(|c| c.info.clone()),
+            saved_account: stored.account.map(|a| SavedAccount {
+                region: a.region,
+                customer_id: a.customer_id,
+                client_id: a.client_id,
+                secret_stored: a.secret_stored,
+            }),
+            last_mode: stored.last_mode,
+            notices: self.notices.all(),
+            cloud_url_override: self.cloud_url.as_ref().map(ToString::to_string),
+        }
+    }
+
+    /// Signs in to Citrix Cloud (see [`account::sign_in`]). `secret: None` uses the keychain's.
+    pub async fn connect_cloud(
+        &self,
+        region: Region,
+        customer_id: String,
+        client_id: String,
+        secret: Option<String>,
+    ) -> Result<ConnectionInfo> {
+        self.not_during_a_run()?;
+        let form = SignIn {
+            region,
+            customer_id,
+            client_id,
+            secret,
+        };
+        Ok(account::sign_in::sign_in(self, form).await?.info)
+    }
+
+    pub async fn connect_demo(&self) -> Result<ConnectionInfo> {
+        self.not_during_a_run()?;
+        let info = demo::connect(&self.demo, &self.connection).await?;
+        self.save_settings(|s| s.last_mode = Some(Mode::Demo));
+        Ok(info)
+    }
+
+    /// Connects to the demo site in the background when no Citrix Cloud account is saved yet
+    /// (a first look needs no account). `spawn` runs it on the front end's runtime;
+    /// [`Desk::status`] waits for it.
+    pub fn connect_demo_if_new(
+        self: &Arc<Self>,
+        spawn: impl FnOnce(BoxFuture<'static, ()>) -> BoxFuture<'static, ()>,
+    ) {
+        if self.settings.get().account.is_some() {
+            return;
+        }
+        let desk = Arc::clone(self);
+        let task = async move {
+            if let Err(e) = demo::connect(&desk.demo, &desk.connection).await {
+                tracing::warn!("demo site not connected at start-up: {e}");
+            }
+        };
+        let pending = spawn(task.boxed()).shared();
+        *self.startup.lock().unwrap_or_else(|p| p.into_inner()) = Some(pending);
+    }
+
+    async fn startup_finished(&self) {
+        let pending = self
+            .startup
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(pending) = pending {
+            // The demo site is local; if it has not answered by then, the UI offers it anyway.
+            let _ = tokio::time::timeout(Duration::from_secs(20), pending).await;
+        }
+    }
+
+    pub fn disconnect(&self) -> Result<()> {
+        self.not_during_a_run()?;
+        self.connection.clear();
+        Ok(())
+    }
+
+    /// Deletes the keychain entry and the saved account (see [`account::sign_in::forget`]).
+    pub async fn forget_credentials(&self) -> Result<()> {
+        self.not_during_a_run()?;
+        account::sign_in::forget(self).await
+    }
+
+    pub fn select_site(&self, site_id: &str) -> Result<ConnectionInfo> {
+        self.not_during_a_run()?;
+        let current = self.connection.require()?;
+        let site = current
+            .info
+            .sites
+            .iter()
+            .find(|s| s.id == site_id)
+            .ok_or_else(|| Error::invalid("That site is not part of this account."))?;
+        let mut next = (*current).clone();
+        next.info.site_id = Some(site.id.clone());
+        let info = next.info.clone();
+        self.connection.replace(&current, next)?;
+        if info.mode == Mode::Cloud {
+            self.save_settings(|s| s.site_id = info.site_id.clone());
+        }
+        Ok(info)
+    }
+
+    pub async fn search_sessions(
+        &self,
+        query: &SessionQueryInput,
+        continuation: Option<String>,
+    ) -> Result<SessionPage> {
+        let connected = self.connection.require()?;
+        let (client, site) = connected.site()?;
+        let page = sessions::search(client, site, query, continuation).await?;
+        self.cache.remember(&page.items);
+        Ok(page)
+    }
+
+    pub async fn lookup_sessions(&self, ids: Vec<String>) -> Result<Vec<LookupResult>> {
+        let connected = self.connection.require()?;
+        let (client, site) = connected.site()?;
+        let results = sessions::lookup(client, site, ids).await;
+        let rows: Vec<_> = results.iter().filter_map(|r| r.row.clone()).collect();
+        self.cache.remember(&rows);
+        Ok(results)
+    }
+
+    pub async fn session(&self, session_id: &str) -> Result<SessionDetail> {
+        let id = parse_id(session_id)?;
+        let connected = self.connection.require()?;
+        let (client, site) = connected.site()?;
+        let (row, json) = sessions::fetch_row(client, site, &id).await?;
+        self.cache.remember(std::slice::from_ref(&row));
+        self.cache.remember_json(&row.id, json.clone());
+        let last_action = self.cache.last_action(&row.id);
+        Ok(SessionDetail {
+            row,
+            json,
+            last_action,
+        })
+    }
+
+    /// Writes a session's JSON to `path` (from a Save dialog): what the officer saw in the detail
+    /// view, fetched only if the view was never opened.
+    pub async fn save_session_json(&self, session_id: &str, path: &str) -> Result<()> {
+        let id = parse_id(session_id)?;
+        let path = chosen_path(path, "json")?;
+        let json = match self.cache.json(id.as_str()) {
+            Some(json) => json,
+            None => {
+                let connected = self.connection.require()?;
+                let (client, site) = connected.site()?;
+                sessions::fetch_session(client, site, &id).await?.into_raw()
+            }
+        };
+        let text = serde_json::to_string_pretty(&json).map_err(|e| Error::file_write(&path, e))?;
+        tokio::fs::write(&path, text + "\n")
+            .await
+            .map_err(|e| Error::file_write(&path, e))
+    }
+
+    /// Starts or stops recording on `session_ids`; progress goes to `sink`, the engine's report
+    /// comes back. One run at a time.
+    pub async fn run(
+        &self,
+        action: Action,
+        session_ids: &[String],
+        sink: EventSink,
+    ) -> Result<RunReport> {
+        let ids = run::parse_ids(session_ids)?;
+        let connected = self.connection.require()?;
+        connected.site()?;
+        let ticket = self.runs.begin()?;
+        let log = Arc::clone(&self.audit);
+        tokio::task::spawn_blocking(move || log.check_writable())
+            .await
+            .map_err(|e| Error::AuditUnavailable(e.to_string()))??;
+
+        let request = RunRequest {
+            run_id: ticket.run_id.clone(),
+            action,
+            ids,
+            options: BulkOptions {
+                concurrency: self.settings.get().concurrency as usize,
+                ..BulkOptions::default()
+            },
+            os_user: audit::os_user(),
+            computer: audit::computer_name(),
+        };
+        let report = run::execute(
+            &connected,
+            Arc::clone(&self.audit),
+            Arc::clone(&self.cache),
+            request,
+            ticket.cancel.clone(),
+            sink,
+        )
+        .await?;
+        if report.not_audited > 0 {
+            self.notices.push(format!(
+                "{} of the last run's results could not be written to the audit trail at {}. The \
+                 requests themselves are in the trail. Note these results elsewhere, and check \
+                 that the disk is not full and that you can write to that folder.",
+                report.not_audited,
+                self.audit.path().display()
+            ));
+        }
+        Ok(report)
+    }
+
+    /// Cancels the run, if any: sessions not yet asked are left as they are; requests already
+    /// sent finish and are recorded.
+    pub fn cancel_run(&self) {
+        self.runs.cancel();
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.runs.is_busy()
+    }
+
+    pub async fn audit_view(&self, filter: AuditFilter) -> Result<AuditView> {
+        let log = Arc::clone(&self.audit);
+        let scan = tokio::task::spawn_blocking(move || log.scan())
+            .await
+            .map_err(|e| Error::AuditUnavailable(e.to_string()))??;
+        Ok(AuditView {
+            records: filter.apply(&scan.records)?,
+            unknown_outcomes: audit::unknown_outcomes(
+                &scan.records,
+                self.runs.active_run_id().as_deref(),
+            ),
+            chain: scan.chain,
+            path: self.audit.path().display().to_string(),
+        })
+    }
+
+    /// Writes the records that match `filter` as CSV to `path`; returns how many.
+    pub async fn export_audit_csv(&self, filter: AuditFilter, path: &str) -> Result<usize> {
+        let path = chosen_path(path, "csv")?;
+        let log = Arc::clone(&self.audit);
+        tokio::task::spawn_blocking(move || {
+            let scan = log.scan()?;
+            audit::write_csv(&filter.apply(&scan.records)?, &path)
+        })
+        .await
+        .map_err(|e| Error::AuditUnavailable(e.to_string()))?
+    }
+
+    /// The settings the officer can change.
+    pub fn settings(&self) -> Settings {
+        Settings::from(&self.settings.get())
+    }
+
+    pub fn update_settings(&self, settings: &Settings) -> Result<Settings> {
+        settings::validate(settings)?;
+        let saved = self.settings.update(|s| {
+            s.concurrency = settings.concurrency;
+            s.notify_user_default = settings.notify_user_default;
+        })?;
+        Ok(Settings::from(&saved))
+    }
+
+    /// Everything in the settings file, for the front end's own use (the window's size).
+    pub fn stored_settings(&self) -> StoredSettings {
+        self.settings.get()
+    }
+
+    /// Remembers the window's size and place; a failure is only logged.
+    pub fn remember_window(&self, f: impl FnOnce(&mut WindowPrefs)) {
+        if let Err(e) = self.settings.update(|s| f(&mut s.window)) {
+            tracing::warn!("window size not saved: {e}");
+        }
+    }
+
+    /// Saves a settings change that follows a successful action. A failure to save is reported
+    /// as a notice rather than failing the action the officer asked for.
+    pub(crate) fn save_settings(&self, f: impl FnOnce(&mut StoredSettings)) {
+        if let Err(e) = self.settings.update(f) {
+            tracing::warn!("settings not saved: {e}");
+            self.notices
+                .push(format!("Your settings could not be saved: {}", e.message()));
+        }
+    }
+
+    /// Changing the connection, the site or the saved account mid-run would leave the run panel
+    /// describing one account while the trail and Citrix see another: refused until the run ends.
+    fn not_during_a_run(&self) -> Result<()> {
+        if self.runs.is_busy() {
+            return Err(Error::Busy);
+        }
+        Ok(())
+    }
+}
+
+fn parse_id(raw: &str) -> Result<SessionId> {
+    SessionId::parse(raw).map_err(|e| Error::invalid(e.to_string()))
+}
+
+/// Checks a path from the save dialog. The webview could send any path, so only absolute paths
+/// with the expected extension are written (the extension is added when missing, as some
+/// platforms' dialogs do not add it).
+fn chosen_path(path: &str, extension: &str) -> Result<PathBuf> {
+    let mut path = PathBuf::from(path.trim());
+    if !path.is_absolute() || path.file_name().is_none() {
+        return Err(Error::invalid(
+            "Choose where to save the file with the Save dialog.",
+        ));
+    }
+    let has_extension = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension));
+    if !has_extension {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".{extension}"));
+        path.set_file_name(name);
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn save_paths_must_be_absolute_and_get_the_right_extension() {
+        let base = std::env::temp_dir();
+        let p = |name: &str| base.join(name).display().to_string();
+        assert_eq!(
+            chosen_path(&p("audit.csv"), "csv").expect("ok"),
+            base.join("audit.csv")
+        );
+        assert_eq!(
+            chosen_path(&p("audit.CSV"), "csv").expect("ok"),
+            base.join("audit.CSV")
+        );
+        assert_eq!(
+            chosen_path(&p("audit"), "csv").expect("ok"),
+            base.join("audit.csv")
+        );
+        assert_eq!(
+            chosen_path(&p(".bashrc"), "csv").expect("ok"),
+            base.join(".bashrc.csv")
+        );
+        assert_eq!(
+            chosen_path("relative.csv", "csv")
+                .expect_err("relative")
+                .kind(),
+            ErrorKind::InvalidInput
+        );
+        assert!(chosen_path("", "json").is_err());
+    }
+}

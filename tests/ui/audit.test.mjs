@@ -40,7 +40,7 @@ test("records, an intact chain, and the unknown outcome highlighted", async () =
   const attention = await page.$$eval(".screen-audit tr.row-attention", (tr) => tr.map((x) => x.innerText));
   assert.equal(attention.length, 1);
   assert.match(attention[0], /Outcome unknown — check status/);
-  assert.match(await page.textContent(".unknown-slot"), /1 request with no recorded outcome/);
+  assert.match(await page.textContent(".unknown-slot"), /1 request with no known outcome/);
   await page.click(".unknown-slot button:has-text('Check status')");
   await page.waitForSelector("dialog.drawer .facts");
   await page.keyboard.press("Escape");
@@ -140,7 +140,7 @@ test("the open request is flagged, not the later, answered request of the same s
   assert.match(r[4][3], /^Outcome unknown — check status$/);
   assert.equal(r[5][3], "Requested", "the retry has an outcome");
   assert.equal(r[4][4], r[5][4], "same session");
-  assert.match(await page.textContent(".unknown-slot"), /1 request with no recorded outcome/);
+  assert.match(await page.textContent(".unknown-slot"), /1 request with no known outcome/);
   assert.match(await page.textContent(".unknown-slot li"), /record 5/);
   await context.close();
 });

@@ -7,34 +7,61 @@ import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
 import { VirtualTable } from "../components/virtual-table";
 import { shortMachine, timeCell } from "../components/session-table";
-import type { AuditFilter, AuditRecord, AuditView, Mode } from "../types";
+import type { AuditFilter, AuditRecord, AuditView, Mode, RunStatus } from "../types";
+import { outcomeText } from "../components/run-panel";
 import { openSessionDetail } from "./detail";
 
 const OUTCOMES: [string, string][] = [
   ["", "Any outcome"],
-  ["recording", "Recording, confirmed by Citrix"],
-  ["startedNotRecording", "Started, not confirmed"],
-  ["stopped", "Stopped"],
-  ["failed", "Failed"],
-  ["cancelled", "Cancelled"],
+  ["recording", "Recording (Citrix reports it)"],
+  ["notRecording", "Not recording (Citrix reports it)"],
+  ["sessionEnded", "Session ended"],
+  ["refused", "Refused by Citrix"],
+  ["unknown", "Not known"],
+  ["cancelled", "Cancelled before sending"],
   ["requested", "Requests only"],
+  // Words of trails written by earlier versions.
+  ["startedNotRecording", "Started, not confirmed (earlier versions)"],
+  ["stopped", "Stopped (earlier versions)"],
+  ["failed", "Failed (earlier versions)"],
 ];
 
-function whatHappened(r: AuditRecord, unknown: boolean): string {
-  if (r.event === "requested") return unknown ? "Outcome unknown \u2014 check status" : "Requested";
-  switch (r.outcome) {
+function whatHappened(r: AuditRecord, open: boolean): string {
+  if (r.event === "requested") return open ? "Outcome unknown \u2014 check status" : "Requested";
+  const checked = r.event === "check" ? "Checked again: " : "";
+  const outcome = r.outcome ?? "";
+  switch (outcome) {
     case "recording":
-      return "Recording \u2014 confirmed by Citrix";
+    case "notRecording":
+    case "sessionEnded":
+    case "unknown":
+    case "cancelled":
+      return checked + (r.event === "check" ? checkText(outcome) : outcomeText(r.action, outcome));
+    case "refused":
+      return `Refused by Citrix: ${describeError(r.kind).title}`;
+    // Statuses written by earlier versions keep their meaning.
     case "startedNotRecording":
       return "Started, but not confirmed as recording";
     case "stopped":
       return "Stopped";
     case "failed":
       return `Failed: ${describeError(r.kind).title}`;
-    case "cancelled":
-      return "Cancelled";
     default:
-      return r.outcome ?? "\u2014";
+      return outcome || "\u2014";
+  }
+}
+
+/** What a check found, whatever was asked before. */
+function checkText(status: RunStatus): string {
+  switch (status) {
+    case "recording":
+      return "recording, Citrix reports";
+    case "notRecording":
+      return "not recording, Citrix reports";
+    case "sessionEnded":
+      return "the session has ended";
+    default:
+      return "still not known";
   }
 }
 
@@ -280,11 +307,11 @@ export class AuditScreen {
           h(
             "div",
             { class: "callout-body" },
-            h("p", { class: "callout-title" }, `${plural(open.length, "request")} with no recorded outcome`),
+            h("p", { class: "callout-title" }, `${plural(open.length, "request")} with no known outcome`),
             h(
               "p",
               { class: "callout-text" },
-              "Recording Desk closed or lost contact before Citrix answered, so it is not known whether recording changed. Check the status of these sessions.",
+              "Citrix could not be asked what these requests did (or Recording Desk closed before it answered), so it is not known whether recording changed. Check the status of these sessions.",
             ),
             h(
               "ul",

@@ -288,7 +288,10 @@ impl Desk {
     ) -> Result<RunReport> {
         let ids = run::parse_ids(session_ids)?;
         let connected = self.connection.require()?;
-        connected.site()?;
+        let (client, _) = connected.site()?;
+        // The officer's "sessions at a time" is the client's one limiter, shared by the run and
+        // every look-up the window makes meanwhile, so together they keep to it.
+        client.set_concurrency(self.settings.get().concurrency as usize);
         let ticket = self.runs.begin()?;
         let log = Arc::clone(&self.audit);
         tokio::task::spawn_blocking(move || log.check_writable())
@@ -299,10 +302,7 @@ impl Desk {
             run_id: ticket.run_id.clone(),
             action,
             ids,
-            options: BulkOptions {
-                concurrency: self.settings.get().concurrency as usize,
-                ..BulkOptions::default()
-            },
+            options: BulkOptions::default(),
             os_user: audit::os_user(),
             computer: audit::computer_name(),
         };

@@ -216,10 +216,7 @@ fn run_request(action: Action, ids: &[&str]) -> RunRequest {
             .iter()
             .map(|id| SessionId::parse(id).expect("id"))
             .collect(),
-        options: BulkOptions {
-            concurrency: 4,
-            ..BulkOptions::default()
-        },
+        options: BulkOptions::default(),
         os_user: "officer".into(),
         computer: "DESK-01".into(),
     }
@@ -256,8 +253,9 @@ async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
     .expect("run");
 
     assert_eq!(report.total, 2);
-    assert_eq!(report.succeeded + report.not_verified, 1);
-    assert_eq!(report.failed, 1);
+    // The test site shows recording as soon as Citrix accepts a start.
+    assert_eq!((report.succeeded, report.recording), (1, 1));
+    assert_eq!(report.refused, 1, "Citrix refuses to record an RDP session");
     assert!(sim.control().is_recording(&special.recordable));
     assert_eq!(sim.control().notify_user(&special.recordable), Some(false));
 
@@ -279,8 +277,10 @@ async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
         .find(|(id, _)| *id == special.rdp)
         .expect("rdp")
         .1;
-    assert_eq!(rdp.status, RunStatus::Failed);
+    assert_eq!(rdp.status, RunStatus::Refused);
+    assert!(!rdp.accepted && !rdp.answer_lost);
     assert!(rdp.kind.is_some());
+    assert!(!sim.control().is_recording(&special.rdp));
 
     let scan = log.scan().expect("scan");
     assert!(scan.chain.intact, "{}", scan.chain.message);
@@ -298,10 +298,11 @@ async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
     assert_eq!(mine[0].notify_user, Some(false));
     assert_eq!(mine[0].os_user, "officer");
     assert_eq!(mine[0].site_id, config.site_id);
-    assert!(matches!(
-        mine[1].outcome.as_deref(),
-        Some("recording" | "startedNotRecording")
-    ));
+    assert_eq!(mine[1].outcome.as_deref(), Some("recording"));
+    assert_eq!(
+        (mine[1].accepted, mine[1].answer_lost),
+        (Some(true), Some(false))
+    );
     assert!(cache.last_action(&special.recordable).is_some());
     assert!(crate::audit::unknown_outcomes(&scan.records, None).is_empty());
 }
@@ -360,10 +361,8 @@ async fn an_outcome_that_cannot_be_written_is_flagged_not_shown_as_normal() {
         })
         .expect("finished");
     assert!(outcome.audit_missing);
-    assert!(matches!(
-        outcome.status,
-        RunStatus::Recording | RunStatus::StartedNotRecording
-    ));
+    assert_eq!(outcome.status, RunStatus::Recording);
+    assert!(sim.control().is_recording(&special.recordable));
 }
 
 #[tokio::test]
@@ -387,7 +386,7 @@ async fn no_session_is_touched_when_the_audit_trail_cannot_be_written() {
     .await
     .expect("run");
 
-    assert_eq!(report.failed, 1);
+    assert_eq!(report.cancelled, 1, "not sent");
     assert!(!sim.control().is_recording(&special.recordable));
     let events = events.lock().expect("events").clone();
     let outcome = events
@@ -430,9 +429,18 @@ async fn a_cancelled_run_acts_on_nothing_and_only_one_run_is_allowed() {
     .expect("run");
     assert_eq!(report.cancelled, 1);
     assert!(!sim.control().is_recording(&special.recordable));
-    assert!(
-        log.scan().expect("scan").records.is_empty(),
-        "nothing requested, nothing audited"
+    assert_eq!(
+        sim.control().applied(&special.recordable).map(|a| a.starts),
+        Some(0),
+        "no request reached the simulator"
+    );
+    let records = log.scan().expect("scan").records;
+    assert_eq!(records.len(), 1, "no request, one record saying so");
+    assert_eq!(records[0].event, AuditEvent::Outcome);
+    assert_eq!(records[0].outcome.as_deref(), Some("cancelled"));
+    assert_eq!(
+        records[0].message.as_deref(),
+        Some(crate::run::CANCELLED_BEFORE_SENDING)
     );
 }
 

@@ -5,7 +5,7 @@
 mod cache;
 
 use citrix_cloud::bulk::Action;
-use citrix_cloud::{CitrixClient, PageRequest, Session, SessionId};
+use citrix_cloud::{CitrixClient, PageRequest, Recordability, Session, SessionId};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -45,7 +45,11 @@ impl SessionRow {
     pub fn from_session(s: &Session, recording: Option<bool>) -> Self {
         // Whether and why not is decided by the client crate, the one place that knows Citrix's
         // rule (only Active HDX sessions can be recorded).
-        let reason = s.recordable().err().map(|e| e.reason);
+        let recordability = s.recordable();
+        let reason = match &recordability {
+            Recordability::NotRecordable { reason } => Some(reason.clone()),
+            _ => None,
+        };
         SessionRow {
             id: s.id().unwrap_or_default().to_owned(),
             user_display_name: s.user_display_name().map(str::to_owned),

@@ -43,7 +43,7 @@ for (const scheme of ["light", "dark"]) {
     await page.click(".callout-error summary");
     await check(page, "connect with an error");
     await context.close();
-    const second = await openApp(env, { status: { savedAccount: SAVED }, delays: { connect_cloud: 5000 } }, { ...o, waitFor: false });
+    const second = await openApp(env, { status: { savedAccount: SAVED }, hold: ["connect_cloud"] }, { ...o, waitFor: false });
     await second.page.waitForSelector("#connecting-title");
     await check(second.page, "connecting");
     await second.context.close();

@@ -107,10 +107,11 @@ test("demo site: clearly labelled, with a persistent header badge", async () => 
 });
 
 test("saved account reconnects by itself with a visible state, using the stored secret", async () => {
-  const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, delays: { connect_cloud: 400 } }, { waitFor: false });
+  const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, hold: ["connect_cloud"] }, { waitFor: false });
   await page.waitForSelector("#connecting-title");
   assert.equal(await page.textContent("#connecting-title"), "Connecting to contoso\u2026");
   assert.ok(await page.isVisible("text=Use a different account"));
+  await page.evaluate(() => window.__mock.release("connect_cloud"));
   await waitForView(page, "sessions");
   const [args] = await mockCall(page, "connect_cloud");
   assert.equal(args.secret, null);
@@ -119,13 +120,15 @@ test("saved account reconnects by itself with a visible state, using the stored 
 });
 
 test("'Use a different account' during reconnect shows the form, prefilled, and ignores the late result", async () => {
-  const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, delays: { connect_cloud: 600 } }, { waitFor: false });
+  const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, hold: ["connect_cloud"] }, { waitFor: false });
   await page.waitForSelector("#connecting-title");
   await page.click("text=Use a different account");
   await waitForView(page, "connect");
   assert.equal(await page.inputValue("input[name=customerId]"), "contoso");
   assert.equal(await page.inputValue("select[name=region]"), "eu");
   assert.equal(await page.inputValue("input[name=secret]"), "");
+  // Now the abandoned reconnect answers: it must not take the officer anywhere.
+  await page.evaluate(() => window.__mock.release("connect_cloud"));
   await page.waitForTimeout(900);
   assert.equal(await view(page), "connect", "the abandoned attempt did not navigate");
   // The backend is told too, so the late reconnect is dropped there as well.
@@ -153,9 +156,10 @@ test("a failed reconnect lands on the form with the reason and the account prefi
 });
 
 test("last time on the demo site: the app reopens it by itself", async () => {
-  const { page, context } = await openApp(env, { status: { lastMode: "demo", savedAccount: SAVED }, delays: { connect_demo: 300 } }, { waitFor: false });
+  const { page, context } = await openApp(env, { status: { lastMode: "demo", savedAccount: SAVED }, hold: ["connect_demo"] }, { waitFor: false });
   await page.waitForSelector("#connecting-title");
   assert.equal(await page.textContent("#connecting-title"), "Opening the demo site\u2026");
+  await page.evaluate(() => window.__mock.release("connect_demo"));
   await waitForView(page, "sessions");
   assert.equal((await mockCall(page, "connect_demo")).length, 1);
   assert.equal((await mockCall(page, "connect_cloud")).length, 0);

@@ -51,7 +51,7 @@ for (const scheme of ["light", "dark"]) {
       env,
       {
         status: { savedAccount: { region: "eu", customerId: "contoso", clientId: "c1", secretStored: true } },
-        delays: { connect_cloud: 60000 },
+        hold: ["connect_cloud"],
       },
       { ...o, waitFor: false },
     );

@@ -33,6 +33,11 @@ export interface MockConfig {
   /** Delay in ms before each command answers (default 0); per command via `delays`. */
   latency?: number;
   delays?: Record<string, number>;
+  /**
+   * Commands that do not answer until the test calls `release(cmd)`: a screen shown while a
+   * command is pending stays up as long as the test needs, however slow the machine is.
+   */
+  hold?: string[];
   /** Delay between the steps of one session in a run (default 10 ms). */
   runDelay?: number;
   /** Session IDs for which start "succeeds" but Citrix never reports recording. */
@@ -199,6 +204,8 @@ export class MockBackend {
   private unreachable: Set<string>;
   private stuckRecording: Set<string>;
   private confirmations: { held: boolean; waiters: (() => void)[] };
+  private held = new Map<string, Array<() => void>>();
+  private releasedCmds = new Set<string>();
 
   constructor(private readonly cfg: MockConfig) {
     this.sessions = makeSessions(cfg.sessions ?? 60);
@@ -261,6 +268,12 @@ export class MockBackend {
   setDelay(cmd: string, ms: number): void {
     this.cfg.delays = { ...(this.cfg.delays ?? {}), [cmd]: ms };
   }
+  /** Lets the held calls of `cmd` answer, and every later one answer at once. */
+  release(cmd: string): void {
+    this.releasedCmds.add(cmd);
+    for (const resume of this.held.get(cmd) ?? []) resume();
+    this.held.delete(cmd);
+  }
   setRunDelay(ms: number): void {
     this.cfg.runDelay = ms;
   }
@@ -276,6 +289,9 @@ export class MockBackend {
     this.calls.push({ cmd, args: JSON.parse(JSON.stringify(logged)) });
     const delay = this.cfg.delays?.[cmd] ?? this.cfg.latency ?? 0;
     if (delay > 0) await sleep(delay);
+    if (this.cfg.hold?.includes(cmd) && !this.releasedCmds.has(cmd)) {
+      await new Promise<void>((resume) => this.held.set(cmd, [...(this.held.get(cmd) ?? []), resume]));
+    }
     const queued = this.failures.get(cmd);
     if (queued && queued.length > 0) throw queued.shift();
     // As the backend: nothing may change the connection or the account while a run is going.

@@ -41,9 +41,19 @@ test("records, an intact chain, and the unknown outcome highlighted", async () =
   assert.equal(attention.length, 1);
   assert.match(attention[0], /Outcome unknown — check status/);
   assert.match(await page.textContent(".unknown-slot"), /1 request with no known outcome/);
-  await page.click(".unknown-slot button:has-text('Check status')");
+  await page.click(".unknown-slot button:has-text('Details')");
   await page.waitForSelector("dialog.drawer .facts");
   await page.keyboard.press("Escape");
+  // Check again asks Citrix, writes the answer, and the request is no longer open.
+  const open = await page.$eval(".unknown-slot li", (li) => li.dataset.seq);
+  await page.click(".unknown-slot button:has-text('Check again')");
+  await page.waitForSelector(".screen-audit .check-result");
+  assert.equal(await page.textContent(".unknown-slot"), "");
+  const [call] = await mockCall(page, "check_again");
+  assert.equal(typeof call.runId, "string");
+  assert.match(await page.textContent(".screen-audit .check-result"), /Citrix's answer is now in the audit trail/);
+  const checked = await page.$$eval(".screen-audit tr.vt-row", (tr) => tr.map((x) => x.innerText).filter((t) => t.includes("Checked again")));
+  assert.equal(checked.length, 1, `the check of record ${open} is in the trail`);
   assert.match(await page.textContent(".path-note"), /audit\.jsonl/);
   await context.close();
 });

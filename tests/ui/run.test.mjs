@@ -37,7 +37,7 @@ const items = (page) =>
   );
 
 test("outcomes: recording, started-not-recording, refused; counts, progress and the table follow", async () => {
-  const { page, context } = await open({ runDelay: 120 });
+  const { page, context } = await open({ holdConfirmations: true });
   // Rows 1, 4, 5, 6: John, Lars, Fatima, Tom (all active HDX, none recording yet).
   const ids = await page.$$eval("#panel-search tr.vt-row", (r) => [1, 4, 5, 6].map((i) => r[i].dataset.key));
   await page.evaluate((id) => window.__mock.setNeverRecords(id), ids[1]);
@@ -46,10 +46,11 @@ test("outcomes: recording, started-not-recording, refused; counts, progress and 
     assert.notEqual(await page.textContent(`${row(i)} .chip`), "Recording");
   }
   await startOn(page, [1, 4, 5, 6]);
-  // While it runs the intermediate steps are shown.
-  await page.waitForSelector(".run-item.phase-requested, .run-item.phase-waiting");
+  // While it runs the intermediate steps are shown: the backend holds Citrix's confirmations.
+  await page.waitForSelector(".run-item.phase-waiting");
   assert.match(await page.textContent(".run-title"), /Starting recording on 4 sessions/);
   assert.ok(await page.isVisible(".run-head button:has-text('Cancel')"));
+  await page.evaluate(() => window.__mock.releaseConfirmations());
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
 
   const got = await items(page);
@@ -212,6 +213,14 @@ test("a session Citrix could not be asked about is 'Not known — check again', 
   assert.equal(got[0].status, "Not known \u2014 check again");
   assert.match(got[0].advice, /Check again/);
   assert.match(await page.textContent(".run-summary"), /Not known for 1 session/);
+  // Citrix can be asked again: Check again shows its answer in place of "not known".
+  await page.evaluate((i) => window.__mock.setUnreachable(i, false), id);
+  await page.click(".run-item.status-unknown button:has-text('Check again')");
+  await page.waitForSelector(".run-item.status-notRecording");
+  assert.equal((await items(page))[0].status, "Started, but Citrix does not report it as recording");
+  const [call] = await mockCall(page, "check_again");
+  assert.equal(call.sessionId, id);
+  assert.match(call.runId, /^run-\d+$/, "the run's own ID names the request");
   await context.close();
 });
 

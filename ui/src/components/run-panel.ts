@@ -107,6 +107,8 @@ export class RunPanel {
   private lastAnnounce = 0;
   private cancelling = false;
   private built = 0;
+  /** The run's ID once it is over: what "Check again" names the request by. */
+  private runId: string | null = null;
   active = false;
   action: RunAction = { action: "start", notifyUser: true };
 
@@ -153,13 +155,16 @@ export class RunPanel {
     this.buildMore();
     this.say(`${this.verb()} ${plural(rows.length, "session")}.`);
     try {
-      await ipc.runRecording(
+      const report = await ipc.runRecording(
         action,
         rows.map((r) => r.id),
         (ev) => this.enqueue(ev),
       );
+      this.runId = report.runId;
       this.flush();
       this.finish();
+      // "Check again" needs the run's ID, known now.
+      for (const item of this.items) if (item.outcome?.status === "unknown") this.paintItem(item);
     } catch (err) {
       this.flush();
       const e = err as CommandError;
@@ -186,6 +191,7 @@ export class RunPanel {
     this.dirty.clear();
     this.cancelling = false;
     this.built = 0;
+    this.runId = null;
     this.items = rows.map((r) => ({
       id: r.id,
       name: displayName(r),
@@ -298,6 +304,7 @@ export class RunPanel {
       if (status === "unknown") {
         advice = "Citrix could not be asked what happened to this session. Check again to ask Citrix now.";
         if (o.message) detail = o.message;
+        if (this.runId) quote = this.checkAgainButton(item, this.runId);
       } else if (!ok && status !== "cancelled" && status !== "sessionEnded") {
         advice =
           action === "start"
@@ -320,6 +327,29 @@ export class RunPanel {
       quote,
       !quote && o?.transactionId && status !== null && !ok ? h("p", { class: "run-ref mono" }, `Citrix reference ${o.transactionId}`) : null,
     );
+  }
+
+  /** Asks Citrix again and shows its answer in place of "not known". */
+  private checkAgainButton(item: Item, runId: string): Node {
+    const note = h("span", { class: "run-check-note", role: "status" });
+    const button = h("button", { type: "button", class: "btn btn-secondary btn-small run-check" }, "Check again");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      note.textContent = "Asking Citrix\u2026";
+      try {
+        const result = await ipc.checkAgain(runId, item.id);
+        if (item.outcome) item.outcome = { ...item.outcome, status: result.status, message: result.message, kind: null };
+        item.at = new Date();
+        if (this.showRecording(item.id, result.status)) this.app.store.changed();
+        this.paintItem(item);
+        this.renderCounts();
+        this.say(`${item.name}: ${outcomeText(this.action.action, result.status)}.`);
+      } catch (err) {
+        button.disabled = false;
+        note.textContent = describeIpcError(err as CommandError).title;
+      }
+    });
+    return h("div", { class: "run-actions" }, button, " ", note);
   }
 
   /** The details to quote, and a button that copies them. */

@@ -323,8 +323,14 @@ export class AuditScreen {
                   `${r.sessionUser ?? r.sessionId} (record ${r.seq}, ${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}${r.mode === "demo" ? ", demo site" : ""}) `,
                   h(
                     "button",
-                    { type: "button", class: "btn btn-secondary btn-small", onclick: () => openSessionDetail(this.app, r.sessionId) },
-                    "Check status",
+                    { type: "button", class: "btn btn-secondary btn-small", onclick: (ev: Event) => void this.checkAgain(r, ev.currentTarget as HTMLButtonElement) },
+                    "Check again",
+                  ),
+                  " ",
+                  h(
+                    "button",
+                    { type: "button", class: "btn btn-ghost btn-small", onclick: () => openSessionDetail(this.app, r.sessionId) },
+                    "Details",
                   ),
                 ),
               ),
@@ -338,6 +344,29 @@ export class AuditScreen {
     this.table.setRows(view.records);
     this.status.textContent = view.records.length === 0 ? "No records" : `${plural(view.records.length, "record")}`;
     this.pathNote.textContent = view.path ? `The audit trail is kept in ${view.path}` : "";
+  }
+
+  /** Asks Citrix about an open outcome; the answer is written to the trail and the list reloads. */
+  private async checkAgain(r: AuditRecord, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    this.errorSlot.replaceChildren();
+    try {
+      const result = await ipc.checkAgain(r.runId, r.sessionId);
+      await this.load();
+      const who = r.sessionUser ?? r.sessionId;
+      this.errorSlot.replaceChildren(
+        h(
+          "div",
+          { class: "check-result" },
+          result.status === "unknown"
+            ? callout("warning", `${who}: still not known`, result.message ?? "Citrix could not be asked. Try again later.")
+            : callout("success", `${who}: ${checkText(result.status)}`, "Citrix's answer is now in the audit trail."),
+        ),
+      );
+    } catch (err) {
+      button.disabled = false;
+      this.errorSlot.replaceChildren(errorView(err as CommandError));
+    }
   }
 
   private async exportCsv(): Promise<void> {

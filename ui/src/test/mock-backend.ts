@@ -6,6 +6,7 @@ import type {
   AppStatus,
   AuditFilter,
   AuditRecord,
+  CheckResult,
   Connection,
   ErrorKind,
   InputField,
@@ -334,6 +335,8 @@ export class MockBackend {
       case "cancel_run":
         if (this.run) this.run.cancelled = true;
         return null;
+      case "check_again":
+        return this.checkAgain(args.runId as string, args.sessionId as string);
       case "audit_view":
         return this.auditView(args.filter as AuditFilter);
       case "export_audit_csv":
@@ -649,13 +652,35 @@ export class MockBackend {
     });
   }
 
+  private checkAgain(runId: string, sessionId: string): CheckResult {
+    const site = this.requireSite();
+    const asked = [...this.audit].reverse().find((r) => r.runId === runId && r.sessionId === sessionId);
+    if (!asked) throw err("invalidInput", "The audit trail has no request for this session in that run.");
+    const s = this.byId.get(sessionId);
+    const status: CheckResult["status"] = this.unreachable.has(sessionId)
+      ? "unknown"
+      : !s || this.ended.has(sessionId)
+        ? "sessionEnded"
+        : s.row.recording
+          ? "recording"
+          : "notRecording";
+    const message = status === "unknown" ? "Citrix did not answer in time." : null;
+    const transactionId = `tx-check-${this.audit.length + 1}`;
+    const saved = this.runId;
+    this.runId = runId;
+    this.writeAudit("check", asked.action, sessionId, site, { outcome: status, message, transactionId, notifyUser: asked.notifyUser });
+    this.runId = saved;
+    return { sessionId, status, message, transactionId, auditMissing: false };
+  }
+
   private auditView(filter: AuditFilter) {
-    // As the backend: a request is open until its (run, session, action) gets an outcome; the
-    // run still going is left out.
+    // As the backend: a request is open until its (run, session, action) gets an outcome that is
+    // known; an outcome "unknown" stays open until a check answers it. The run still going is
+    // left out.
     const open = new Map<string, AuditRecord>();
     for (const r of this.audit) {
       const key = `${r.runId}|${r.sessionId}|${r.action}`;
-      if (r.event === "requested") open.set(key, r);
+      if (r.event === "requested" || r.outcome === "unknown") open.set(key, r);
       else open.delete(key);
     }
     const active = this.run ? this.runId : null;

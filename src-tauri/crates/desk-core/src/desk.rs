@@ -21,7 +21,7 @@ use crate::demo::{self, Demo};
 use crate::error::{Error, Result};
 use crate::notices::Notices;
 use crate::paths::AppPaths;
-use crate::run::{self, EventSink, RunReport, RunRequest, RunSlot};
+use crate::run::{self, CheckResult, EventSink, RunReport, RunRequest, RunSlot};
 use crate::sessions::{
     self, LookupResult, RowCache, SessionDetail, SessionPage, SessionQueryInput,
 };
@@ -335,6 +335,13 @@ impl Desk {
 
     pub fn is_running(&self) -> bool {
         self.runs.is_busy()
+    }
+
+    /// "Check again": asks Citrix about a session whose outcome in run `run_id` was not known,
+    /// and writes the answer to the audit trail.
+    pub async fn check_again(&self, run_id: &str, session_id: &str) -> Result<CheckResult> {
+        let connected = self.connection.require()?;
+        run::check_again(&connected, Arc::clone(&self.audit), run_id, session_id).await
     }
 
     pub async fn audit_view(&self, filter: AuditFilter) -> Result<AuditView> {

@@ -8,6 +8,7 @@
 //! records are waiting, never the async runtime (the other sessions, the other commands). The
 //! engine's own report is the run's result.
 
+mod check;
 mod observer;
 mod slot;
 
@@ -26,6 +27,7 @@ use crate::audit::{AuditContext, AuditLog};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sessions::{self, RowCache, SessionRow};
 
+pub use check::{check_again, CheckResult};
 pub use observer::{RunObserver, CANCELLED_BEFORE_SENDING};
 pub use slot::{RunSlot, RunTicket};
 

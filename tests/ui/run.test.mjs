@@ -258,3 +258,20 @@ test("a session that ended during the run is shown as ended in the table", async
   assert.match(await page.textContent(`${row(1)} td:nth-child(4)`), /^Active/);
   await context.close();
 });
+
+test("at 1200×800 with the run panel open, the found-sessions table still shows several whole rows", async () => {
+  const { page, context } = await openApp(env, connected({ holdConfirmations: true }), { viewport: { width: 1200, height: 800 } });
+  await waitForRows(page, 5);
+  await startOn(page, [0, 1, 4]);
+  await page.waitForSelector(".run-item.phase-waiting");
+  const whole = await page.$$eval("#panel-search tr.vt-row", (rows) => {
+    const body = rows[0].closest("table").parentElement.getBoundingClientRect();
+    return rows.filter((r) => {
+      const b = r.getBoundingClientRect();
+      return b.height > 0 && b.top >= body.top && b.bottom <= body.bottom + 1;
+    }).length;
+  });
+  assert.ok(whole >= 4, `${whole} whole rows visible`);
+  await page.evaluate(() => window.__mock.releaseConfirmations());
+  await context.close();
+});

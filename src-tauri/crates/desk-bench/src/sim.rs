@@ -69,6 +69,14 @@ impl Bench {
         CitrixClient::new(cfg).map_err(|e| format!("could not build the client: {e}"))
     }
 
+    /// Whether the simulated broker records the session once the start has taken effect: what
+    /// Citrix did, whether or not `RecordingStatus` shows it yet.
+    pub fn recording_once_settled(&self, id: &SessionId) -> bool {
+        self.ctl
+            .recording(id.as_str())
+            .is_some_and(|r| r.settles_to)
+    }
+
     /// Nothing recorded: every run starts from the same state.
     pub fn reset(&self) {
         for id in &self.ids {
@@ -105,7 +113,7 @@ impl Bench {
         let recording = self
             .ids
             .iter()
-            .filter(|id| self.ctl.is_recording(id.as_str()))
+            .filter(|id| self.recording_once_settled(id))
             .count();
         let first_error = report
             .outcomes
@@ -152,7 +160,7 @@ impl Bench {
             failed,
             recording_on_server: ids
                 .iter()
-                .filter(|id| self.ctl.is_recording(id.as_str()))
+                .filter(|id| self.recording_once_settled(id))
                 .count(),
             first_error,
         })

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test of Recording Desk: formatting, lints (Rust and the CI workflows), the generated
-# TypeScript bindings, the Rust tests (the Citrix client against the simulator over real HTTP, the
-# keychain against a real Secret Service), the UI tests in Chromium, and the end-to-end tests of the
-# built app in a real WebKit window.
+# Runs every test of Recording Desk: formatting, lints (Rust, the UI's TypeScript and the CI
+# workflows), the generated TypeScript bindings, the Rust tests (the Citrix client against the
+# simulator over real HTTP, the keychain against a real Secret Service), the UI tests in Chromium,
+# and the end-to-end tests of the built app in a real WebKit window.
 #
-# `scripts/test.sh --quick` is the loop for while you work: formatting, clippy, the bindings, the
-# Rust tests and the UI tests; no workflow lint, no bundle, no end-to-end tests.
+# `scripts/test.sh --quick` is the loop for while you work: formatting, clippy, the UI's lint, the
+# bindings, the Rust tests and the UI tests; no workflow lint, no bundle, no end-to-end tests.
 #
 # Everything runs inside a private D-Bus session with its own unlocked keyring, on a virtual display,
 # with fresh settings/data folders, so it never touches the keychain, settings or audit trail of the
@@ -44,6 +44,9 @@ cargo fmt --all --check
 step "Lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Lints and formatting of the UI's TypeScript and tests (ESLint, Prettier)"
+npm run --silent lint
+
 if [ -z "$quick" ]; then
   step "Workflow files (actionlint, shellcheck)"
   scripts/lint-workflows.sh
@@ -77,7 +80,7 @@ if [ -n "$quick" ]; then
 fi
 
 step "Building the app, its .deb and the simulator for the end-to-end tests"
-npm run --silent tauri -- build --debug --bundles deb
+npm run --silent bundle -- --debug --bundles deb
 cargo build -p citrix-sim --locked
 
 step "End-to-end tests of the app (tauri-driver, WebKit)"

@@ -29,9 +29,7 @@ export default defineConfig(({ mode }) => {
       assetsInlineLimit: 0,
       cssCodeSplit: false,
       rollupOptions: {
-        input: test
-          ? { harness: resolve(uiRoot, "test-harness.html") }
-          : { index: resolve(uiRoot, "index.html") },
+        input: test ? { harness: resolve(uiRoot, "test-harness.html") } : { index: resolve(uiRoot, "index.html") },
       },
     },
   };

@@ -1,5 +1,6 @@
 // The Linux package: the .deb built by the test command installs (dpkg checks its
-// dependencies), and the installed app opens its window on the demo site.
+// dependencies), its command-line tool runs, and the installed app opens its window on the demo
+// site.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -27,9 +28,9 @@ async function poll(what, fn, ms) {
   }
 }
 
-test('the .deb installs and the installed app opens its window', async () => {
+test('the .deb installs, its rdesk runs and the installed app opens its window', async () => {
   const debs = existsSync(DEB_DIR) ? readdirSync(DEB_DIR).filter((f) => f.endsWith('.deb')) : [];
-  assert.equal(debs.length, 1, `exactly one .deb expected in ${DEB_DIR} (npm run tauri -- build --debug --bundles deb)`);
+  assert.equal(debs.length, 1, `exactly one .deb expected in ${DEB_DIR} (npm run bundle -- --debug --bundles deb)`);
   const deb = join(DEB_DIR, debs[0]);
 
   let binary;
@@ -50,8 +51,17 @@ test('the .deb installs and the installed app opens its window', async () => {
 
   const home = mkdtempSync(join(tmpdir(), 'rd-deb-home-'));
   cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  const env = { ...process.env, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config') };
+
+  // The command-line tool comes in the package, next to the app (on PATH once installed), and
+  // works on its own: the demo site's sessions, with no account.
+  const rdesk = join(binary, '..', 'rdesk');
+  assert.ok(existsSync(rdesk), `rdesk missing from the package (${rdesk})`);
+  const rows = JSON.parse(sh(rdesk, ['--demo', 'sessions', '--json'], { env }));
+  assert.ok(rows.length > 0 && rows.every((r) => typeof r.id === 'string'), 'rdesk lists the demo sessions');
+
   const app = spawn(binary, ['--demo-if-new'], {
-    env: { ...process.env, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config') },
+    env,
     stdio: 'ignore',
   });
   cleanups.push(() => app.kill('SIGKILL'));

@@ -43,7 +43,7 @@ for (const scheme of ["light", "dark"]) {
     await page.click(".callout-error summary");
     await check(page, "connect with an error");
     await context.close();
-    const second = await openApp(env, { status: { savedAccount: SAVED }, hold: ["connect_cloud"] }, { ...o, waitFor: false });
+    const second = await openApp(env, { status: { savedAccount: SAVED }, held: ["connect_cloud"] }, { ...o, waitFor: false });
     await second.page.waitForSelector("#connecting-title");
     await check(second.page, "connecting");
     await second.context.close();
@@ -141,7 +141,13 @@ test("keyboard only: skip link, tabs, table, actions — all reachable, focus al
       const style = getComputedStyle(a);
       const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
       const ring = a.closest(".vt") ? getComputedStyle(a.closest(".vt")).borderColor : "";
-      return { tag: a.tagName, text: (a.getAttribute("aria-label") || a.labels?.[0]?.textContent || a.textContent || "").trim().slice(0, 30), role: a.getAttribute("role"), outline, ring };
+      return {
+        tag: a.tagName,
+        text: (a.getAttribute("aria-label") || a.labels?.[0]?.textContent || a.textContent || "").trim().slice(0, 30),
+        role: a.getAttribute("role"),
+        outline,
+        ring,
+      };
     });
     seen.push(el);
     // BODY: focus left the page for the browser's own controls at the end of the cycle.
@@ -149,8 +155,14 @@ test("keyboard only: skip link, tabs, table, actions — all reachable, focus al
   }
   const names = seen.map((s) => s.text);
   for (const want of ["Sessions", "Audit trail", "Settings", "Search", "Refresh", "Notify the user"]) {
-    assert.ok(names.some((n) => n.includes(want)), `${want} reachable: ${names.join(" | ")}`);
+    assert.ok(
+      names.some((n) => n.includes(want)),
+      `${want} reachable: ${names.join(" | ")}`,
+    );
   }
-  assert.ok(seen.some((s) => s.role === "grid"), "the table is reachable");
+  assert.ok(
+    seen.some((s) => s.role === "grid"),
+    "the table is reachable",
+  );
   await context.close();
 });

@@ -21,7 +21,9 @@ async function openAudit(config = {}) {
 }
 
 const rows = (page) =>
-  page.$$eval(".screen-audit tr.vt-row", (tr) => tr.map((r) => [...r.querySelectorAll("td")].map((td) => td.innerText.replace(/\s+/g, " ").trim())));
+  page.$$eval(".screen-audit tr.vt-row", (tr) =>
+    tr.map((r) => [...r.querySelectorAll("td")].map((td) => td.innerText.replace(/\s+/g, " ").trim())),
+  );
 
 test("records, an intact chain, and the unknown outcome highlighted", async () => {
   const { page, context } = await openAudit({ audit: { seed: 6, unknown: 1 } });
@@ -52,7 +54,9 @@ test("records, an intact chain, and the unknown outcome highlighted", async () =
   const [call] = await mockCall(page, "check_again");
   assert.equal(typeof call.runId, "string");
   assert.match(await page.textContent(".screen-audit .check-result"), /Citrix's answer is now in the audit trail/);
-  const checked = await page.$$eval(".screen-audit tr.vt-row", (tr) => tr.map((x) => x.innerText).filter((t) => t.includes("Checked again")));
+  const checked = await page.$$eval(".screen-audit tr.vt-row", (tr) =>
+    tr.map((x) => x.innerText).filter((t) => t.includes("Checked again")),
+  );
   assert.equal(checked.length, 1, `the check of record ${open} is in the trail`);
   assert.match(await page.textContent(".path-note"), /audit\.jsonl/);
   await context.close();
@@ -163,7 +167,12 @@ test("the intact message claims no more than the checks do; a cut-off trail name
   assert.doesNotMatch(text, /none has been changed or removed/);
   await o.context.close();
 
-  o = await openAudit({ audit: { brokenAt: 13, chainMessage: "Records after 12 are missing: Recording Desk had written 20 records. The records from there on cannot be relied on." } });
+  o = await openAudit({
+    audit: {
+      brokenAt: 13,
+      chainMessage: "Records after 12 are missing: Recording Desk had written 20 records. The records from there on cannot be relied on.",
+    },
+  });
   assert.equal(await o.page.textContent(".chain-slot .callout-title"), "Audit trail has been altered at record 13");
   assert.match(await o.page.textContent(".chain-slot .chain-detail"), /^Records after 12 are missing/);
   await o.context.close();

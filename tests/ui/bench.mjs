@@ -18,7 +18,11 @@ try {
     const lines = ["SessionId"];
     for (let i = 0; i < 10_000; i++) {
       const a = hex(Math.imul(i + 1, 2654435761));
-      lines.push(i % 2 ? `{${a.toUpperCase()}-${a.slice(0, 4)}-4${a.slice(1, 4)}-A${a.slice(5)}-${a}${a.slice(0, 4)}}` : `"${a}-${a.slice(0, 4)}-4${a.slice(1, 4)}-a${a.slice(5)}-${a}${a.slice(0, 4)}",`);
+      lines.push(
+        i % 2
+          ? `{${a.toUpperCase()}-${a.slice(0, 4)}-4${a.slice(1, 4)}-A${a.slice(5)}-${a}${a.slice(0, 4)}}`
+          : `"${a}-${a.slice(0, 4)}-4${a.slice(1, 4)}-a${a.slice(5)}-${a}${a.slice(0, 4)}",`,
+      );
     }
     const text = lines.join("\r\n");
     const times = [];
@@ -90,8 +94,12 @@ try {
       }),
   );
 
-  console.log(`Parse 10,000 pasted IDs (${(parse.bytes / 1024).toFixed(0)} KiB, ${parse.valid} valid): median ${ms(median(parse.times))}, first run ${ms(parse.first)}`);
-  console.log(`First paint of a ${rows.toLocaleString("en")}-row table: median ${ms(median(paints))} (max ${ms(Math.max(...paints))}); click to painted incl. mock backend: median ${ms(median(totals))}`);
+  console.log(
+    `Parse 10,000 pasted IDs (${(parse.bytes / 1024).toFixed(0)} KiB, ${parse.valid} valid): median ${ms(median(parse.times))}, first run ${ms(parse.first)}`,
+  );
+  console.log(
+    `First paint of a ${rows.toLocaleString("en")}-row table: median ${ms(median(paints))} (max ${ms(Math.max(...paints))}); click to painted incl. mock backend: median ${ms(median(totals))}`,
+  );
   console.log(
     `Scrolling (a fast flick, ~16 rows a frame): ${scroll.frames.length} frames, median frame ${ms(median(scroll.frames))}, 95th percentile ${ms(pct(scroll.frames, 0.95))}, max ${ms(Math.max(...scroll.frames))}; rows in the DOM: ${scroll.built}; idle frame median for comparison ${ms(median(idle))}`,
   );

@@ -49,9 +49,7 @@ test("key facts first, with the session ID and a Copy button", async () => {
 test("the full JSON as a collapsible tree, text only, with Copy all", async () => {
   const { page, context } = await openDetail({}, 2);
   const tree = "dialog.drawer .json-tree";
-  const topKeys = await page.$$eval(`${tree} > li > details > ul > li`, (li) =>
-    li.map((x) => x.querySelector(".json-key")?.textContent),
-  );
+  const topKeys = await page.$$eval(`${tree} > li > details > ul > li`, (li) => li.map((x) => x.querySelector(".json-key")?.textContent));
   assert.deepEqual(topKeys.slice(0, 4), ["Id", "Uid", "ApplicationsInUse", "AppState"]);
   assert.ok(topKeys.includes("Machine") && topKeys.includes("User"));
   // Nested objects start folded; Expand all opens everything.

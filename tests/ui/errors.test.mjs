@@ -7,9 +7,7 @@ import { connected, loadTs, openApp, repoRoot, setup, waitForRows, waitForView }
 
 // Every kind the backend can send, as generated from the Rust side (ui/src/bindings/ErrorKind.ts).
 const GENERATED_KINDS = [
-  ...(await readFile(join(repoRoot, "ui/src/bindings/ErrorKind.ts"), "utf8"))
-    .split("export type ErrorKind =")[1]
-    .matchAll(/"(\w+)"/g),
+  ...(await readFile(join(repoRoot, "ui/src/bindings/ErrorKind.ts"), "utf8")).split("export type ErrorKind =")[1].matchAll(/"(\w+)"/g),
 ].map((m) => m[1]);
 
 // The contract's kinds: the Citrix client's, then the app's (all must be in the generated list).
@@ -112,7 +110,8 @@ test("invalidInput: Recording Desk's own message is the advice, under the field 
   await page.fill("input[name=customerId]", "contoso");
   await page.fill("input[name=clientId]", "my api client");
   await page.fill("input[name=secret]", "s3cret");
-  const message = "The client ID should look like 3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1 (the ID of the API client, not its name). Copy it again from Citrix Cloud.";
+  const message =
+    "The client ID should look like 3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1 (the ID of the API client, not its name). Copy it again from Citrix Cloud.";
   // The field travels as data: the message is shown under it, whatever its words.
   await page.evaluate((m) => window.__mock.failNext("connect_cloud", { kind: "invalidInput", message: m, field: "clientId" }), message);
   await page.click("form.connect-form button[type=submit]");
@@ -122,7 +121,9 @@ test("invalidInput: Recording Desk's own message is the advice, under the field 
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("name")), "clientId");
 
   // Not about a field (e.g. an audit date): shown as the advice of the callout, not folded away.
-  await page.evaluate(() => window.__mock.failNext("connect_cloud", { kind: "invalidInput", message: "That region is not one Recording Desk knows." }));
+  await page.evaluate(() =>
+    window.__mock.failNext("connect_cloud", { kind: "invalidInput", message: "That region is not one Recording Desk knows." }),
+  );
   await page.fill("input[name=clientId]", "3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1");
   await page.click("form.connect-form button[type=submit]");
   await page.waitForSelector('.callout-error[data-kind="invalidInput"]');

@@ -81,7 +81,7 @@ const TYPES = {
 
 /** A static server for the harness, answering every page with the app's CSP. */
 export async function startServer(dir = harnessDir) {
-  const server = createServer(async (req, res) => {
+  const serve = async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const rel = url.pathname === "/" ? "test-harness.html" : decodeURIComponent(url.pathname).replace(/^\/+/, "");
     const file = resolve(dir, rel);
@@ -100,6 +100,13 @@ export async function startServer(dir = harnessDir) {
     } catch {
       res.writeHead(404, { "content-security-policy": CSP }).end("not found");
     }
+  };
+  // A path that cannot be decoded gets a 400, not a rejection nobody handles (which ends the test run).
+  const server = createServer((req, res) => {
+    serve(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(400);
+      res.end();
+    });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address();
@@ -170,11 +177,14 @@ export async function openApp(env, config = {}, { colorScheme = "light", viewpor
     });
   }, config);
   await page.goto(env.server.url);
-  if (waitFor) await page.waitForFunction(() => document.querySelector("main")?.dataset.view && document.querySelector("main").dataset.view !== "starting");
+  if (waitFor)
+    await page.waitForFunction(
+      () => document.querySelector("main")?.dataset.view && document.querySelector("main").dataset.view !== "starting",
+    );
   return { page, context, problems };
 }
 
-export async function view(page) {
+export function view(page) {
   return page.evaluate(() => document.querySelector("main")?.dataset.view);
 }
 
@@ -184,13 +194,10 @@ export async function waitForView(page, name) {
 
 /** Waits until the search results list at least `n` rows (of the visible tab). */
 export async function waitForRows(page, n = 1) {
-  await page.waitForFunction(
-    (min) => {
-      const panel = [...document.querySelectorAll('[role="tabpanel"]')].find((p) => !p.hidden) ?? document;
-      return panel.querySelectorAll("tr.vt-row").length >= min;
-    },
-    n,
-  );
+  await page.waitForFunction((min) => {
+    const panel = [...document.querySelectorAll('[role="tabpanel"]')].find((p) => !p.hidden) ?? document;
+    return panel.querySelectorAll("tr.vt-row").length >= min;
+  }, n);
 }
 
 const require = createRequire(import.meta.url);
@@ -202,7 +209,6 @@ export async function axe(page, context = null) {
   // evaluate() runs through DevTools, so the page's CSP (no inline scripts) does not block it.
   await page.evaluate(axeSource);
   const result = await page.evaluate(async (ctx) => {
-    // eslint-disable-next-line no-undef
     const r = await window.axe.run(ctx ?? document, { resultTypes: ["violations"] });
     return r.violations.map((v) => ({
       id: v.id,
@@ -218,11 +224,23 @@ export function mockCall(page, cmd) {
   return page.evaluate((c) => window.__mock.callsOf(c), cmd);
 }
 
+/** Lets the calls of `cmd` that the mock holds (config `held`) finish. */
+export function release(page, cmd) {
+  return page.evaluate((c) => window.__mock.release(c), cmd);
+}
+
 /** Imports a TypeScript module of the UI in Node (bundled by esbuild, which Vite ships). */
 export async function loadTs(relPath) {
   const { build } = await import("esbuild");
   const out = join(repoRoot, "tests/artifacts", `${relPath.replace(/[/.]/g, "_")}.mjs`);
   await mkdir(dirname(out), { recursive: true });
-  await build({ entryPoints: [join(repoRoot, relPath)], bundle: true, format: "esm", platform: "browser", outfile: out, logLevel: "warning" });
+  await build({
+    entryPoints: [join(repoRoot, relPath)],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    outfile: out,
+    logLevel: "warning",
+  });
   return import(`${out}?t=${Date.now()}`);
 }

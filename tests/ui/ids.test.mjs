@@ -39,7 +39,7 @@ test("canonical form is lower-case and hyphenated", () => {
 test("10,000 pasted IDs parse, every one accepted", () => {
   const ids = [];
   for (let i = 0; i < 10_000; i++) {
-    const hex = (i * 2654435761 >>> 0).toString(16).padStart(8, "0");
+    const hex = ((i * 2654435761) >>> 0).toString(16).padStart(8, "0");
     ids.push(`${hex}-${hex.slice(0, 4)}-4${hex.slice(1, 4)}-a${hex.slice(5, 8)}-${hex}${hex.slice(0, 4)}`);
   }
   const text = `SessionId\r\n${ids.map((id, i) => (i % 3 === 0 ? `{${id.toUpperCase()}}` : `"${id}"`)).join(",\r\n")}`;

@@ -136,14 +136,19 @@ test("a large paste is looked up in chunks with progress, can be cancelled, and 
   await page.click("#panel-paste button:has-text('Cancel look-up')");
   await page.waitForFunction(() => /cancelled after 200 of 250/.test(document.querySelector("#panel-paste .progress-text").textContent));
   const calls = await mockCall(page, "lookup_sessions");
-  assert.deepEqual(calls.map((c) => c.ids.length), [100, 100]);
+  assert.deepEqual(
+    calls.map((c) => c.ids.length),
+    [100, 100],
+  );
   assert.deepEqual(calls[1].ids, ids.slice(100, 200));
   assert.match(await page.textContent(".sel-count"), /^200 sessions selected/);
   assert.ok(await page.isHidden("#panel-paste button:has-text('Cancel look-up')"));
 
   // Again, to the end: three chunks.
   await page.click("#panel-paste .btn-primary");
-  await page.waitForFunction(() => /^250 sessions found and selected$/.test(document.querySelector("#panel-paste .progress-text").textContent));
+  await page.waitForFunction(() =>
+    /^250 sessions found and selected$/.test(document.querySelector("#panel-paste .progress-text").textContent),
+  );
   assert.equal((await mockCall(page, "lookup_sessions")).length, 5);
   await context.close();
 });

@@ -53,7 +53,10 @@ test("5,000 sessions: windowed rendering, all rows reachable", async () => {
 });
 
 test("a 1,000-session run completes without freezing the window", async () => {
-  const { page, context } = await openApp(env, connected({ sessions: 1300, pageSize: 1000, runDelay: 1, settings: { concurrency: 64, notifyUserDefault: true } }));
+  const { page, context } = await openApp(
+    env,
+    connected({ sessions: 1300, pageSize: 1000, runDelay: 1, settings: { concurrency: 64, notifyUserDefault: true } }),
+  );
   await waitForRows(page, 5);
   await page.focus("#panel-search table");
   await page.keyboard.press("Control+a");

@@ -1,7 +1,7 @@
 // The run panel: progress, every final outcome, cancel, and the table following the outcomes.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { connected, mockCall, openApp, setup, waitForRows } from "./helpers.mjs";
+import { connected, mockCall, openApp, release, setup, waitForRows } from "./helpers.mjs";
 
 let env;
 before(async () => {
@@ -68,14 +68,19 @@ test("outcomes: recording, started-not-recording, refused; counts, progress and 
   // Whom to ask and what to quote, with a button that copies it.
   assert.match(got[1].advice, /Ask your Citrix administrator/);
   const quote = await page.textContent(".run-item.status-notRecording .run-quote-text");
-  assert.match(quote, /^User: Lars Haddad\nMachine: .+\nSession ID: [0-9a-f-]{36}\nTime: \d{4}-\d\d-\d\dT.+Z\nCitrix transaction ID: tx-[0-9a-f]+$/);
+  assert.match(
+    quote,
+    /^User: Lars Haddad\nMachine: .+\nSession ID: [0-9a-f-]{36}\nTime: \d{4}-\d\d-\d\dT.+Z\nCitrix transaction ID: tx-[0-9a-f]+$/,
+  );
   assert.ok(await page.isVisible(".run-item.status-notRecording button:has-text('Copy details')"));
   assert.equal(await page.textContent(".run-counts"), "4 of 4 finished \u00b7 2 recording \u00b7 1 not recording \u00b7 1 refused");
   // Each count wraps as a whole: "· 1 refused" never splits across lines.
-  assert.deepEqual(
-    await page.$$eval(".run-counts .run-count", (s) => s.map((x) => [x.textContent, getComputedStyle(x).whiteSpace])),
-    [["4 of 4 finished", "nowrap"], ["\u00b7 2 recording", "nowrap"], ["\u00b7 1 not recording", "nowrap"], ["\u00b7 1 refused", "nowrap"]],
-  );
+  assert.deepEqual(await page.$$eval(".run-counts .run-count", (s) => s.map((x) => [x.textContent, getComputedStyle(x).whiteSpace])), [
+    ["4 of 4 finished", "nowrap"],
+    ["\u00b7 2 recording", "nowrap"],
+    ["\u00b7 1 not recording", "nowrap"],
+    ["\u00b7 1 refused", "nowrap"],
+  ]);
   assert.deepEqual(await page.$eval(".run-progress", (p) => [p.value, p.max]), [4, 4]);
   assert.equal(await page.textContent(".run-title"), "Start recording: finished");
   const summary = await page.textContent(".run-summary");
@@ -102,10 +107,13 @@ test("outcomes: recording, started-not-recording, refused; counts, progress and 
 });
 
 test("cancel: sessions not yet sent end as Cancelled", async () => {
-  const { page, context } = await open({ runDelay: 150, settings: { concurrency: 1, notifyUserDefault: true } });
+  const { page, context } = await open({ held: ["run_answer"], settings: { concurrency: 1, notifyUserDefault: true } });
   await startOn(page, [0, 1, 4, 5, 6, 7]);
   await page.waitForSelector(".run-item.phase-requested");
   await page.click(".run-head button:has-text('Cancel')");
+  // The first session's answer arrives only once the backend has been told to cancel.
+  await page.waitForFunction(() => window.__mock.callsOf("cancel_run").length === 1);
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.equal((await mockCall(page, "cancel_run")).length, 1);
   const got = await items(page);
@@ -123,7 +131,10 @@ test("stop: a recording session ends as stopped, confirmed, and the table shows 
   await page.click(`${row(0)} input.row-check`);
   await page.click("button:has-text('Stop recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
-  assert.deepEqual((await items(page)).map((x) => x.status), ["Recording stopped \u2014 confirmed by Citrix"]);
+  assert.deepEqual(
+    (await items(page)).map((x) => x.status),
+    ["Recording stopped \u2014 confirmed by Citrix"],
+  );
   assert.equal(await page.textContent(`${row(0)} .chip`), "Not recording");
   assert.equal(await page.textContent(".run-title"), "Stop recording: finished");
   await context.close();
@@ -133,17 +144,21 @@ test("a run refused as a whole marks every session Not started, with the reason"
   const { page, context } = await open({ fail: { run_recording: [{ kind: "auditUnavailable", message: "disk full" }] } });
   await startOn(page, [0, 1]);
   await page.waitForSelector(".run-panel .callout-error");
-  assert.deepEqual((await items(page)).map((x) => x.status), ["Not started", "Not started"]);
+  assert.deepEqual(
+    (await items(page)).map((x) => x.status),
+    ["Not started", "Not started"],
+  );
   assert.match(await page.textContent(".run-panel .callout-error"), /The audit trail can't be written/);
   await context.close();
 });
 
 test("while a run is going Start and Stop wait, and say why", async () => {
-  const { page, context } = await open({ runDelay: 300 });
+  const { page, context } = await open({ held: ["run_answer"] });
   await startOn(page, [0, 1]);
   await page.waitForSelector(".run-item.phase-requested");
   assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "true");
   assert.match(await page.textContent(".action-note"), /A recording request is in progress/);
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.equal(await page.getAttribute("button:has-text('Start recording')", "aria-disabled"), "false");
   await context.close();
@@ -156,17 +171,17 @@ test("events are applied in order even if the channel delivers them out of order
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   const got = await items(page);
   assert.equal(got.length, (await mockCall(page, "run_recording"))[0].sessionIds.length);
-  assert.ok(got.every((x) => x.cls.includes("phase-finished")), JSON.stringify(got));
+  assert.ok(
+    got.every((x) => x.cls.includes("phase-finished")),
+    JSON.stringify(got),
+  );
   await context.close();
 });
 
 test("a refusal shows Citrix's reason for that session and the Citrix reference", async () => {
   const { page, context } = await open();
   const id = await page.$eval(`${row(1)}`, (r) => r.dataset.key);
-  await page.evaluate(
-    (i) => window.__mock.setRunFailure(i, { kind: "cannotRecord", message: "The session is not an HDX session." }),
-    id,
-  );
+  await page.evaluate((i) => window.__mock.setRunFailure(i, { kind: "cannotRecord", message: "The session is not an HDX session." }), id);
   await startOn(page, [1], false);
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   const item = ".run-list .run-item.status-refused";

@@ -1,7 +1,7 @@
 // Every screen renders and the moves between them follow the officer flow.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { connected, mockCall, openApp, setup, view, waitForRows, waitForView } from "./helpers.mjs";
+import { connected, mockCall, openApp, release, setup, view, waitForRows, waitForView } from "./helpers.mjs";
 
 let env;
 before(async () => {
@@ -77,11 +77,12 @@ test("connect validates empty fields in plain words", async () => {
 });
 
 test("connect shows progress, sends the trimmed details, then picks the only site", async () => {
-  const { page, context } = await openApp(env, { delays: { connect_cloud: 400 } });
+  const { page, context } = await openApp(env, { held: ["connect_cloud"] });
   await fillConnect(page, { customer: "  contoso ", secret: " s3cret\n" });
   await page.click("form.connect-form button[type=submit]");
   await page.waitForSelector("text=Connecting to Citrix Cloud");
   assert.equal(await page.isDisabled("form.connect-form button[type=submit]"), true);
+  await release(page, "connect_cloud");
   await waitForView(page, "sessions");
   const [args] = await mockCall(page, "connect_cloud");
   assert.deepEqual(args, { region: "eu", customerId: "contoso", clientId: "client-1", secret: "s3cret" });
@@ -107,11 +108,11 @@ test("demo site: clearly labelled, with a persistent header badge", async () => 
 });
 
 test("saved account reconnects by itself with a visible state, using the stored secret", async () => {
-  const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, hold: ["connect_cloud"] }, { waitFor: false });
+  const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, held: ["connect_cloud"] }, { waitFor: false });
   await page.waitForSelector("#connecting-title");
   assert.equal(await page.textContent("#connecting-title"), "Connecting to contoso\u2026");
   assert.ok(await page.isVisible("text=Use a different account"));
-  await page.evaluate(() => window.__mock.release("connect_cloud"));
+  await release(page, "connect_cloud");
   await waitForView(page, "sessions");
   const [args] = await mockCall(page, "connect_cloud");
   assert.equal(args.secret, null);
@@ -120,16 +121,16 @@ test("saved account reconnects by itself with a visible state, using the stored 
 });
 
 test("'Use a different account' during reconnect shows the form, prefilled, and ignores the late result", async () => {
-  const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, hold: ["connect_cloud"] }, { waitFor: false });
+  const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, held: ["connect_cloud"] }, { waitFor: false });
   await page.waitForSelector("#connecting-title");
   await page.click("text=Use a different account");
   await waitForView(page, "connect");
   assert.equal(await page.inputValue("input[name=customerId]"), "contoso");
   assert.equal(await page.inputValue("select[name=region]"), "eu");
   assert.equal(await page.inputValue("input[name=secret]"), "");
-  // Now the abandoned reconnect answers: it must not take the officer anywhere.
-  await page.evaluate(() => window.__mock.release("connect_cloud"));
-  await page.waitForTimeout(900);
+  // The abandoned reconnect now succeeds: its late result must not take the officer anywhere.
+  await release(page, "connect_cloud");
+  await page.waitForTimeout(300);
   assert.equal(await view(page), "connect", "the abandoned attempt did not navigate");
   // The backend is told too, so the late reconnect is dropped there as well.
   assert.equal((await mockCall(page, "disconnect")).length, 1);
@@ -156,10 +157,14 @@ test("a failed reconnect lands on the form with the reason and the account prefi
 });
 
 test("last time on the demo site: the app reopens it by itself", async () => {
-  const { page, context } = await openApp(env, { status: { lastMode: "demo", savedAccount: SAVED }, hold: ["connect_demo"] }, { waitFor: false });
+  const { page, context } = await openApp(
+    env,
+    { status: { lastMode: "demo", savedAccount: SAVED }, held: ["connect_demo"] },
+    { waitFor: false },
+  );
   await page.waitForSelector("#connecting-title");
   assert.equal(await page.textContent("#connecting-title"), "Opening the demo site\u2026");
-  await page.evaluate(() => window.__mock.release("connect_demo"));
+  await release(page, "connect_demo");
   await waitForView(page, "sessions");
   assert.equal((await mockCall(page, "connect_demo")).length, 1);
   assert.equal((await mockCall(page, "connect_cloud")).length, 0);
@@ -321,7 +326,7 @@ test("the demo site is one click away from a Citrix Cloud connection, after a co
 });
 
 test("mid-run, nothing throws the run panel away: site change, sign-out, demo link, lost connection", async () => {
-  const { page, context } = await openApp(env, { status: { connection: CLOUD_CONN, savedAccount: SAVED }, runDelay: 400 });
+  const { page, context } = await openApp(env, { status: { connection: CLOUD_CONN, savedAccount: SAVED }, held: ["run_answer"] });
   await waitForRows(page, 3);
   await page.click('#panel-search tr.vt-row[data-index="1"] input.row-check');
   await page.click("button:has-text('Start recording')");
@@ -345,6 +350,7 @@ test("mid-run, nothing throws the run panel away: site change, sign-out, demo li
   await page.click("#panel-search button[type=submit]");
   await page.waitForSelector('#panel-search .callout-error[data-kind="tokenRejected"]');
   assert.equal(await view(page), "sessions", "the run panel stays");
+  await release(page, "run_answer");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.match(await page.textContent(".run-list .run-item .run-status"), /Recording/);
   await context.close();

@@ -51,7 +51,7 @@ for (const scheme of ["light", "dark"]) {
       env,
       {
         status: { savedAccount: { region: "eu", customerId: "contoso", clientId: "c1", secretStored: true } },
-        hold: ["connect_cloud"],
+        held: ["connect_cloud"],
       },
       { ...o, waitFor: false },
     );
@@ -70,7 +70,9 @@ for (const scheme of ["light", "dark"]) {
     await context.close();
   }
   {
-    const cfg = connected({ status: { notices: ["The settings file was damaged and has been kept aside as settings.json.bak; default settings are in use."] } });
+    const cfg = connected({
+      status: { notices: ["The settings file was damaged and has been kept aside as settings.json.bak; default settings are in use."] },
+    });
     const { page, context } = await openApp(env, cfg, o);
     await waitForRows(page, 5);
     await page.click("tr.vt-row[data-index='1'] td:nth-child(3)");
@@ -91,7 +93,12 @@ for (const scheme of ["light", "dark"]) {
   {
     const { page, context } = await openApp(env, connected({ runDelay: 400 }), o);
     await waitForRows(page, 5);
-    const ids = await page.evaluate(() => window.__mock.sessions.filter((s) => s.row.recordable).slice(0, 12).map((s) => s.row.id));
+    const ids = await page.evaluate(() =>
+      window.__mock.sessions
+        .filter((s) => s.row.recordable)
+        .slice(0, 12)
+        .map((s) => s.row.id),
+    );
     await page.evaluate((id) => window.__mock.setNeverRecords(id), ids[1]);
     await page.evaluate((id) => window.__mock.setRunFailure(id, { kind: "cannotRecord", message: "400 SessionOperationFailed" }), ids[2]);
     await page.click("#tab-paste");
@@ -120,11 +127,15 @@ for (const scheme of ["light", "dark"]) {
     await context.close();
   }
   {
-    const { page, context } = await openApp(env, {
-      status: {
-        savedAccount: { region: "eu", customerId: "contoso", clientId: "3f1c2a9e-client", secretStored: true },
+    const { page, context } = await openApp(
+      env,
+      {
+        status: {
+          savedAccount: { region: "eu", customerId: "contoso", clientId: "3f1c2a9e-client", secretStored: true },
+        },
       },
-    }, o);
+      o,
+    );
     await waitForView(page, "sessions");
     await waitForRows(page, 1);
     await page.click("nav button:has-text('Settings')");

@@ -1,5 +1,6 @@
-// The shell: header, notices, the current screen, and the moves between screens. Screens get
-// the App to reach shared state (connection, settings, the session store) and to navigate.
+// The shell: header, notices, the current screen, and the moves between screens. Each screen
+// declares the narrow host interface it needs (what it reads, what it may ask for) next to its
+// own code; the App is the one object that provides them all, and nothing but main.ts imports it.
 import { append, clear, h, icon, spinner } from "./dom";
 import { needsReconnect } from "./errors";
 import * as ipc from "./ipc";
@@ -8,17 +9,17 @@ import { callout, errorView } from "./components/error-view";
 import { confirmDialog } from "./components/dialog";
 import { SessionStore } from "./store";
 import type { AppStatus, Connection, SavedAccount, Settings } from "./types";
-import { connectScreen, connectingScreen } from "./screens/connect";
-import { sitePickerScreen } from "./screens/site";
-import { SessionsScreen } from "./screens/sessions";
-import { AuditScreen } from "./screens/audit";
-import { settingsScreen } from "./screens/settings";
+import { connectScreen, connectingScreen, type ConnectHost } from "./screens/connect";
+import { sitePickerScreen, type SiteHost } from "./screens/site";
+import { SessionsScreen, type SessionsHost } from "./screens/sessions";
+import { AuditScreen, type AuditHost } from "./screens/audit";
+import { settingsScreen, type SettingsHost } from "./screens/settings";
 
-export type View = "connect" | "sessions" | "audit" | "settings" | "site";
+type View = "connect" | "sessions" | "audit" | "settings" | "site";
 
 const DEFAULT_SETTINGS: Settings = { concurrency: 16, notifyUserDefault: true };
 
-export class App {
+export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, SettingsHost {
   readonly store = new SessionStore();
   status: AppStatus | null = null;
   connection: Connection | null = null;
@@ -58,7 +59,10 @@ export class App {
   }
 
   async start(): Promise<void> {
-    this.setScreen("starting", h("div", { class: "screen screen-center" }, h("p", { class: "loading" }, spinner(), "Starting Recording Desk\u2026")));
+    this.setScreen(
+      "starting",
+      h("div", { class: "screen screen-center" }, h("p", { class: "loading" }, spinner(), "Starting Recording Desk\u2026")),
+    );
     try {
       this.status = await ipc.appStatus();
     } catch (err) {
@@ -279,7 +283,9 @@ export class App {
   async openDemo(): Promise<void> {
     this.showAlert(null);
     if (this.isRunActive()) {
-      this.showAlert(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, before opening the demo site."));
+      this.showAlert(
+        callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, before opening the demo site."),
+      );
       return;
     }
     if (this.connection?.mode === "cloud") {
@@ -315,11 +321,7 @@ export class App {
       h(
         "li",
         null,
-        h(
-          "button",
-          { type: "button", class: "nav-link", "aria-current": this.view === view ? "page" : null, onclick: go },
-          label,
-        ),
+        h("button", { type: "button", class: "nav-link", "aria-current": this.view === view ? "page" : null, onclick: go }, label),
       );
     clear(this.header);
     append(
@@ -342,7 +344,11 @@ export class App {
           )
         : null,
       connected && conn?.mode === "cloud"
-        ? h("button", { type: "button", class: "btn btn-ghost btn-small header-demo", onclick: () => void this.openDemo() }, "Try the demo site")
+        ? h(
+            "button",
+            { type: "button", class: "btn btn-ghost btn-small header-demo", onclick: () => void this.openDemo() },
+            "Try the demo site",
+          )
         : null,
       connected && conn
         ? h(

@@ -2,7 +2,9 @@
 // and JSON coming from Citrix render inert whatever they contain.
 
 export type Child = Node | string | number | null | undefined | false | Child[];
-type Handler = (event: any) => void;
+// `never` accepts a listener for any event type (`(e: KeyboardEvent) => …`); the caller names the
+// event by the `on…` key, as with addEventListener.
+type Handler = (event: never) => void;
 export type Attrs = Record<string, string | number | boolean | null | undefined | Handler>;
 
 // Properties rather than attributes, so the live state (not just the initial one) is set.
@@ -17,25 +19,21 @@ export function append(parent: Node, ...children: Child[]): void {
   }
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs?: Attrs | null,
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (attrs) {
     for (const [key, value] of Object.entries(attrs)) {
       if (value === null || value === undefined || value === false) {
-        if (PROPS.has(key)) (el as any)[key] = false;
+        if (PROPS.has(key)) Reflect.set(el, key, false);
         continue;
       }
       if (key === "style" || key === "innerHTML" || key === "outerHTML") {
         throw new Error(`h(): "${key}" is not allowed`);
       }
       if (key.startsWith("on") && typeof value === "function") {
-        el.addEventListener(key.slice(2).toLowerCase(), value);
+        el.addEventListener(key.slice(2).toLowerCase(), value as EventListener);
       } else if (PROPS.has(key)) {
-        (el as any)[key] = value;
+        Reflect.set(el, key, value);
       } else if (key === "class") {
         el.className = String(value);
       } else {
@@ -91,7 +89,11 @@ const ICONS = {
   refresh: ["M20 11a8 8 0 1 0-2.3 5.7", "M20 4v7h-7"],
   close: ["M6 6l12 12", "M18 6 6 18"],
   eye: ["M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12Z", "M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6Z"],
-  eyeOff: ["M3 3l18 18", "M10.6 6.1A10 10 0 0 1 12 6c6.5 0 10 6 10 6a17 17 0 0 1-3 3.6", "M6.6 6.6C3.9 8.4 2 12 2 12s3.5 6 10 6a9.7 9.7 0 0 0 4.4-1"],
+  eyeOff: [
+    "M3 3l18 18",
+    "M10.6 6.1A10 10 0 0 1 12 6c6.5 0 10 6 10 6a17 17 0 0 1-3 3.6",
+    "M6.6 6.6C3.9 8.4 2 12 2 12s3.5 6 10 6a9.7 9.7 0 0 0 4.4-1",
+  ],
   search: ["M10.5 4a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13Z", "M20 20l-4.8-4.8"],
 } as const;
 

@@ -50,8 +50,7 @@ export const ERROR_COPY: Readonly<Record<ErrorKind, ErrorCopy>> = {
   },
   rateLimited: {
     title: "Citrix Cloud is receiving too many requests",
-    advice:
-      "Wait a minute, then try again. For large batches, lower \u201cSessions handled at the same time\u201d in Settings.",
+    advice: "Wait a minute, then try again. For large batches, lower \u201cSessions handled at the same time\u201d in Settings.",
   },
   siteAsleep: {
     title: "Your Citrix site is asleep or waking up",
@@ -69,8 +68,7 @@ export const ERROR_COPY: Readonly<Record<ErrorKind, ErrorCopy>> = {
   },
   network: {
     title: "Recording Desk can't reach Citrix Cloud",
-    advice:
-      "Check that this computer is connected to the internet (and to your company VPN, if you use one), then try again.",
+    advice: "Check that this computer is connected to the internet (and to your company VPN, if you use one), then try again.",
   },
   badRequest: {
     title: "Citrix Cloud refused the request",
@@ -82,8 +80,7 @@ export const ERROR_COPY: Readonly<Record<ErrorKind, ErrorCopy>> = {
   },
   invalidSessionId: {
     title: "That is not a valid session ID",
-    advice:
-      "A session ID looks like 313b84bb-6c1f-4d2e-9a4b-0c1d2e3f4a5b. Copy it again from its source, or search for the user instead.",
+    advice: "A session ID looks like 313b84bb-6c1f-4d2e-9a4b-0c1d2e3f4a5b. Copy it again from its source, or search for the user instead.",
   },
   hostNotAllowed: {
     title: "Recording Desk refused to send your sign-in details to an unsafe address",

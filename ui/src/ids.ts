@@ -23,9 +23,10 @@ export interface ParsedIds {
 
 // Rust's char::is_whitespace is Unicode White_Space: JS \s plus U+0085 (and \s adds U+FEFF,
 // which is a separator anyway).
-// All BMP characters, so no "u" flag (which V8 runs slower).
+// All BMP characters, so no "u" flag (which V8 runs slower). U+200B to U+200D is a range because
+// a zero-width joiner listed between two characters reads as joining them.
 const SEPARATORS =
-  /[\s\u0085\u200B\u200C\u200D\u2060\uFEFF,;|"'`{}[\]()<>:=&?\u201C\u201D\u201E\u2018\u2019\u201A\u00AB\u00BB\u2039\u203A\uFF0C\uFF1B\uFF1A\u3001]+/;
+  /[\s\u0085\u200B-\u200D\u2060\uFEFF,;|"'`{}[\]()<>:=&?\u201C\u201D\u201E\u2018\u2019\u201A\u00AB\u00BB\u2039\u203A\uFF0C\uFF1B\uFF1A\u3001]+/;
 const DASHES = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
 const TRIM = /^[.!*#~^\-_]+|[.!*#~^\-_]+$/g;
 const ALPHANUMERIC = /[\p{Alphabetic}\p{N}]/u;
@@ -109,8 +110,7 @@ export function rejectionReason(piece: string): string {
   }
   const chars = Array.from(piece);
   const bad = nonHexChars(chars);
-  const guidShaped =
-    hexDigits >= 20 || hyphensInGuidPlaces(chars) || (chars.length === 32 && /^[A-Za-z0-9]*$/.test(piece));
+  const guidShaped = hexDigits >= 20 || hyphensInGuidPlaces(chars) || (chars.length === 32 && /^[A-Za-z0-9]*$/.test(piece));
   if (guidShaped) return `contains characters that are not hexadecimal (${bad})`;
   if (looksLikeMachine(piece)) return "looks like a machine name, not a session ID";
   return `is not a session ID (contains characters that are not hexadecimal: ${bad})`;

@@ -9,28 +9,26 @@ function countLabel(value: unknown): string {
 }
 
 function scalar(value: unknown): HTMLElement {
-  if (value === null) return h("span", { class: "json-null" }, "null");
-  switch (typeof value) {
-    case "string":
-      return h("span", { class: "json-string" }, JSON.stringify(value));
-    case "number":
-      return h("span", { class: "json-number" }, String(value));
-    case "boolean":
-      return h("span", { class: "json-bool" }, String(value));
-    default:
-      return h("span", { class: "json-null" }, String(value));
-  }
+  if (typeof value === "string") return h("span", { class: "json-string" }, JSON.stringify(value));
+  if (typeof value === "number") return h("span", { class: "json-number" }, String(value));
+  if (typeof value === "boolean") return h("span", { class: "json-bool" }, String(value));
+  // Parsed JSON has no other scalar than null; anything else is named by its type, as null is.
+  return h("span", { class: "json-null" }, value === null ? "null" : typeof value);
 }
 
 function node(key: string | null, value: unknown, depth: number, openDepth: number, rootName = "(document)"): HTMLElement {
   const keyEl = key === null ? null : h("span", { class: "json-key" }, key);
   if (value !== null && typeof value === "object") {
-    const entries = Array.isArray(value)
-      ? value.map((v, i) => [String(i), v] as const)
-      : Object.entries(value as Record<string, unknown>);
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
     const empty = entries.length === 0;
     if (empty) {
-      return h("li", { class: "json-leaf" }, keyEl, keyEl ? ": " : null, h("span", { class: "json-null" }, Array.isArray(value) ? "[ ]" : "{ }"));
+      return h(
+        "li",
+        { class: "json-leaf" },
+        keyEl,
+        keyEl ? ": " : null,
+        h("span", { class: "json-null" }, Array.isArray(value) ? "[ ]" : "{ }"),
+      );
     }
     const list = h("ul", { class: "json-children" });
     for (const [k, v] of entries) list.appendChild(node(k, v, depth + 1, openDepth));

@@ -1,11 +1,11 @@
 // Progress and outcome of one start/stop run. Events from the Rust side are queued and applied
 // once per animation frame, so thousands of sessions finishing at once never block the window.
-import type { App } from "../app";
 import { h, icon, nextId, replace } from "../dom";
 import { describeError, describeIpcError } from "../errors";
 import { displayName, formatCount, plural } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
+import type { SessionStore } from "../store";
 import type { RunAction, RunEvent, RunOutcome, RunStatus, SessionRow } from "../types";
 import { errorView } from "./error-view";
 import { shortMachine } from "./session-table";
@@ -79,7 +79,8 @@ function phaseText(action: Kind, item: Item): string {
     case "waiting":
       if (!item.accepted) return "Citrix\u2019s answer was lost \u2014 asking Citrix what happened";
       return action === "start" ? "Started \u2014 waiting for Citrix to confirm" : "Stop sent \u2014 waiting for Citrix to confirm";
-    default:
+    case "finished":
+    case "notStarted":
       return "Not started";
   }
 }
@@ -96,6 +97,14 @@ export function quoteDetails(item: { name: string; machine: string; id: string; 
 }
 
 const CHUNK = 200;
+
+/** What the run panel needs from the window around it. */
+export interface RunHost {
+  /** Outcomes update the shared session objects, so every list shows the new recording state. */
+  readonly store: SessionStore;
+  /** Re-reads the start-up notices (a result the audit trail could not keep adds one). */
+  refreshNotices(): Promise<void>;
+}
 
 export class RunPanel {
   readonly el: HTMLElement;
@@ -122,7 +131,7 @@ export class RunPanel {
   private readonly onlyProblems = h("input", { type: "checkbox" });
 
   constructor(
-    private readonly app: App,
+    private readonly app: RunHost,
     private readonly hooks: { selectIds: (ids: string[]) => void; closed: () => void },
   ) {
     this.progress.setAttribute("aria-labelledby", `${this.title.id} ${this.counts.id}`);
@@ -196,7 +205,7 @@ export class RunPanel {
       id: r.id,
       name: displayName(r),
       machine: r.machineName ? shortMachine(r.machineName) : "",
-      phase: "queued" as Phase,
+      phase: "queued",
       accepted: false,
       outcome: null,
       at: null,
@@ -320,12 +329,19 @@ export class RunPanel {
     if (o?.auditMissing) line.push(" \u2014 not written to the audit trail");
     replace(
       li,
-      h("div", { class: "run-who" }, h("span", { class: "run-name" }, item.name), item.machine ? h("span", { class: "run-machine" }, item.machine) : null),
+      h(
+        "div",
+        { class: "run-who" },
+        h("span", { class: "run-name" }, item.name),
+        item.machine ? h("span", { class: "run-machine" }, item.machine) : null,
+      ),
       h("div", { class: "run-status" }, ...line),
       advice ? h("p", { class: "run-advice" }, advice) : null,
       detail ? h("p", { class: "run-detail" }, detail) : null,
       quote,
-      !quote && o?.transactionId && status !== null && !ok ? h("p", { class: "run-ref mono" }, `Citrix reference ${o.transactionId}`) : null,
+      !quote && o?.transactionId && status !== null && !ok
+        ? h("p", { class: "run-ref mono" }, `Citrix reference ${o.transactionId}`)
+        : null,
     );
   }
 
@@ -333,7 +349,7 @@ export class RunPanel {
   private checkAgainButton(item: Item, runId: string): Node {
     const note = h("span", { class: "run-check-note", role: "status" });
     const button = h("button", { type: "button", class: "btn btn-secondary btn-small run-check" }, "Check again");
-    button.addEventListener("click", async () => {
+    const check = async () => {
       button.disabled = true;
       note.textContent = "Asking Citrix\u2026";
       try {
@@ -348,7 +364,8 @@ export class RunPanel {
         button.disabled = false;
         note.textContent = describeIpcError(err as CommandError).title;
       }
-    });
+    };
+    button.addEventListener("click", () => void check());
     return h("div", { class: "run-actions" }, button, " ", note);
   }
 
@@ -357,14 +374,15 @@ export class RunPanel {
     const text = quoteDetails(item);
     const copied = h("span", { class: "run-copied", role: "status" });
     const button = h("button", { type: "button", class: "btn btn-secondary btn-small run-copy" }, "Copy details");
-    button.addEventListener("click", async () => {
+    const copy = async () => {
       try {
         await navigator.clipboard.writeText(text);
         copied.textContent = "Copied";
       } catch {
         copied.textContent = "Could not copy: select the text and copy it";
       }
-    });
+    };
+    button.addEventListener("click", () => void copy());
     return h("div", { class: "run-quote" }, h("pre", { class: "run-quote-text mono" }, text), h("div", null, button, " ", copied));
   }
 
@@ -421,7 +439,7 @@ export class RunPanel {
         { type: "button", class: "btn btn-secondary btn-small", disabled: this.cancelling },
         this.cancelling ? "Cancelling\u2026" : "Cancel",
       );
-      cancel.addEventListener("click", async () => {
+      const cancelRun = async (): Promise<void> => {
         this.cancelling = true;
         this.renderHead();
         try {
@@ -432,7 +450,8 @@ export class RunPanel {
           this.renderHead();
           this.footer.replaceChildren(errorView(err as CommandError));
         }
-      });
+      };
+      cancel.addEventListener("click", () => void cancelRun());
       this.headButtons.replaceChildren(cancel);
     } else {
       this.headButtons.replaceChildren(
@@ -468,7 +487,9 @@ export class RunPanel {
       );
     }
     if (!start && t.recording) {
-      lines.push(`${plural(t.recording, "session")}: stop sent, but Citrix still reports ${them(t.recording)} as recording. The details to quote are shown next to each.`);
+      lines.push(
+        `${plural(t.recording, "session")}: stop sent, but Citrix still reports ${them(t.recording)} as recording. The details to quote are shown next to each.`,
+      );
     }
     if (t.sessionEnded) lines.push(`${plural(t.sessionEnded, "session")} had ended (confirmed by Citrix).`);
     if (t.refused) lines.push(`Citrix refused ${plural(t.refused, "session")}: the reason is shown next to each.`);

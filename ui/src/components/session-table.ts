@@ -117,7 +117,13 @@ export function sessionTable(
         width: "18%",
         cell: (r) => h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.state || "Unknown"), notRecordableCellNote(r)),
       },
-      { id: "protocol", header: "Protocol", width: "8%", hideBelow: 1100, cell: (r) => h("span", { class: "cell-text" }, protocolLabel(r.protocol)) },
+      {
+        id: "protocol",
+        header: "Protocol",
+        width: "8%",
+        hideBelow: 1100,
+        cell: (r) => h("span", { class: "cell-text" }, protocolLabel(r.protocol)),
+      },
       // Fixed widths: these two must never be cut, whatever room the window leaves.
       { id: "started", header: "Started", width: "7rem", cell: (r) => timeCell(r.startTime) },
       { id: "recording", header: "Recording", width: "9.5rem", className: "col-recording", cell: (r) => recordingChip(r.recording) },

@@ -326,7 +326,7 @@ export class VirtualTable<T> {
     if (e.shiftKey && this.anchor >= 0) {
       this.selectRange(this.anchor, i);
     } else {
-      const box = target.closest("input.row-check") as HTMLInputElement | null;
+      const box = target.closest<HTMLInputElement>("input.row-check");
       this.opts.selection.toggle(key, box ? box.checked : undefined);
       this.anchor = i;
     }
@@ -359,7 +359,7 @@ export class VirtualTable<T> {
     const n = this.rows.length;
     if (n === 0) return;
     const cur = this.active < 0 ? 0 : this.active;
-    let next = -1;
+    let next: number;
     switch (e.key) {
       case "ArrowDown":
         next = Math.min(n - 1, cur + 1);
@@ -449,7 +449,7 @@ export class VirtualTable<T> {
     for (const tr of this.rendered.values()) {
       const on = sel.has(tr.dataset.key ?? "");
       tr.setAttribute("aria-selected", String(on));
-      const box = tr.querySelector("input.row-check") as HTMLInputElement | null;
+      const box = tr.querySelector<HTMLInputElement>("input.row-check");
       if (box) box.checked = on;
     }
     if (this.headerCheckbox) {

@@ -1,4 +1,3 @@
-import type { App } from "../app";
 import { h, icon, nextId, spinner } from "../dom";
 import { describeError } from "../errors";
 import { dayBoundary, formatCount, formatTime, localDate, plural } from "../format";
@@ -7,7 +6,8 @@ import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
 import { VirtualTable } from "../components/virtual-table";
 import { shortMachine, timeCell } from "../components/session-table";
-import type { AuditFilter, AuditRecord, AuditView, Mode, RunStatus } from "../types";
+import type { SessionStore } from "../store";
+import type { AuditFilter, AuditRecord, AuditView, Connection, Mode, RunStatus } from "../types";
 import { outcomeText } from "../components/run-panel";
 import { openSessionDetail } from "./detail";
 
@@ -60,9 +60,19 @@ function checkText(status: RunStatus): string {
       return "not recording, Citrix reports";
     case "sessionEnded":
       return "the session has ended";
-    default:
+    case "refused":
+    case "unknown":
+    case "cancelled":
       return "still not known";
   }
+}
+
+/** What the audit trail screen needs from the window around it. */
+export interface AuditHost {
+  /** The current connection opens the trail on its kind of records (demo or Citrix Cloud). */
+  readonly connection: Pick<Connection, "mode"> | null;
+  /** A record's session opens in the details drawer, which refreshes the shared session objects. */
+  readonly store: SessionStore;
 }
 
 export class AuditScreen {
@@ -97,14 +107,14 @@ export class AuditScreen {
   private readonly exportStatus = h("div", { class: "export-status", role: "status" });
   private readonly pathNote = h("p", { class: "muted path-note" });
 
-  constructor(private readonly app: App) {
+  constructor(private readonly app: AuditHost) {
     this.table = new VirtualTable<AuditRecord>({
       label: "Audit trail records",
       rowHeight: 56,
       rowKey: (r) => String(r.seq),
       rowClass: (r) => (this.unknownSeqs.has(r.seq) ? "row-attention" : ""),
       emptyText: () => h("p", null, this.view ? "No records match these filters." : "Loading\u2026"),
-      onOpen: (r) => openSessionDetail(app, r.sessionId),
+      onOpen: (r) => openSessionDetail(app.store, r.sessionId),
       columns: [
         { id: "seq", header: "No.", width: "5%", cell: (r) => h("span", { class: "cell-text num" }, String(r.seq)) },
         { id: "time", header: "Time", width: "12%", cell: (r) => timeCell(r.time, true) },
@@ -121,7 +131,13 @@ export class AuditScreen {
                 { class: "cell-text" },
                 r.action === "start" ? "Start recording" : "Stop recording",
                 // Only needed when both kinds are listed; otherwise the "Where" filter says it.
-                r.mode === "demo" && this.filter.mode === null ? h("span", { class: "badge badge-demo badge-inline", title: "Made-up session on the demo site: nothing real was recorded" }, "Demo") : null,
+                r.mode === "demo" && this.filter.mode === null
+                  ? h(
+                      "span",
+                      { class: "badge badge-demo badge-inline", title: "Made-up session on the demo site: nothing real was recorded" },
+                      "Demo",
+                    )
+                  : null,
               ),
               r.action === "start" && r.notifyUser !== null
                 ? h("span", { class: "cell-sub" }, r.notifyUser ? "User notified" : "User not notified")
@@ -137,7 +153,12 @@ export class AuditScreen {
             return h(
               "div",
               { class: "cell-stack" },
-              h("span", { class: `cell-text${unknown ? " attention" : ""}` }, unknown ? icon("warning", "icon icon-small") : null, whatHappened(r, unknown)),
+              h(
+                "span",
+                { class: `cell-text${unknown ? " attention" : ""}` },
+                unknown ? icon("warning", "icon icon-small") : null,
+                whatHappened(r, unknown),
+              ),
               r.transactionId ? h("span", { class: "cell-sub mono" }, `Ref. ${r.transactionId}`) : null,
             );
           },
@@ -154,7 +175,8 @@ export class AuditScreen {
           id: "by",
           header: "By",
           width: "14%",
-          cell: (r) => h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.osUser), h("span", { class: "cell-sub" }, r.computer)),
+          cell: (r) =>
+            h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.osUser), h("span", { class: "cell-sub" }, r.computer)),
         },
       ],
     });
@@ -287,7 +309,11 @@ export class AuditScreen {
             h(
               "div",
               { class: "callout-body" },
-              h("p", { class: "callout-title" }, c.brokenAt !== null ? `Audit trail has been altered at record ${c.brokenAt}` : "Audit trail has been altered"),
+              h(
+                "p",
+                { class: "callout-title" },
+                c.brokenAt !== null ? `Audit trail has been altered at record ${c.brokenAt}` : "Audit trail has been altered",
+              ),
               h(
                 "p",
                 { class: "callout-text" },
@@ -323,13 +349,17 @@ export class AuditScreen {
                   `${r.sessionUser ?? r.sessionId} (record ${r.seq}, ${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}${r.mode === "demo" ? ", demo site" : ""}) `,
                   h(
                     "button",
-                    { type: "button", class: "btn btn-secondary btn-small", onclick: (ev: Event) => void this.checkAgain(r, ev.currentTarget as HTMLButtonElement) },
+                    {
+                      type: "button",
+                      class: "btn btn-secondary btn-small",
+                      onclick: (ev: Event) => void this.checkAgain(r, ev.currentTarget as HTMLButtonElement),
+                    },
                     "Check again",
                   ),
                   " ",
                   h(
                     "button",
-                    { type: "button", class: "btn btn-ghost btn-small", onclick: () => openSessionDetail(this.app, r.sessionId) },
+                    { type: "button", class: "btn btn-ghost btn-small", onclick: () => openSessionDetail(this.app.store, r.sessionId) },
                     "Details",
                   ),
                 ),
@@ -375,7 +405,9 @@ export class AuditScreen {
       const path = await ipc.chooseSavePath(`recording-desk-audit-${localDate()}.csv`, "CSV", "csv");
       if (!path) return;
       const n = await ipc.exportAuditCsv(this.filter, path);
-      this.exportStatus.replaceChildren(callout("success", `Exported ${formatCount(n)} ${n === 1 ? "record" : "records"}`, `Saved to ${path}`));
+      this.exportStatus.replaceChildren(
+        callout("success", `Exported ${formatCount(n)} ${n === 1 ? "record" : "records"}`, `Saved to ${path}`),
+      );
     } catch (err) {
       this.exportStatus.replaceChildren(errorView(err as CommandError));
     }

@@ -1,10 +1,17 @@
-import type { App } from "../app";
 import { h, icon, nextId, spinner } from "../dom";
 import { REGION_LABELS } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
-import type { InputField, Region, SavedAccount } from "../types";
+import type { AppStatus, Connection, InputField, Region, SavedAccount } from "../types";
+
+/** What the Connect screen needs from the window around it. */
+export interface ConnectHost {
+  /** The testing aid's address, when set, is named on the screen. */
+  readonly status: Pick<AppStatus, "cloudUrlOverride"> | null;
+  /** Takes the officer on from a new connection (site choice, then Sessions). */
+  onConnected(conn: Connection): Promise<void>;
+}
 
 interface ConnectOptions {
   prefill: SavedAccount | null;
@@ -17,12 +24,7 @@ interface Field {
   error: HTMLElement;
 }
 
-function field(
-  label: string,
-  hint: string,
-  control: HTMLInputElement | HTMLSelectElement,
-  extra: HTMLElement | null = null,
-): Field {
+function field(label: string, hint: string, control: HTMLInputElement | HTMLSelectElement, extra: HTMLElement | null = null): Field {
   const id = nextId("f");
   const hintId = `${id}-hint`;
   const errId = `${id}-err`;
@@ -47,7 +49,7 @@ function setFieldError(f: Field, message: string | null): void {
   else f.input.removeAttribute("aria-invalid");
 }
 
-export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
+export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLElement {
   const prefill = opts.prefill;
   const region = h(
     "select",
@@ -91,27 +93,10 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
     toggle.replaceChildren(icon(show ? "eyeOff" : "eye"), h("span", { class: "toggle-text" }, show ? "Hide" : "Show"));
   });
 
-  const fRegion = field(
-    "Region",
-    "Shown in your Citrix Cloud web address, for example eu.cloud.com.",
-    region,
-  );
-  const fCustomer = field(
-    "Customer ID",
-    "In Citrix Cloud: Identity and Access Management > API Access.",
-    customer,
-  );
-  const fClient = field(
-    "Client ID",
-    "API Access > Secure clients: the ID of the client created for Recording Desk.",
-    client,
-  );
-  const fSecret = field(
-    "Secret",
-    "Shown once, when that client is created. Kept in this computer's password store.",
-    secret,
-    toggle,
-  );
+  const fRegion = field("Region", "Shown in your Citrix Cloud web address, for example eu.cloud.com.", region);
+  const fCustomer = field("Customer ID", "In Citrix Cloud: Identity and Access Management > API Access.", customer);
+  const fClient = field("Client ID", "API Access > Secure clients: the ID of the client created for Recording Desk.", client);
+  const fSecret = field("Secret", "Shown once, when that client is created. Kept in this computer's password store.", secret, toggle);
 
   const errorSlot = h("div", { class: "error-slot" });
   if (opts.error) errorSlot.appendChild(errorView(opts.error));
@@ -138,14 +123,13 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
     h("div", { class: "form-actions" }, submit, progress),
   );
 
-  form.addEventListener("submit", async (e) => {
+  const submitForm = async (e: Event): Promise<void> => {
     e.preventDefault();
     if (busy) return;
     const customerId = customer.value.trim();
     const clientId = client.value.trim();
     const secretText = secret.value.trim();
-    const sameAccount =
-      storedSecret && prefill !== null && prefill.customerId === customerId && prefill.clientId === clientId;
+    const sameAccount = storedSecret && prefill !== null && prefill.customerId === customerId && prefill.clientId === clientId;
     setFieldError(fCustomer, customerId ? null : "Enter the customer ID.");
     setFieldError(fClient, clientId ? null : "Enter the client ID.");
     setFieldError(fSecret, secretText || sameAccount ? null : "Enter the secret.");
@@ -177,7 +161,8 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
       else errorSlot.querySelector<HTMLElement>(".callout")?.focus({ preventScroll: true });
       errorSlot.scrollIntoView({ block: "nearest" });
     }
-  });
+  };
+  form.addEventListener("submit", (e) => void submitForm(e));
 
   /** The sign-in form's field an error names; other fields (settings) are not on this form. */
   const fieldFor = (field: InputField): Field | null => {
@@ -193,7 +178,7 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
     }
   };
 
-  demoButton.addEventListener("click", async () => {
+  const openDemo = async (): Promise<void> => {
     if (busy) return;
     demoError.replaceChildren();
     setBusy(true, "Opening the demo site\u2026");
@@ -205,7 +190,8 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
       setBusy(false);
       demoError.replaceChildren(errorView(err as CommandError));
     }
-  });
+  };
+  demoButton.addEventListener("click", () => void openDemo());
 
   const override = app.status?.cloudUrlOverride;
   return h(
@@ -221,9 +207,7 @@ export function connectScreen(app: App, opts: ConnectOptions): HTMLElement {
         "Recording Desk starts and stops Citrix Session Recording on your organisation's Citrix sessions, and keeps an audit trail of every request.",
       ),
     ),
-    override
-      ? callout("warning", "Test connection", `Citrix requests go to ${override} instead of Citrix Cloud.`)
-      : null,
+    override ? callout("warning", "Test connection", `Citrix requests go to ${override} instead of Citrix Cloud.`) : null,
     h(
       "div",
       { class: "connect-grid" },
@@ -264,7 +248,11 @@ export function connectingScreen(account: SavedAccount | null, onChange: () => v
       "div",
       { class: "card card-narrow connecting" },
       spinner(),
-      h("h1", { id: "connecting-title", tabindex: -1 }, account ? `Connecting to ${account.customerId}\u2026` : "Opening the demo site\u2026"),
+      h(
+        "h1",
+        { id: "connecting-title", tabindex: -1 },
+        account ? `Connecting to ${account.customerId}\u2026` : "Opening the demo site\u2026",
+      ),
       h(
         "p",
         { class: "muted" },
@@ -272,7 +260,11 @@ export function connectingScreen(account: SavedAccount | null, onChange: () => v
           ? `Citrix Cloud, ${REGION_LABELS[account.region]}, with the account saved on this computer.`
           : "You were last working on the demo site.",
       ),
-      h("button", { type: "button", class: "btn btn-secondary", onclick: onChange }, account ? "Use a different account" : "Connect to Citrix Cloud instead"),
+      h(
+        "button",
+        { type: "button", class: "btn btn-secondary", onclick: onChange },
+        account ? "Use a different account" : "Connect to Citrix Cloud instead",
+      ),
     ),
   );
 }

@@ -1,6 +1,5 @@
 // The session detail drawer: the facts an officer checks first, then everything Citrix reports
 // as a collapsible tree, and the raw answer to the last start/stop request.
-import type { App } from "../app";
 import { type Child, h, icon, spinner } from "../dom";
 import { displayName, formatTime, protocolLabel } from "../format";
 import * as ipc from "../ipc";
@@ -9,6 +8,7 @@ import { trapFocus } from "../components/dialog";
 import { errorView } from "../components/error-view";
 import { jsonTree, setAllOpen } from "../components/json-tree";
 import { notRecordableNote, recordingChip } from "../components/session-table";
+import type { SessionStore } from "../store";
 import type { SessionDetail } from "../types";
 
 async function copyText(text: string): Promise<boolean> {
@@ -30,11 +30,12 @@ async function copyText(text: string): Promise<boolean> {
 function copyButton(label: string, accessible: string, text: () => string): HTMLElement {
   const feedback = h("span", { class: "copy-feedback", role: "status" });
   const button = h("button", { type: "button", class: "btn btn-secondary btn-small", "aria-label": accessible }, icon("copy"), label);
-  button.addEventListener("click", async () => {
+  const copy = async (): Promise<void> => {
     const ok = await copyText(text());
     feedback.textContent = ok ? "Copied" : "Could not copy";
     window.setTimeout(() => (feedback.textContent = ""), 2500);
-  });
+  };
+  button.addEventListener("click", () => void copy());
   return h("span", { class: "copy-wrap" }, button, feedback);
 }
 
@@ -47,7 +48,7 @@ function renderDetail(detail: SessionDetail): HTMLElement {
   const saveStatus = h("div", { class: "save-status", role: "status" });
   const tree = jsonTree(detail.json, "Session data from Citrix", 1, "Session");
   const save = h("button", { type: "button", class: "btn btn-secondary btn-small" }, icon("save"), "Save to file\u2026");
-  save.addEventListener("click", async () => {
+  const saveToFile = async (): Promise<void> => {
     saveStatus.replaceChildren();
     try {
       const path = await ipc.chooseSavePath(`session-${r.id}.json`, "JSON", "json");
@@ -57,7 +58,8 @@ function renderDetail(detail: SessionDetail): HTMLElement {
     } catch (err) {
       saveStatus.replaceChildren(errorView(err as CommandError));
     }
-  });
+  };
+  save.addEventListener("click", () => void saveToFile());
   const last = detail.lastAction;
   return h(
     "div",
@@ -100,7 +102,11 @@ function renderDetail(detail: SessionDetail): HTMLElement {
       ? h(
           "section",
           { class: "detail-section", "aria-labelledby": "last-title" },
-          h("h3", { id: "last-title" }, last.action.action === "start" ? "Citrix's answer to the last start request" : "Citrix's answer to the last stop request"),
+          h(
+            "h3",
+            { id: "last-title" },
+            last.action.action === "start" ? "Citrix's answer to the last start request" : "Citrix's answer to the last stop request",
+          ),
           h(
             "p",
             { class: "muted" },
@@ -113,15 +119,14 @@ function renderDetail(detail: SessionDetail): HTMLElement {
   );
 }
 
-/** Opens the drawer for one session; focus returns to where it was when it closes. */
-export function openSessionDetail(app: App, sessionId: string): void {
+/**
+ * Opens the drawer for one session; focus returns to where it was when it closes. The fresh row
+ * goes into the shared store, so every list showing the session is updated too.
+ */
+export function openSessionDetail(store: SessionStore, sessionId: string): void {
   const returnTo = document.activeElement as HTMLElement | null;
   const body = h("div", { class: "drawer-body" }, h("p", { class: "loading" }, spinner(), "Loading session details\u2026"));
-  const close = h(
-    "button",
-    { type: "button", class: "btn btn-ghost btn-icon", "aria-label": "Close session details" },
-    icon("close"),
-  );
+  const close = h("button", { type: "button", class: "btn btn-ghost btn-icon", "aria-label": "Close session details" }, icon("close"));
   const dialog = h(
     "dialog",
     { class: "drawer", "aria-labelledby": "drawer-title" },
@@ -148,8 +153,8 @@ export function openSessionDetail(app: App, sessionId: string): void {
   const load = async () => {
     try {
       const detail = await ipc.getSession(sessionId);
-      const row = app.store.upsert(detail.row);
-      app.store.changed();
+      const row = store.upsert(detail.row);
+      store.changed();
       body.replaceChildren(renderDetail({ ...detail, row }));
     } catch (err) {
       const e = err as CommandError;

@@ -1,4 +1,3 @@
-import type { App } from "../app";
 import { h, nextId, replace, spinner } from "../dom";
 import { describeError } from "../errors";
 import { formatCount, plural } from "../format";
@@ -8,7 +7,7 @@ import type { CommandError } from "../ipc";
 import { errorView } from "../components/error-view";
 import { sessionTable } from "../components/session-table";
 import type { VirtualTable } from "../components/virtual-table";
-import { Selection } from "../store";
+import { Selection, type SessionStore } from "../store";
 import type { IpcError, SessionRow } from "../types";
 
 const SHOWN_REJECTS = 50;
@@ -17,6 +16,16 @@ const SHOWN_REJECTS = 50;
  * and can cancel between them instead of waiting on one call for thousands of IDs.
  */
 export const LOOKUP_CHUNK = 100;
+
+/** What the paste panel needs from the window around it. */
+export interface PasteHost {
+  /** Sessions found are merged into the shared session objects, so every view of a session agrees. */
+  readonly store: SessionStore;
+  /** Reads a short text out to screen-reader users. */
+  announce(text: string): void;
+  /** Sends the officer back to Connect when the error ended the connection; true if it did. */
+  handleFatal(err: CommandError): boolean;
+}
 
 export class PastePanel {
   readonly el: HTMLElement;
@@ -40,7 +49,7 @@ export class PastePanel {
   private readonly errorSlot = h("div", { class: "error-slot" });
 
   constructor(
-    private readonly app: App,
+    private readonly app: PasteHost,
     openDetail: (row: SessionRow) => void,
   ) {
     this.table = sessionTable("Sessions found from the pasted IDs", this.selection, openDetail, () =>
@@ -88,7 +97,12 @@ export class PastePanel {
           h("div", { class: "form-actions" }, this.lookup, this.clearButton, this.lookupStatus, this.cancelLookup),
         ),
         // Focusable because it scrolls when many pieces are reported.
-        h("div", { class: "paste-feedback", tabindex: 0, role: "region", "aria-label": "What was found in the pasted text" }, this.summary, this.details),
+        h(
+          "div",
+          { class: "paste-feedback", tabindex: 0, role: "region", "aria-label": "What was found in the pasted text" },
+          this.summary,
+          this.details,
+        ),
       ),
       this.errorSlot,
       this.problems,
@@ -114,9 +128,7 @@ export class PastePanel {
           (p.rejected.length ? ` \u00b7 ${plural(p.rejected.length, "piece")} not recognised` : "");
     this.lookup.textContent = n === 0 ? "Look up sessions" : `Look up ${plural(n, "session")}`;
     this.lookup.setAttribute("aria-disabled", String(n === 0 || this.running !== null));
-    const items = p.rejected.slice(0, SHOWN_REJECTS).map((r) =>
-      h("li", null, h("code", { class: "piece" }, r.piece), ` ${r.reason}`),
-    );
+    const items = p.rejected.slice(0, SHOWN_REJECTS).map((r) => h("li", null, h("code", { class: "piece" }, r.piece), ` ${r.reason}`));
     replace(
       this.details,
       p.rejected.length

@@ -1,4 +1,3 @@
-import type { App } from "../app";
 import { h, icon, nextId, spinner } from "../dom";
 import { formatCount, plural } from "../format";
 import * as ipc from "../ipc";
@@ -6,7 +5,7 @@ import type { CommandError } from "../ipc";
 import { errorView } from "../components/error-view";
 import { sessionTable } from "../components/session-table";
 import type { VirtualTable } from "../components/virtual-table";
-import { Selection } from "../store";
+import { Selection, type SessionStore } from "../store";
 import type { SessionQuery, SessionRow, SessionStateFilter } from "../types";
 
 const STATES: [SessionStateFilter, string][] = [
@@ -15,6 +14,16 @@ const STATES: [SessionStateFilter, string][] = [
   ["connected", "Connected"],
   ["any", "Any state"],
 ];
+
+/** What the search panel needs from the window around it. */
+export interface SearchHost {
+  /** Results are merged into the shared session objects, so every view of a session agrees. */
+  readonly store: SessionStore;
+  /** Reads a short text out to screen-reader users. */
+  announce(text: string): void;
+  /** Sends the officer back to Connect when the error ended the connection; true if it did. */
+  handleFatal(err: CommandError): boolean;
+}
 
 export class SearchPanel {
   readonly el: HTMLElement;
@@ -27,10 +36,26 @@ export class SearchPanel {
   private token = 0;
   private searched = false;
 
-  private readonly user = h("input", { type: "search", name: "user", autocomplete: "off", spellcheck: "false", placeholder: "Name or DOMAIN\\user" });
-  private readonly machine = h("input", { type: "search", name: "machine", autocomplete: "off", spellcheck: "false", placeholder: "e.g. VDA-FIN-01" });
+  private readonly user = h("input", {
+    type: "search",
+    name: "user",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "Name or DOMAIN\\user",
+  });
+  private readonly machine = h("input", {
+    type: "search",
+    name: "machine",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "e.g. VDA-FIN-01",
+  });
   private readonly group = h("input", { type: "search", name: "deliveryGroup", autocomplete: "off", spellcheck: "false" });
-  private readonly state = h("select", { name: "state" }, ...STATES.map(([v, l]) => h("option", { value: v, selected: v === "active" }, l)));
+  private readonly state = h(
+    "select",
+    { name: "state" },
+    ...STATES.map(([v, l]) => h("option", { value: v, selected: v === "active" }, l)),
+  );
   private readonly submit = h("button", { type: "submit", class: "btn btn-primary" }, icon("search"), "Search");
   private readonly status = h("p", { class: "results-count", role: "status" });
   private readonly errorSlot = h("div", { class: "error-slot" });
@@ -38,7 +63,7 @@ export class SearchPanel {
   private readonly refreshButton = h("button", { type: "button", class: "btn btn-ghost btn-small" }, icon("refresh"), "Refresh");
 
   constructor(
-    private readonly app: App,
+    private readonly app: SearchHost,
     openDetail: (row: SessionRow) => void,
   ) {
     this.table = sessionTable("Search results", this.selection, openDetail, () => this.emptyText());
@@ -147,9 +172,7 @@ export class SearchPanel {
       this.status.textContent = this.searched ? this.countText() : "";
     }
     this.loadMore.hidden = on ? this.loadMore.hidden : !this.continuation;
-    this.loadMore.textContent = this.total !== null
-      ? `Load more (${formatCount(Math.max(0, this.total - this.rows.length))} left)`
-      : "Load more";
+    this.loadMore.textContent =
+      this.total !== null ? `Load more (${formatCount(Math.max(0, this.total - this.rows.length))} left)` : "Load more";
   }
-
 }

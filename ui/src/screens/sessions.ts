@@ -1,14 +1,18 @@
-import type { App } from "../app";
 import { h, icon, nextId } from "../dom";
 import { displayName, plural, summariseNames } from "../format";
 import { confirmDialog } from "../components/dialog";
-import { RunPanel } from "../components/run-panel";
-import type { ActionKind, RunAction, SessionRow } from "../types";
-import { PastePanel } from "./paste-panel";
-import { SearchPanel } from "./search-panel";
+import { RunPanel, type RunHost } from "../components/run-panel";
+import type { ActionKind, RunAction, SessionRow, Settings } from "../types";
+import { PastePanel, type PasteHost } from "./paste-panel";
+import { SearchPanel, type SearchHost } from "./search-panel";
 import { openSessionDetail } from "./detail";
 
 type Tab = "search" | "paste";
+
+/** What the Sessions screen needs from the window around it: its panels' needs, and the defaults. */
+export interface SessionsHost extends SearchHost, PasteHost, RunHost {
+  readonly settings: Pick<Settings, "notifyUserDefault">;
+}
 
 export class SessionsScreen {
   readonly el: HTMLElement;
@@ -28,14 +32,18 @@ export class SessionsScreen {
   private readonly stopButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("stop"), "Stop recording");
   private readonly clearSel = h("button", { type: "button", class: "link link-small" }, "Clear selection");
 
-  constructor(private readonly app: App) {
-    const open = (row: SessionRow) => openSessionDetail(app, row.id);
+  constructor(private readonly app: SessionsHost) {
+    const open = (row: SessionRow) => openSessionDetail(app.store, row.id);
     this.search = new SearchPanel(app, open);
     this.paste = new PastePanel(app, open);
     this.runPanel = new RunPanel(app, {
       selectIds: (ids) => {
         const sel = this.current().selection;
-        const listed = new Set(this.current().table.getRows().map((r) => r.id));
+        const listed = new Set(
+          this.current()
+            .table.getRows()
+            .map((r) => r.id),
+        );
         sel.replace(ids.filter((id) => listed.has(id)));
         this.current().table.focus();
       },
@@ -224,9 +232,7 @@ export class SessionsScreen {
                   : "The users will not be told that their sessions are being recorded.",
               )
             : h("p", null, "Recording stops at once; what was recorded so far is kept."),
-          skipped > 0
-            ? h("p", { class: "warn" }, `${plural(skipped, "selected session")} can't be recorded and will be skipped.`)
-            : null,
+          skipped > 0 ? h("p", { class: "warn" }, `${plural(skipped, "selected session")} can't be recorded and will be skipped.`) : null,
         ],
         confirmLabel: `${verb} recording`,
       });

@@ -1,24 +1,44 @@
-import type { App } from "../app";
 import { h, nextId, type Child } from "../dom";
 import { REGION_LABELS } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { confirmDialog } from "../components/dialog";
 import { callout, errorView } from "../components/error-view";
+import type { AppStatus, Connection, Settings } from "../types";
+
+/** What the Settings screen needs from the window around it. */
+export interface SettingsHost {
+  readonly connection: Connection | null;
+  readonly status: Pick<AppStatus, "savedAccount" | "version"> | null;
+  /** The officer's preferences; the screen puts the saved ones here once the backend has them. */
+  settings: Settings;
+  isRunActive(): boolean;
+  /** Leaves the connection, keeping the saved account. */
+  leave(): Promise<void>;
+  /** Leaves the connection and forgets the saved account and its secret. */
+  signOut(): Promise<void>;
+  showSitePicker(error: CommandError | null): void;
+}
 
 function row(term: string, value: Child): HTMLElement[] {
   return [h("dt", null, term), h("dd", null, value)];
 }
 
-export function settingsScreen(app: App): HTMLElement {
+export function settingsScreen(app: SettingsHost): HTMLElement {
   const conn = app.connection;
   const saved = app.status?.savedAccount ?? null;
   const accountStatus = h("div", { class: "error-slot" });
 
-  const changeAccount = h("button", { type: "button", class: "btn btn-secondary" }, conn?.mode === "demo" ? "Leave the demo site" : "Change account");
-  changeAccount.addEventListener("click", async () => {
+  const changeAccount = h(
+    "button",
+    { type: "button", class: "btn btn-secondary" },
+    conn?.mode === "demo" ? "Leave the demo site" : "Change account",
+  );
+  const leaveAccount = async (): Promise<void> => {
     if (app.isRunActive()) {
-      accountStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+      accountStatus.replaceChildren(
+        callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."),
+      );
       return;
     }
     try {
@@ -26,11 +46,14 @@ export function settingsScreen(app: App): HTMLElement {
     } catch (err) {
       accountStatus.replaceChildren(errorView(err as CommandError));
     }
-  });
+  };
+  changeAccount.addEventListener("click", () => void leaveAccount());
   const signOut = h("button", { type: "button", class: "btn btn-danger-outline" }, "Sign out and forget the secret");
-  signOut.addEventListener("click", async () => {
+  const signOutAndForget = async (): Promise<void> => {
     if (app.isRunActive()) {
-      accountStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+      accountStatus.replaceChildren(
+        callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."),
+      );
       return;
     }
     const ok = await confirmDialog({
@@ -49,7 +72,8 @@ export function settingsScreen(app: App): HTMLElement {
     } catch (err) {
       accountStatus.replaceChildren(errorView(err as CommandError));
     }
-  });
+  };
+  signOut.addEventListener("click", () => void signOutAndForget());
 
   const site = conn?.sites.find((s) => s.id === conn.siteId);
   const account =
@@ -77,7 +101,14 @@ export function settingsScreen(app: App): HTMLElement {
         );
 
   // Recording preferences
-  const concurrency = h("input", { type: "number", min: 1, max: 64, step: 1, inputmode: "numeric", value: String(app.settings.concurrency) });
+  const concurrency = h("input", {
+    type: "number",
+    min: 1,
+    max: 64,
+    step: 1,
+    inputmode: "numeric",
+    value: String(app.settings.concurrency),
+  });
   const notify = h("input", { type: "checkbox", checked: app.settings.notifyUserDefault });
   const cId = nextId("set");
   const nId = nextId("set");
@@ -96,19 +127,27 @@ export function settingsScreen(app: App): HTMLElement {
       { class: "field" },
       h("label", { for: cId }, "Sessions handled at the same time"),
       concurrency,
-      h("p", { class: "hint", id: `${cId}-hint` }, "From 1 to 64. Higher is faster for large batches; lower it if Citrix reports too many requests."),
+      h(
+        "p",
+        { class: "hint", id: `${cId}-hint` },
+        "From 1 to 64. Higher is faster for large batches; lower it if Citrix reports too many requests.",
+      ),
       cErr,
     ),
     h(
       "div",
       { class: "field" },
       h("label", { class: "check-inline", for: nId }, notify, "Notify users by default"),
-      h("p", { class: "hint", id: `${nId}-hint` }, "Sets the \u201cNotify the user\u201d box when Recording Desk opens. Citrix then shows each user a notice that the session is being recorded."),
+      h(
+        "p",
+        { class: "hint", id: `${nId}-hint` },
+        "Sets the \u201cNotify the user\u201d box when Recording Desk opens. Citrix then shows each user a notice that the session is being recorded.",
+      ),
     ),
     h("div", { class: "form-actions" }, saveButton),
     saveStatus,
   );
-  prefs.addEventListener("submit", async (e) => {
+  const savePrefs = async (e: Event): Promise<void> => {
     e.preventDefault();
     const n = Number(concurrency.value);
     if (!Number.isInteger(n) || n < 1 || n > 64) {
@@ -130,7 +169,8 @@ export function settingsScreen(app: App): HTMLElement {
     } finally {
       saveButton.disabled = false;
     }
-  });
+  };
+  prefs.addEventListener("submit", (e) => void savePrefs(e));
 
   const multiSite = (conn?.sites.length ?? 0) > 1;
   const siteStatus = h("div", { class: "error-slot" });
@@ -138,7 +178,13 @@ export function settingsScreen(app: App): HTMLElement {
     "section",
     { class: "screen screen-narrow screen-settings", "aria-labelledby": "settings-title" },
     h("div", { class: "screen-head" }, h("h1", { id: "settings-title", tabindex: -1 }, "Settings")),
-    h("section", { class: "card", "aria-labelledby": "account-title" }, h("h2", { id: "account-title" }, "Account"), account, accountStatus),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "account-title" },
+      h("h2", { id: "account-title" }, "Account"),
+      account,
+      accountStatus,
+    ),
     site
       ? h(
           "section",
@@ -157,7 +203,9 @@ export function settingsScreen(app: App): HTMLElement {
                     onclick: () => {
                       // Another site means another session list: not while a run is showing its outcomes.
                       if (app.isRunActive()) {
-                        siteStatus.replaceChildren(callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."));
+                        siteStatus.replaceChildren(
+                          callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, first."),
+                        );
                         return;
                       }
                       app.showSitePicker(null);

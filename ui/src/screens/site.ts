@@ -1,9 +1,20 @@
-import type { App } from "../app";
 import { h } from "../dom";
 import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
+import type { Connection } from "../types";
 
-export function sitePickerScreen(app: App, error: CommandError | null): HTMLElement {
+/** What the site picker needs from the window around it. */
+export interface SiteHost {
+  readonly connection: Pick<Connection, "sites" | "siteId"> | null;
+  /** Selects the site and shows its sessions; rejects while a run is under way. */
+  chooseSite(siteId: string): Promise<void>;
+  /** Leaves this account for the Connect screen. */
+  leave(): Promise<void>;
+  /** Sends the officer back to Connect when the error ended the connection; true if it did. */
+  handleFatal(err: CommandError): boolean;
+}
+
+export function sitePickerScreen(app: SiteHost, error: CommandError | null): HTMLElement {
   const conn = app.connection;
   const sites = conn?.sites ?? [];
   const errorSlot = h("div", { class: "error-slot" });
@@ -44,7 +55,7 @@ export function sitePickerScreen(app: App, error: CommandError | null): HTMLElem
     errorSlot,
     h("div", { class: "form-actions" }, submit),
   );
-  form.addEventListener("submit", async (e) => {
+  const submitSite = async (e: Event): Promise<void> => {
     e.preventDefault();
     const chosen = form.querySelector<HTMLInputElement>('input[name="site"]:checked');
     if (!chosen) return;
@@ -57,7 +68,8 @@ export function sitePickerScreen(app: App, error: CommandError | null): HTMLElem
       const e2 = err as CommandError;
       if (!app.handleFatal(e2)) errorSlot.replaceChildren(errorView(e2));
     }
-  });
+  };
+  form.addEventListener("submit", (e) => void submitSite(e));
   return h(
     "section",
     { class: "screen screen-narrow", "aria-labelledby": "site-title" },

@@ -34,11 +34,6 @@ export interface MockConfig {
   /** Delay in ms before each command answers (default 0); per command via `delays`. */
   latency?: number;
   delays?: Record<string, number>;
-  /**
-   * Commands that do not answer until the test calls `release(cmd)`: a screen shown while a
-   * command is pending stays up as long as the test needs, however slow the machine is.
-   */
-  hold?: string[];
   /** Delay between the steps of one session in a run (default 10 ms). */
   runDelay?: number;
   /** Session IDs for which start "succeeds" but Citrix never reports recording. */
@@ -61,11 +56,25 @@ export interface MockConfig {
    * sessions is then requested again and answered in a later run (only the first is in doubt).
    * `demo` adds that many demo-site records.
    */
-  audit?: { seed?: number; brokenAt?: number | null; unknown?: number; retried?: boolean; demo?: number; path?: string; chainMessage?: string };
+  audit?: {
+    seed?: number;
+    brokenAt?: number | null;
+    unknown?: number;
+    retried?: boolean;
+    demo?: number;
+    path?: string;
+    chainMessage?: string;
+  };
   /** Session IDs whose outcome record "cannot be written" during a run. */
   auditMissing?: string[];
   /** Failures queued from the start, per command (for what the app calls while loading). */
   fail?: Record<string, IpcError[]>;
+  /**
+   * Commands whose calls wait until the test calls `release(cmd)`, so a screen shown while they
+   * run stays up until the test has looked at it, however slow the machine. `run_answer` holds
+   * Citrix's answer to each request of a run: the run stays under way until it is released.
+   */
+  held?: string[];
 }
 
 interface Call {
@@ -79,8 +88,42 @@ interface MockSession {
   lastAction: LastAction | null;
 }
 
-const FIRST = ["Jane", "John", "Ana", "Wei", "Priya", "Lars", "Fatima", "Tom", "Chloé", "Kenji", "Olu", "Marta", "Sven", "Aisha", "Diego", "Noor"];
-const LAST = ["Smith", "Doe", "Lima", "Zhang", "Patel", "Berg", "Haddad", "Baker", "Martin", "Sato", "Adeyemi", "Nowak", "Lund", "Khan", "Silva", "Aziz"];
+const FIRST = [
+  "Jane",
+  "John",
+  "Ana",
+  "Wei",
+  "Priya",
+  "Lars",
+  "Fatima",
+  "Tom",
+  "Chloé",
+  "Kenji",
+  "Olu",
+  "Marta",
+  "Sven",
+  "Aisha",
+  "Diego",
+  "Noor",
+];
+const LAST = [
+  "Smith",
+  "Doe",
+  "Lima",
+  "Zhang",
+  "Patel",
+  "Berg",
+  "Haddad",
+  "Baker",
+  "Martin",
+  "Sato",
+  "Adeyemi",
+  "Nowak",
+  "Lund",
+  "Khan",
+  "Silva",
+  "Aziz",
+];
 const GROUPS = ["Finance Desktops", "Call Centre Apps", "Engineering Workstations", "HR Desktops", "Trading Floor"];
 const HOSTILE_NAME = "<img src=x onerror=alert(1)>";
 const HOSTILE_GROUP = '"><svg onload=alert(3)>';
@@ -117,10 +160,16 @@ function makeSessions(n: number): MockSession[] {
     const id = guid(r);
     const first = FIRST[i % FIRST.length];
     const last = LAST[(i * 7 + 3) % LAST.length];
-    const sam = `CONTOSO\\${(first[0] + last).toLowerCase().normalize("NFD").replace(/[^a-z]/g, "")}${i}`;
+    const sam = `CONTOSO\\${(first[0] + last)
+      .toLowerCase()
+      .normalize("NFD")
+      .replace(/[^a-z]/g, "")}${i}`;
     const display = i === 3 ? HOSTILE_NAME : `${first} ${last}`;
     const group = i === 5 ? HOSTILE_GROUP : GROUPS[i % GROUPS.length];
-    const machine = `CONTOSO\\VDA-${group.slice(0, 3).toUpperCase().replace(/[^A-Z]/g, "X")}-${String((i % 40) + 1).padStart(2, "0")}`;
+    const machine = `CONTOSO\\VDA-${group
+      .slice(0, 3)
+      .toUpperCase()
+      .replace(/[^A-Z]/g, "X")}-${String((i % 40) + 1).padStart(2, "0")}`;
     const state = i % 7 === 2 ? "Disconnected" : i % 23 === 11 ? "Connected" : "Active";
     const protocol = i % 10 === 4 ? "Rdp" : "Hdx";
     const start = new Date(base + i * 97_000);
@@ -205,8 +254,8 @@ export class MockBackend {
   private unreachable: Set<string>;
   private stuckRecording: Set<string>;
   private confirmations: { held: boolean; waiters: (() => void)[] };
-  private held = new Map<string, Array<() => void>>();
-  private releasedCmds = new Set<string>();
+  private readonly held: Set<string>;
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly cfg: MockConfig) {
     this.sessions = makeSessions(cfg.sessions ?? 60);
@@ -232,6 +281,7 @@ export class MockBackend {
     this.brokenAt = cfg.audit?.brokenAt ?? null;
     this.seedAudit(cfg.audit?.seed ?? 12, cfg.audit?.unknown ?? 1, cfg.audit?.retried ?? false, cfg.audit?.demo ?? 0);
     for (const [cmd, list] of Object.entries(cfg.fail ?? {})) this.failures.set(cmd, [...list]);
+    this.held = new Set(cfg.held ?? []);
   }
 
   // ---- test controls -------------------------------------------------------------------
@@ -269,11 +319,15 @@ export class MockBackend {
   setDelay(cmd: string, ms: number): void {
     this.cfg.delays = { ...(this.cfg.delays ?? {}), [cmd]: ms };
   }
-  /** Lets the held calls of `cmd` answer, and every later one answer at once. */
+  /** Lets the held calls of `cmd` go on, and the later ones through at once. */
   release(cmd: string): void {
-    this.releasedCmds.add(cmd);
-    for (const resume of this.held.get(cmd) ?? []) resume();
     this.held.delete(cmd);
+    for (const go of this.waiting.get(cmd) ?? []) go();
+    this.waiting.delete(cmd);
+  }
+  private async whileHeld(cmd: string): Promise<void> {
+    if (!this.held.has(cmd)) return;
+    await new Promise<void>((go) => this.waiting.set(cmd, [...(this.waiting.get(cmd) ?? []), go]));
   }
   setRunDelay(ms: number): void {
     this.cfg.runDelay = ms;
@@ -287,12 +341,10 @@ export class MockBackend {
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
     const logged: Record<string, unknown> = { ...args };
     if ("onEvent" in logged) logged.onEvent = "channel";
-    this.calls.push({ cmd, args: JSON.parse(JSON.stringify(logged)) });
+    this.calls.push({ cmd, args: JSON.parse(JSON.stringify(logged)) as Record<string, unknown> });
     const delay = this.cfg.delays?.[cmd] ?? this.cfg.latency ?? 0;
     if (delay > 0) await sleep(delay);
-    if (this.cfg.hold?.includes(cmd) && !this.releasedCmds.has(cmd)) {
-      await new Promise<void>((resume) => this.held.set(cmd, [...(this.held.get(cmd) ?? []), resume]));
-    }
+    await this.whileHeld(cmd);
     const queued = this.failures.get(cmd);
     if (queued && queued.length > 0) throw queued.shift();
     // As the backend: nothing may change the connection or the account while a run is going.
@@ -468,8 +520,7 @@ export class MockBackend {
       notAudited: 0,
     };
     const auditMissing = new Set(this.cfg.auditMissing ?? []);
-    const confirmed = () =>
-      this.confirmations.held ? new Promise<void>((go) => this.confirmations.waiters.push(go)) : Promise.resolve();
+    const confirmed = () => (this.confirmations.held ? new Promise<void>((go) => this.confirmations.waiters.push(go)) : Promise.resolve());
     const bare = (status: RunOutcome["status"]): RunOutcome => ({
       status,
       accepted: false,
@@ -488,7 +539,12 @@ export class MockBackend {
         if (run.cancelled) {
           outcome = { ...bare("cancelled"), message: "Cancelled before sending: no request reached Citrix for this session." };
           report.cancelled++;
-          this.writeAudit("outcome", action, id, site, { outcome: "cancelled", message: outcome.message, accepted: false, answerLost: false });
+          this.writeAudit("outcome", action, id, site, {
+            outcome: "cancelled",
+            message: outcome.message,
+            accepted: false,
+            answerLost: false,
+          });
           send({ type: "finished", sessionId: id, outcome });
           continue;
         }
@@ -496,6 +552,7 @@ export class MockBackend {
         this.writeAudit("requested", action, id, site, { notifyUser: action === "start" ? notifyUser : null });
         send({ type: "requested", sessionId: id });
         await delay();
+        await this.whileHeld("run_answer");
         const failure = this.runFailures[id];
         const gone = !s || this.ended.has(id);
         if (failure) {
@@ -596,7 +653,7 @@ export class MockBackend {
     for (let i = 0; i < n && i < this.sessions.length; i++) {
       const s = this.sessions[i];
       const action = i % 3 === 1 ? "stop" : "start";
-      const t = new Date(base + i * 86_400_000 / 2);
+      const t = new Date(base + (i * 86_400_000) / 2);
       this.writeAudit("requested", action, s.row.id, site, { notifyUser: action === "start" ? i % 2 === 0 : null }, t);
       let outcome: string = action === "stop" ? "stopped" : outcomes[i % outcomes.length];
       if (outcome === "stopped" && action === "start") outcome = "recording";
@@ -616,21 +673,49 @@ export class MockBackend {
     }
     for (let j = 0; j < unknown; j++) {
       const s = this.sessions[(n + j) % this.sessions.length];
-      this.writeAudit("requested", "start", s.row.id, site, { notifyUser: true, runId: "seed-crashed" }, new Date(base + (n + j) * 43_200_000));
+      this.writeAudit(
+        "requested",
+        "start",
+        s.row.id,
+        site,
+        { notifyUser: true, runId: "seed-crashed" },
+        new Date(base + (n + j) * 43_200_000),
+      );
     }
     if (retried) {
       for (let j = 0; j < unknown; j++) {
         const s = this.sessions[(n + j) % this.sessions.length];
         const t = new Date(base + (n + unknown + j) * 43_200_000);
         this.writeAudit("requested", "start", s.row.id, site, { notifyUser: true, runId: "seed-retry" }, t);
-        this.writeAudit("outcome", "start", s.row.id, site, { outcome: "recording", runId: "seed-retry", transactionId: `retry-tx-${j}` }, new Date(t.getTime() + 4000));
+        this.writeAudit(
+          "outcome",
+          "start",
+          s.row.id,
+          site,
+          { outcome: "recording", runId: "seed-retry", transactionId: `retry-tx-${j}` },
+          new Date(t.getTime() + 4000),
+        );
       }
     }
     for (let j = 0; j < demo; j++) {
       const s = this.sessions[j % this.sessions.length];
       const t = new Date(base + (n + 2 * unknown + j) * 43_200_000);
-      this.writeAudit("requested", "start", s.row.id, "demo-site", { notifyUser: false, runId: "seed-demo", mode: "demo", region: null }, t);
-      this.writeAudit("outcome", "start", s.row.id, "demo-site", { outcome: "recording", runId: "seed-demo", mode: "demo", region: null }, new Date(t.getTime() + 4000));
+      this.writeAudit(
+        "requested",
+        "start",
+        s.row.id,
+        "demo-site",
+        { notifyUser: false, runId: "seed-demo", mode: "demo", region: null },
+        t,
+      );
+      this.writeAudit(
+        "outcome",
+        "start",
+        s.row.id,
+        "demo-site",
+        { outcome: "recording", runId: "seed-demo", mode: "demo", region: null },
+        new Date(t.getTime() + 4000),
+      );
     }
   }
 

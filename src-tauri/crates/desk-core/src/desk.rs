@@ -49,6 +49,10 @@ pub struct DeskOptions {
     pub cloud_url: Option<Url>,
     /// Notices from before the desk existed, for the officer.
     pub notices: Vec<String>,
+    /// Whether connecting notes how the app was connected (`last_mode`), so the window comes
+    /// back the same way. Off for the command-line tool: a `--demo` command must not switch the
+    /// window to the demo site.
+    pub remember_mode: bool,
 }
 
 impl DeskOptions {
@@ -64,6 +68,7 @@ impl DeskOptions {
             vault: Vault::keyring(),
             cloud_url,
             notices: url_notice.into_iter().collect(),
+            remember_mode: true,
         }
     }
 }
@@ -75,6 +80,7 @@ pub struct Desk {
     pub(crate) connection: ConnectionState,
     pub(crate) cloud_url: Option<Url>,
     pub(crate) notices: Arc<Notices>,
+    pub(crate) remember_mode: bool,
     runs: RunSlot,
     cache: Arc<RowCache>,
     audit: Arc<AuditLog>,
@@ -106,6 +112,7 @@ impl Desk {
             connection: ConnectionState::default(),
             cloud_url: options.cloud_url,
             notices,
+            remember_mode: options.remember_mode,
             runs: RunSlot::default(),
             cache: Arc::new(RowCache::default()),
             audit: Arc::new(AuditLog::with_anchor(
@@ -156,7 +163,9 @@ impl Desk {
     pub async fn connect_demo(&self) -> Result<ConnectionInfo> {
         self.not_during_a_run()?;
         let info = demo::connect(&self.demo, &self.connection).await?;
-        self.save_settings(|s| s.last_mode = Some(Mode::Demo));
+        if self.remember_mode {
+            self.save_settings(|s| s.last_mode = Some(Mode::Demo));
+        }
         Ok(info)
     }
 
@@ -279,12 +288,36 @@ impl Desk {
     }
 
     /// Starts or stops recording on `session_ids`; progress goes to `sink`, the engine's report
-    /// comes back. One run at a time.
+    /// comes back. One run at a time, on this computer: while another program runs one on the
+    /// same audit trail, this is refused (`busy`).
     pub async fn run(
         &self,
         action: Action,
         session_ids: &[String],
         sink: EventSink,
+    ) -> Result<RunReport> {
+        self.run_with(action, session_ids, sink, None).await
+    }
+
+    /// Like [`Desk::run`], but while another program runs one on the same audit trail, calls
+    /// `waiting` once and waits for it to finish instead of refusing.
+    pub async fn run_when_free(
+        &self,
+        action: Action,
+        session_ids: &[String],
+        sink: EventSink,
+        waiting: impl FnOnce() + Send + 'static,
+    ) -> Result<RunReport> {
+        self.run_with(action, session_ids, sink, Some(Box::new(waiting)))
+            .await
+    }
+
+    async fn run_with(
+        &self,
+        action: Action,
+        session_ids: &[String],
+        sink: EventSink,
+        waiting: Option<Box<dyn FnOnce() + Send>>,
     ) -> Result<RunReport> {
         let ids = run::parse_ids(session_ids)?;
         let connected = self.connection.require()?;
@@ -293,6 +326,8 @@ impl Desk {
         // every look-up the window makes meanwhile, so together they keep to it.
         client.set_concurrency(self.settings.get().concurrency as usize);
         let ticket = self.runs.begin()?;
+        // Held until the run's last record is written.
+        let _trail = self.hold_trail(waiting).await?;
         let log = Arc::clone(&self.audit);
         tokio::task::spawn_blocking(move || log.check_writable())
             .await
@@ -325,6 +360,27 @@ impl Desk {
             ));
         }
         Ok(report)
+    }
+
+    /// Takes the audit trail for a run (see [`audit::TrailLock`]); refused, or waited for when
+    /// there is `waiting` to call, while another program holds it.
+    async fn hold_trail(
+        &self,
+        waiting: Option<Box<dyn FnOnce() + Send>>,
+    ) -> Result<audit::TrailLock> {
+        let log = Arc::clone(&self.audit);
+        let held = tokio::task::spawn_blocking(move || log.try_hold())
+            .await
+            .map_err(|e| Error::AuditUnavailable(e.to_string()))??;
+        if let Some(lock) = held {
+            return Ok(lock);
+        }
+        let waiting = waiting.ok_or(Error::TrailInUse)?;
+        waiting();
+        let log = Arc::clone(&self.audit);
+        tokio::task::spawn_blocking(move || log.hold())
+            .await
+            .map_err(|e| Error::AuditUnavailable(e.to_string()))?
     }
 
     /// Cancels the run, if any: sessions not yet asked are left as they are; requests already

@@ -139,6 +139,13 @@ pub enum Error {
     },
     #[error("A recording run is already in progress. Wait for it to finish or cancel it first.")]
     Busy,
+    /// Another program on this computer (the window, the command-line tool) is running a
+    /// recording run on the same audit trail.
+    #[error(
+        "Another Recording Desk program on this computer (the window or rdesk) is starting or \
+         stopping recording right now. Nothing was sent. Wait for it to finish, then try again."
+    )]
+    TrailInUse,
     /// The in-app demo site (a local simulator) could not start.
     #[error("{0}")]
     DemoUnavailable(String),
@@ -164,7 +171,7 @@ impl Error {
             Error::AuditUnavailable(_) => ErrorKind::AuditUnavailable,
             Error::FileWrite { .. } => ErrorKind::FileWrite,
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
-            Error::Busy => ErrorKind::Busy,
+            Error::Busy | Error::TrailInUse => ErrorKind::Busy,
             Error::DemoUnavailable(_) => ErrorKind::DemoUnavailable,
             Error::Superseded => ErrorKind::Superseded,
         }
@@ -418,6 +425,7 @@ mod tests {
             Error::file_write(std::path::Path::new("x"), ""),
             Error::invalid(""),
             Error::Busy,
+            Error::TrailInUse,
             Error::DemoUnavailable(String::new()),
             Error::Superseded,
         ];
@@ -434,6 +442,7 @@ mod tests {
                 "auditUnavailable",
                 "fileWrite",
                 "invalidInput",
+                "busy",
                 "busy",
                 "demoUnavailable",
                 "superseded"

@@ -571,6 +571,7 @@ mod sign_in {
             vault: Vault::new(store.clone()),
             cloud_url: Some(sim.url()),
             notices: Vec::new(),
+            remember_mode: true,
         });
         Setup {
             sim,

@@ -98,7 +98,9 @@ pub(crate) async fn sign_in(desk: &Desk, form: SignIn) -> Result<Connected> {
             client_id: fields.client_id,
             secret_stored,
         });
-        s.last_mode = Some(Mode::Cloud);
+        if desk.remember_mode {
+            s.last_mode = Some(Mode::Cloud);
+        }
         s.site_id = site_id;
     });
     Ok(connected)

@@ -33,7 +33,7 @@ use crate::account::{Mode, RegionTs};
 pub use chain::{scan, AuditChain, Scan, GENESIS};
 pub use csv::write_csv;
 pub use filter::{unknown_outcomes, AuditFilter};
-pub use writer::{AuditLog, AuditWriter, Head};
+pub use writer::{AuditLog, AuditWriter, Head, TrailLock};
 
 /// Which of the two actions a record is about, as the trail names it (`"start"`, `"stop"`); the
 /// notify flag of a start is its own field of the record, `notifyUser`.

@@ -4,6 +4,7 @@
 //! runtime.
 
 use std::borrow::Borrow;
+use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -181,6 +182,47 @@ impl AuditLog {
         }
     }
 
+    /// Takes the trail for one run, against every other program on this computer that writes
+    /// it (the window, the command-line tool): `Ok(None)` when another one holds it. See
+    /// [`TrailLock`].
+    pub fn try_hold(&self) -> Result<Option<TrailLock>> {
+        let file = self.lock_file()?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(self.held(file))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(self.unavailable(e)),
+        }
+    }
+
+    /// Like [`AuditLog::try_hold`], but waits (blocking the thread) until the other program
+    /// lets go.
+    pub fn hold(&self) -> Result<TrailLock> {
+        let file = self.lock_file()?;
+        file.lock().map_err(|e| self.unavailable(e))?;
+        Ok(self.held(file))
+    }
+
+    fn lock_file(&self) -> Result<File> {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| self.unavailable(e))?;
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| self.unavailable(e))
+    }
+
+    fn held(&self, file: File) -> TrailLock {
+        // Another program may have appended since this one last did: chain on from the file.
+        *self.tail.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        TrailLock { _file: file }
+    }
+
     /// Fails with `auditUnavailable` if the file cannot be opened for appending, so a run stops
     /// before its first session rather than failing each one.
     pub fn check_writable(&self) -> Result<()> {
@@ -232,6 +274,15 @@ impl AuditLog {
             self.path.display()
         ))
     }
+}
+
+/// The trail held by this program for one run. Each program keeps the head of the chain in
+/// memory between appends, so two programs appending at once would fork the chain; holding this
+/// OS lock (on a file beside the trail) for the whole run keeps every other program's run
+/// waiting or refused, and taking it makes this one read the head again. Released when dropped
+/// (the OS also releases it if the program dies).
+pub struct TrailLock {
+    _file: File,
 }
 
 /// Most records one write carries; far more than a run has waiting at once (two per session
@@ -454,6 +505,37 @@ mod tests {
             .await
             .expect_err("cannot write");
         assert_eq!(err.kind(), ErrorKind::AuditUnavailable);
+    }
+
+    /// Two programs on one trail (two logs on one file here: the OS lock is per open file, the
+    /// same as between processes): one run at a time, and each chains on from the other's
+    /// records.
+    #[test]
+    fn one_program_at_a_time_holds_the_trail_and_the_chain_stays_whole() {
+        let (dir, window) = anchored_log_with(1);
+        let tool = AuditLog::with_anchor(
+            dir.path().join("data").join(FILE_NAME),
+            dir.path().join("config").join(crate::paths::ANCHOR_FILE),
+        );
+        fill(&tool, 1);
+
+        let held = window.try_hold().expect("lock").expect("free");
+        assert!(
+            tool.try_hold().expect("lock").is_none(),
+            "held by the other"
+        );
+        fill(&window, 1);
+        drop(held);
+
+        let held = tool.try_hold().expect("lock").expect("free again");
+        fill(&tool, 1);
+        drop(held);
+        let _held = window.hold().expect("lock");
+        fill(&window, 1);
+
+        let scan = window.scan().expect("scan");
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+        assert_eq!(scan.records.len(), 5);
     }
 
     #[test]

@@ -1,0 +1,195 @@
+//! The command line: every subcommand and option, with the help text people read.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  Done: everything was done as asked (a run: every session ended as asked).
+  1  Not done: the command could not be carried out (not signed in, a wrong session ID,
+     Citrix Cloud not reachable, ...). Nothing was started or stopped. The reason is on stderr.
+  2  The command line itself is wrong (an unknown option, --notify/--no-notify missing, ...).
+  3  Partly done: the run or look-up went ahead, but at least one session did not end as
+     asked (or was not found). Each session's line says what happened to it.
+  4  Busy: another Recording Desk program on this computer (the window or rdesk) is starting or
+     stopping recording. Nothing was sent. Try again later, or add --wait.
+  5  The audit trail is not intact (`audit verify`).";
+
+/// Recording Desk on the command line: find Citrix DaaS sessions and start or stop Session
+/// Recording on them, from scripts and ticketing tools. It uses the same saved account,
+/// settings and audit trail as the Recording Desk window on this computer.
+#[derive(Parser)]
+#[command(name = "rdesk", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Print the result as JSON on standard output, for scripts. Messages stay on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Use the built-in demo site (invented sessions) instead of your Citrix Cloud account. Each
+    /// command starts it afresh; its runs are written to the audit trail as demo runs.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Sign in to Citrix Cloud and keep the account for the window and rdesk. The client secret
+    /// is asked for without showing it, or read from standard input; it is kept in this
+    /// computer's password store.
+    Login(Login),
+    /// Forget the saved account and delete its client secret from the password store.
+    Logout,
+    /// List the account's sites, or choose the one to work on.
+    Sites {
+        #[command(subcommand)]
+        action: Option<SitesAction>,
+    },
+    /// Find sessions by user, machine, delivery group or state, with their recording status.
+    Sessions(Search),
+    /// Start recording sessions. You must say whether their users are told: --notify or
+    /// --no-notify.
+    Start(Start),
+    /// Stop recording sessions.
+    Stop(Stop),
+    /// Whether sessions are being recorded, as Citrix reports it now.
+    Status(Ids),
+    /// Check the audit trail, or export it as CSV.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Args)]
+pub struct Login {
+    /// The Citrix Cloud region of the account.
+    #[arg(long, value_enum)]
+    pub region: CliRegion,
+    /// The customer ID (Citrix Cloud > Identity and Access Management > API Access).
+    #[arg(long = "customer", value_name = "CUSTOMER-ID")]
+    pub customer_id: String,
+    /// The ID of the API client (not its name).
+    #[arg(long, value_name = "CLIENT-ID")]
+    pub client_id: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CliRegion {
+    Us,
+    Eu,
+    #[value(name = "ap-s")]
+    ApS,
+    Jp,
+}
+
+impl From<CliRegion> for citrix_cloud::Region {
+    fn from(r: CliRegion) -> Self {
+        match r {
+            CliRegion::Us => citrix_cloud::Region::Us,
+            CliRegion::Eu => citrix_cloud::Region::Eu,
+            CliRegion::ApS => citrix_cloud::Region::ApS,
+            CliRegion::Jp => citrix_cloud::Region::Jp,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum SitesAction {
+    /// Work on this site from now on (the window too).
+    Use {
+        #[arg(value_name = "SITE-ID")]
+        site_id: String,
+    },
+}
+
+#[derive(Args)]
+pub struct Search {
+    /// Part of the user's name or account, e.g. jsmith.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Part of the machine name.
+    #[arg(long)]
+    pub machine: Option<String>,
+    /// The delivery group's name.
+    #[arg(long)]
+    pub delivery_group: Option<String>,
+    #[arg(long, value_enum, default_value = "any")]
+    pub state: CliState,
+    /// Show every match, not only the first page (50).
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CliState {
+    Active,
+    Disconnected,
+    Connected,
+    Any,
+}
+
+#[derive(Args)]
+pub struct Ids {
+    /// Session IDs, as `rdesk sessions` shows them.
+    #[arg(value_name = "SESSION-ID")]
+    pub ids: Vec<String>,
+    /// Also read session IDs from this file (`-` reads standard input): one or more per line,
+    /// the same way the window reads pasted IDs; lines starting with # are skipped.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct Wait {
+    /// While another Recording Desk program is starting or stopping recording, wait for it to
+    /// finish instead of giving up.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Args)]
+// Not `required` in clap: a missing choice gets rdesk's own plain message (see `commands`).
+#[command(group(ArgGroup::new("notify_choice").args(["notify", "no_notify"])))]
+pub struct Start {
+    /// Tell the users that their sessions are being recorded.
+    #[arg(long)]
+    pub notify: bool,
+    /// Do not tell the users.
+    #[arg(long)]
+    pub no_notify: bool,
+    #[command(flatten)]
+    pub ids: Ids,
+    #[command(flatten)]
+    pub wait: Wait,
+}
+
+#[derive(Args)]
+pub struct Stop {
+    #[command(flatten)]
+    pub ids: Ids,
+    #[command(flatten)]
+    pub wait: Wait,
+}
+
+#[derive(Subcommand)]
+pub enum AuditAction {
+    /// Check that no record of the audit trail was changed or removed.
+    Verify,
+    /// Write the audit trail (or part of it) to a CSV file for a spreadsheet.
+    Export {
+        /// The CSV file to write (".csv" is added if missing).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: PathBuf,
+        /// From this date (YYYY-MM-DD) or time (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this date (YYYY-MM-DD, the whole day) or time (RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+        /// Part of the session's user, or of who acted.
+        #[arg(long)]
+        user: Option<String>,
+    },
+}

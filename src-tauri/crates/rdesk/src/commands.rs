@@ -1,0 +1,360 @@
+//! What each subcommand does, through the one [`Desk`] the window also uses.
+
+use std::io::{IsTerminal as _, Read as _};
+use std::sync::Arc;
+
+use citrix_cloud::bulk::Action;
+use desk_core::account::ConnectionInfo;
+use desk_core::audit::AuditFilter;
+use desk_core::paths::AppPaths;
+use desk_core::sessions::{SessionQueryInput, SessionRow, StateFilter};
+use desk_core::{Desk, DeskOptions, Error};
+
+use crate::cli::{AuditAction, Cli, CliState, Command, Ids, Login, Search, SitesAction};
+use crate::exit::{Exit, Failure, Outcome};
+use crate::output::{self, cell};
+use crate::report::Results;
+
+pub async fn run(cli: Cli) -> Outcome {
+    let paths = AppPaths::for_this_computer().ok_or_else(|| {
+        Error::invalid(
+            "This computer gives Recording Desk no home folder for its settings and audit trail.",
+        )
+    })?;
+    let desk = Arc::new(Desk::open(DeskOptions {
+        // A command of the tool must not change how the window comes back.
+        remember_mode: false,
+        ..DeskOptions::from_env(paths)
+    }));
+    let exit = command(&desk, &cli).await;
+    // What the officer should know besides the result: a settings file that was repaired, a
+    // secret that could not be kept, ...
+    for notice in desk.status().await.notices {
+        eprintln!("{notice}");
+    }
+    exit
+}
+
+async fn command(desk: &Arc<Desk>, cli: &Cli) -> Outcome {
+    let json = cli.json;
+    match &cli.command {
+        Command::Login(login) => self::login(desk, login, json).await,
+        Command::Logout => {
+            desk.forget_credentials().await?;
+            eprintln!("The saved account and its client secret are removed from this computer.");
+            Ok(Exit::Done)
+        }
+        Command::Sites { action } => {
+            let info = connect(desk, cli).await?;
+            let info = match action {
+                Some(SitesAction::Use { site_id }) => desk.select_site(site_id)?,
+                None => info,
+            };
+            sites(&info, json);
+            Ok(Exit::Done)
+        }
+        Command::Sessions(search) => {
+            connect(desk, cli).await?;
+            sessions(desk, search, json).await
+        }
+        Command::Start(start) => {
+            if !start.notify && !start.no_notify {
+                // Whether people are told they are recorded is never defaulted.
+                eprintln!(
+                    "Say whether the users are told that they are being recorded: add --notify \
+                     (they are told) or --no-notify (they are not). Nothing was sent."
+                );
+                return Ok(Exit::Usage);
+            }
+            let action = Action::Start {
+                notify_user: start.notify,
+            };
+            recording_run(desk, cli, action, &start.ids, start.wait.wait).await
+        }
+        Command::Stop(stop) => {
+            recording_run(desk, cli, Action::Stop, &stop.ids, stop.wait.wait).await
+        }
+        Command::Status(ids) => status(desk, cli, ids).await,
+        Command::Audit { action } => audit(desk, action, json).await,
+    }
+}
+
+/// Connects to the demo site, or to the saved account with the secret from the keychain.
+async fn connect(desk: &Desk, cli: &Cli) -> Result<ConnectionInfo, Failure> {
+    if cli.demo {
+        return Ok(desk.connect_demo().await?);
+    }
+    let account = desk
+        .status()
+        .await
+        .saved_account
+        .ok_or(Error::NotConnected)?;
+    Ok(desk
+        .connect_cloud(account.region, account.customer_id, account.client_id, None)
+        .await?)
+}
+
+async fn login(desk: &Desk, login: &Login, json: bool) -> Outcome {
+    let secret = read_secret()?;
+    let info = desk
+        .connect_cloud(
+            login.region.into(),
+            login.customer_id.clone(),
+            login.client_id.clone(),
+            Some(secret),
+        )
+        .await?;
+    eprintln!(
+        "Signed in to Citrix Cloud: customer {}{}.",
+        info.customer_id,
+        info.customer_name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    );
+    sites(&info, json);
+    Ok(Exit::Done)
+}
+
+/// The secret from a prompt that does not show it, or the first line of standard input when
+/// that is not a terminal (a script, a secret manager's output). Never from the command line,
+/// where other users of the computer and the shell history could see it.
+fn read_secret() -> Result<String, Failure> {
+    let unreadable =
+        |e: std::io::Error| Error::invalid(format!("The client secret could not be read ({e})."));
+    if std::io::stdin().is_terminal() {
+        return Ok(
+            rpassword::prompt_password("Client secret (not shown as you type): ")
+                .map_err(unreadable)?,
+        );
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(unreadable)?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
+fn sites(info: &ConnectionInfo, json: bool) {
+    if json {
+        output::json(&serde_json::json!({
+            "customerId": info.customer_id,
+            "customerName": info.customer_name,
+            "sites": info.sites,
+            "siteId": info.site_id,
+        }));
+        return;
+    }
+    let rows: Vec<Vec<String>> = info
+        .sites
+        .iter()
+        .map(|s| {
+            let chosen = info.site_id.as_deref() == Some(s.id.as_str());
+            vec![
+                if chosen { "*" } else { "" }.to_owned(),
+                s.id.clone(),
+                s.name.clone(),
+            ]
+        })
+        .collect();
+    output::table(&["", "SITE-ID", "NAME"], &rows);
+    if info.site_id.is_none() {
+        eprintln!("No site is chosen yet: choose one with `rdesk sites use SITE-ID`.");
+    }
+}
+
+async fn sessions(desk: &Desk, search: &Search, json: bool) -> Outcome {
+    let query = SessionQueryInput {
+        user: search.user.clone(),
+        machine: search.machine.clone(),
+        delivery_group: search.delivery_group.clone(),
+        state: match search.state {
+            CliState::Active => StateFilter::Active,
+            CliState::Disconnected => StateFilter::Disconnected,
+            CliState::Connected => StateFilter::Connected,
+            CliState::Any => StateFilter::Any,
+        },
+    };
+    let mut rows: Vec<SessionRow> = Vec::new();
+    let mut continuation = None;
+    let more = loop {
+        let page = desk.search_sessions(&query, continuation).await?;
+        rows.extend(page.items);
+        continuation = page.continuation;
+        if continuation.is_none() || !search.all {
+            break continuation.is_some();
+        }
+    };
+    if json {
+        output::json(&rows);
+    } else {
+        let table: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.clone(),
+                    cell(r.user_name.as_deref().or(r.user_display_name.as_deref())),
+                    cell(r.machine_name.as_deref()),
+                    cell(r.delivery_group.as_deref()),
+                    r.state.clone(),
+                    recording_word(r),
+                ]
+            })
+            .collect();
+        output::table(
+            &[
+                "SESSION",
+                "USER",
+                "MACHINE",
+                "DELIVERY GROUP",
+                "STATE",
+                "RECORDING",
+            ],
+            &table,
+        );
+    }
+    if more {
+        eprintln!("More sessions match: narrow the search, or add --all to list them all.");
+    } else if rows.is_empty() {
+        eprintln!("No session matches.");
+    }
+    Ok(Exit::Done)
+}
+
+/// The recording column: what Citrix reports, and why a session cannot be recorded.
+fn recording_word(row: &SessionRow) -> String {
+    let now = match row.recording {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown (Citrix did not say)",
+    };
+    match &row.not_recordable_reason {
+        Some(why) => format!("{now}; cannot be recorded: {why}"),
+        None => now.to_owned(),
+    }
+}
+
+async fn recording_run(
+    desk: &Arc<Desk>,
+    cli: &Cli,
+    action: Action,
+    ids: &Ids,
+    wait: bool,
+) -> Outcome {
+    // Every ID is checked before anything is sent.
+    let ids = crate::ids::gather(ids)?;
+    connect(desk, cli).await?;
+    let results = Results::new(&action, ids.len(), cli.json);
+    // Ctrl-C cancels like the window's Cancel: sessions not yet asked are left as they are.
+    let cancel = {
+        let desk = Arc::clone(desk);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nCancelling: sessions not asked yet are left as they are.");
+                desk.cancel_run();
+            }
+        })
+    };
+    let report = if wait {
+        desk.run_when_free(action, &ids, results.sink(), || {
+            eprintln!(
+                "Another Recording Desk program on this computer is starting or stopping \
+                 recording; waiting for it to finish..."
+            );
+        })
+        .await
+    } else {
+        desk.run(action, &ids, results.sink()).await
+    };
+    cancel.abort();
+    Ok(results.print(&action, &ids, &report?, cli.json))
+}
+
+async fn status(desk: &Desk, cli: &Cli, ids: &Ids) -> Outcome {
+    let ids = crate::ids::gather(ids)?;
+    connect(desk, cli).await?;
+    let results = desk.lookup_sessions(ids).await?;
+    let all_found = results.iter().all(|r| r.error.is_none());
+    if cli.json {
+        output::json(&results);
+    } else {
+        let rows: Vec<Vec<String>> = results
+            .iter()
+            .map(|r| {
+                let what = match (&r.row, &r.error) {
+                    (Some(row), _) => recording_word(row),
+                    (None, Some(e)) => e.message.clone(),
+                    (None, None) => "unknown".to_owned(),
+                };
+                let user = r.row.as_ref().and_then(SessionRow::audit_user);
+                vec![r.id.clone(), cell(user.as_deref()), what]
+            })
+            .collect();
+        output::table(&["SESSION", "USER", "RECORDING"], &rows);
+    }
+    Ok(if all_found { Exit::Done } else { Exit::Partly })
+}
+
+async fn audit(desk: &Desk, action: &AuditAction, json: bool) -> Outcome {
+    match action {
+        AuditAction::Verify => {
+            let view = desk.audit_view(AuditFilter::default()).await?;
+            let chain = &view.chain;
+            if json {
+                output::json(&serde_json::json!({
+                    "intact": chain.intact,
+                    "brokenAt": chain.broken_at,
+                    "message": chain.message,
+                    "records": view.records.len(),
+                    "requestsWithoutOutcome": view.unknown_outcomes.len(),
+                    "path": view.path,
+                }));
+            } else {
+                println!("{}", chain.message);
+                println!("{} records in {}", view.records.len(), view.path);
+                if !view.unknown_outcomes.is_empty() {
+                    println!(
+                        "{} requests have no recorded outcome: check those sessions with \
+                         `rdesk status`.",
+                        view.unknown_outcomes.len()
+                    );
+                }
+            }
+            Ok(if chain.intact {
+                Exit::Done
+            } else {
+                Exit::TrailBroken
+            })
+        }
+        AuditAction::Export {
+            out,
+            from,
+            to,
+            user,
+        } => {
+            let filter = AuditFilter {
+                from: from.clone(),
+                to: to.clone(),
+                user: user.clone(),
+                ..AuditFilter::default()
+            };
+            let mut path = std::path::absolute(out).map_err(|e| Error::file_write(out, e))?;
+            // The core adds it too; here so the message names the file actually written.
+            if !path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            {
+                path.as_mut_os_string().push(".csv");
+            }
+            let count = desk
+                .export_audit_csv(filter, &path.display().to_string())
+                .await?;
+            if json {
+                output::json(&serde_json::json!({ "records": count, "path": path }));
+            } else {
+                eprintln!("{count} records written to {}.", path.display());
+            }
+            Ok(Exit::Done)
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! The real `rdesk` binary against the Citrix Cloud simulator over real HTTP, in folders of its
+//! own (the app's folders follow `XDG_DATA_HOME` / `XDG_CONFIG_HOME` on Linux), with the
+//! keychain of the session (a private, unlocked one in `scripts/test.sh`). The window's side of a
+//! shared trail is played by a `Desk` built the way the app builds it.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+
+use citrix_cloud::bulk::Action;
+use citrix_sim::{SimConfig, Simulator, SpecialSessions};
+use desk_core::audit::AuditLog;
+use desk_core::paths::{AppPaths, IDENTIFIER};
+use desk_core::vault::Vault;
+use desk_core::{Desk, DeskOptions};
+use serde_json::Value;
+
+const CLIENT_ID: &str = "3f1c7b52-6a0e-4c55-9d7e-2b8a41f0c9d1";
+
+/// A computer for the tool: its own folders, and the simulator as Citrix Cloud.
+struct Computer {
+    root: tempfile::TempDir,
+    sim: Simulator,
+    config: SimConfig,
+}
+
+impl Computer {
+    async fn new() -> Computer {
+        // A customer of its own, so tests running at once never share a keychain entry.
+        let config = SimConfig {
+            customer_id: format!("rdesk-test-{}", std::process::id()) + &random_suffix(),
+            client_id: CLIENT_ID.into(),
+            ..SimConfig::default()
+        };
+        let sim = Simulator::start(config.clone()).await.expect("simulator");
+        Computer {
+            root: tempfile::tempdir().expect("tempdir"),
+            sim,
+            config,
+        }
+    }
+
+    /// The folders the app resolves on this computer.
+    fn paths(&self) -> AppPaths {
+        AppPaths {
+            data: self.root.path().join("data").join(IDENTIFIER),
+            config: self.root.path().join("config").join(IDENTIFIER),
+            log: self.root.path().join("data").join(IDENTIFIER).join("logs"),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdesk"));
+        cmd.args(args)
+            .env("XDG_DATA_HOME", self.root.path().join("data"))
+            .env("XDG_CONFIG_HOME", self.root.path().join("config"))
+            .env("RECORDING_DESK_CLOUD_URL", self.sim.url().to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Runs `rdesk args...` with `stdin` and waits for it.
+    fn rdesk(&self, args: &[&str], stdin: &str) -> Ran {
+        let mut child = self.command(args).spawn().expect("rdesk starts");
+        feed(&mut child, stdin);
+        Ran(child.wait_with_output().expect("rdesk ends"))
+    }
+
+    fn login(&self) -> Ran {
+        let secret = format!("{}\n", self.config.client_secret);
+        self.rdesk(&self.login_args(), &secret)
+    }
+
+    fn login_args(&self) -> Vec<&str> {
+        vec![
+            "login",
+            "--region",
+            "eu",
+            "--customer",
+            &self.config.customer_id,
+            "--client-id",
+            CLIENT_ID,
+        ]
+    }
+
+    /// The window: a desk on the same folders and keychain, as the app opens it.
+    fn window(&self) -> Desk {
+        Desk::open(DeskOptions {
+            paths: self.paths(),
+            vault: Vault::keyring(),
+            cloud_url: Some(self.sim.url()),
+            notices: Vec::new(),
+            remember_mode: true,
+        })
+    }
+
+    fn trail(&self) -> AuditLog {
+        let paths = self.paths();
+        AuditLog::with_anchor(paths.audit_file(), paths.anchor_file())
+    }
+
+    fn settings(&self) -> Value {
+        let text = std::fs::read_to_string(self.paths().settings_file()).unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+}
+
+fn random_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("-{nanos}")
+}
+
+fn feed(child: &mut Child, stdin: &str) {
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin.as_bytes()).expect("write stdin");
+}
+
+struct Ran(Output);
+
+impl Ran {
+    fn code(&self) -> i32 {
+        self.0.status.code().expect("exit code")
+    }
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.0.stdout).expect("JSON on stdout")
+    }
+    /// Asserts the exit code, showing what the tool said when it differs.
+    fn expect(self, code: i32) -> Ran {
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// The keychain tests need a Secret Service on Linux; `scripts/test.sh` starts one and sets
+/// RECORDING_DESK_REQUIRE_KEYCHAIN, so there they always run.
+fn keychain_available() -> bool {
+    if std::env::var_os("RECORDING_DESK_REQUIRE_KEYCHAIN").is_some()
+        || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || !cfg!(target_os = "linux")
+    {
+        return true;
+    }
+    eprintln!("SKIPPED: no session bus for the keychain (set RECORDING_DESK_REQUIRE_KEYCHAIN=1)");
+    false
+}
+
+fn ids() -> SpecialSessions {
+    SpecialSessions::ids()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tool_signs_in_from_stdin_then_finds_starts_and_stops_sessions() {
+    if !keychain_available() {
+        return;
+    }
+    let pc = Computer::new().await;
+    let s = ids();
+
+    // A wrong secret: nothing is kept.
+    let ran = pc.rdesk(&pc.login_args(), "wrong-secret\n").expect(1);
+    assert!(
+        ran.stderr()
+            .contains("did not accept this client ID and secret"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(pc.settings()["settings"]["account"].is_null());
+
+    let ran = pc.login().expect(0);
+    assert!(
+        ran.stderr().contains(&pc.config.customer_id),
+        "{}",
+        ran.stderr()
+    );
+    let account = &pc.settings()["settings"]["account"];
+    assert_eq!(account["customerId"], pc.config.customer_id.as_str());
+    assert_eq!(account["secretStored"], true);
+    assert!(
+        !pc.settings().to_string().contains(&pc.config.client_secret),
+        "the secret is in the keychain only"
+    );
+
+    // Search, as JSON and as text.
+    let found = pc
+        .rdesk(&["sessions", "--user", "jsmith", "--json"], "")
+        .expect(0)
+        .json();
+    let found: Vec<&str> = found
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert!(found.contains(&s.recordable.as_str()), "{found:?}");
+    assert!(found.contains(&s.second_of_user.as_str()), "{found:?}");
+    let text = pc
+        .rdesk(&["sessions", "--user", "jsmith"], "")
+        .expect(0)
+        .stdout();
+    assert!(text.starts_with("SESSION"), "{text}");
+    assert!(
+        text.contains(&s.recordable) && text.contains("CONTOSO\\jsmith"),
+        "{text}"
+    );
+
+    // A start on one recordable and one RDP session: partly done.
+    let ran = pc
+        .rdesk(
+            &["start", "--no-notify", &s.recordable, &s.rdp, "--json"],
+            "",
+        )
+        .expect(3);
+    let result = ran.json();
+    assert_eq!(result["action"]["action"], "start");
+    assert_eq!(result["action"]["notifyUser"], false);
+    assert_eq!(result["report"]["total"], 2);
+    assert_eq!(result["report"]["succeeded"], 1);
+    assert_eq!(
+        result["report"]["refused"], 1,
+        "Citrix refuses to record RDP"
+    );
+    let sessions = result["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions[0]["sessionId"], s.recordable.as_str());
+    assert_eq!(sessions[1]["sessionId"], s.rdp.as_str());
+    let control = pc.sim.control();
+    assert!(control.is_recording(&s.recordable));
+    assert_eq!(control.notify_user(&s.recordable), Some(false));
+    assert!(!control.is_recording(&s.rdp));
+
+    // A stop with the IDs in a file, as text.
+    let list = pc.root.path().join("ids.txt");
+    std::fs::write(&list, format!("# from ticket 4711\n{}\n", s.recordable)).expect("write");
+    let ran = pc
+        .rdesk(&["stop", "--file", &list.display().to_string()], "")
+        .expect(0);
+    assert!(
+        ran.stdout()
+            .contains("Stop recording: 1 of 1 sessions done as asked."),
+        "{}",
+        ran.stdout()
+    );
+    assert!(!control.is_recording(&s.recordable));
+    assert!(
+        !ran.stderr().contains("Stopping recording ["),
+        "no progress bar when stderr is not a terminal: {}",
+        ran.stderr()
+    );
+
+    // The status of IDs read from stdin.
+    let ran = pc
+        .rdesk(&["status", "--file", "-"], &format!("{}\n", s.recordable))
+        .expect(0);
+    let line = ran
+        .stdout()
+        .lines()
+        .find(|l| l.starts_with(s.recordable.as_str()))
+        .map(str::to_owned)
+        .expect("a line for the session");
+    assert!(line.ends_with(" no"), "{line}");
+
+    // The trail: every request and outcome, intact, and exported.
+    let ran = pc.rdesk(&["audit", "verify"], "").expect(0);
+    assert!(ran.stdout().contains("intact"), "{}", ran.stdout());
+    let verify = pc
+        .rdesk(&["audit", "verify", "--json"], "")
+        .expect(0)
+        .json();
+    assert_eq!(verify["intact"], true);
+    assert_eq!(verify["records"], 6);
+    let csv = pc.root.path().join("trail");
+    pc.rdesk(&["audit", "export", "-o", &csv.display().to_string()], "")
+        .expect(0);
+    let exported = std::fs::read_to_string(csv.with_extension("csv")).expect("csv");
+    assert_eq!(exported.lines().count(), 7, "{exported}");
+
+    let ran = pc.rdesk(&["logout"], "").expect(0);
+    assert!(ran.stderr().contains("removed"), "{}", ran.stderr());
+    assert!(pc.settings()["settings"]["account"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_sent_for_a_malformed_id_or_a_start_without_the_notify_choice() {
+    let pc = Computer::new().await;
+    let s = ids();
+
+    let ran = pc
+        .rdesk(&["start", "--notify", &s.recordable, "not-a-session"], "")
+        .expect(1);
+    assert!(
+        ran.stderr()
+            .contains("\"not-a-session\" is not a session ID"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(
+        ran.stderr().contains("Nothing was sent"),
+        "{}",
+        ran.stderr()
+    );
+
+    let ran = pc
+        .rdesk(&["start", "--notify", "--json", "--file", "-"], "0123\n")
+        .expect(1);
+    assert_eq!(ran.json()["error"]["kind"], "invalidSessionId");
+
+    let ran = pc.rdesk(&["start", &s.recordable], "").expect(2);
+    assert!(
+        ran.stderr()
+            .contains("add --notify (they are told) or --no-notify"),
+        "{}",
+        ran.stderr()
+    );
+    pc.rdesk(&["start", "--notify", "--no-notify", &s.recordable], "")
+        .expect(2);
+
+    let ran = pc.rdesk(&["stop"], "").expect(1);
+    assert!(
+        ran.stderr().contains("at least one session ID"),
+        "{}",
+        ran.stderr()
+    );
+
+    let control = pc.sim.control();
+    assert_eq!(control.token_requests(), 0);
+    assert_eq!(control.api_requests(), 0);
+    assert!(!control.is_recording(&s.recordable));
+    assert!(!pc.paths().audit_file().exists(), "no record of anything");
+
+    // No account saved: the advice says how to sign in.
+    let ran = pc.rdesk(&["sessions"], "").expect(1);
+    assert!(ran.stderr().contains("rdesk login"), "{}", ran.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_and_the_tool_share_the_account_and_one_audit_trail() {
+    if !keychain_available() {
+        return;
+    }
+    let pc = Computer::new().await;
+    let s = ids();
+    let control = pc.sim.control();
+    pc.login().expect(0);
+
+    // The window finds the account rdesk saved, and its secret in the keychain.
+    let window = pc.window();
+    let saved = window.status().await.saved_account.expect("saved account");
+    window
+        .connect_cloud(saved.region, saved.customer_id, saved.client_id, None)
+        .await
+        .expect("the window connects with the secret rdesk stored");
+
+    let start = Action::Start { notify_user: true };
+    let report = window
+        .run(start, std::slice::from_ref(&s.recordable), Arc::new(|_| {}))
+        .await
+        .expect("window run");
+    assert_eq!(report.succeeded, 1);
+    pc.rdesk(&["stop", &s.recordable], "").expect(0);
+    assert!(!control.is_recording(&s.recordable));
+    // The window chains on from the tool's records.
+    let report = window
+        .run(
+            start,
+            std::slice::from_ref(&s.second_of_user),
+            Arc::new(|_| {}),
+        )
+        .await
+        .expect("window run");
+    assert_eq!(report.succeeded, 1);
+
+    let verify = pc
+        .rdesk(&["audit", "verify", "--json"], "")
+        .expect(0)
+        .json();
+    assert_eq!(verify["intact"], true, "{verify}");
+    assert_eq!(verify["records"], 6);
+    let view = window
+        .audit_view(desk_core::audit::AuditFilter::default())
+        .await
+        .expect("view");
+    assert!(view.chain.intact, "{}", view.chain.message);
+
+    // While another program runs (here: holds the trail, as the window's run does), the tool
+    // refuses and sends nothing...
+    let trail = pc.trail();
+    let held = trail.try_hold().expect("lock").expect("free");
+    let requests = control.activation_requests();
+    let ran = pc
+        .rdesk(&["start", "--no-notify", &s.recordable], "")
+        .expect(4);
+    assert!(
+        ran.stderr().contains("Another Recording Desk program"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(ran.stderr().contains("--wait"), "{}", ran.stderr());
+    assert!(!control.is_recording(&s.recordable));
+    assert_eq!(control.activation_requests(), requests);
+
+    // ... or, with --wait, waits for it and then goes ahead.
+    let mut child = pc
+        .command(&["start", "--no-notify", "--wait", &s.recordable])
+        .spawn()
+        .expect("rdesk starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    stderr.read_line(&mut said).expect("stderr line");
+    assert!(said.contains("waiting for it to finish"), "{said}");
+    assert!(!control.is_recording(&s.recordable));
+    assert_eq!(trail.scan().expect("scan").records.len(), 6);
+    drop(held);
+    let out = child.wait_with_output().expect("rdesk ends");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(control.is_recording(&s.recordable));
+    let scan = trail.scan().expect("scan");
+    assert!(scan.chain.intact, "{}", scan.chain.message);
+    assert_eq!(scan.records.len(), 8);
+
+    pc.rdesk(&["logout"], "").expect(0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_site_works_without_an_account_and_leaves_the_window_as_it_was() {
+    let pc = Computer::new().await;
+    let rows = pc
+        .rdesk(&["--demo", "sessions", "--state", "active", "--json"], "")
+        .expect(0)
+        .json();
+    let id = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["recordable"] == true)
+        .and_then(|r| r["id"].as_str())
+        .expect("a recordable demo session")
+        .to_owned();
+    let result = pc
+        .rdesk(&["--demo", "start", "--notify", &id, "--json"], "")
+        .expect(0)
+        .json();
+    assert_eq!(result["report"]["succeeded"], 1);
+    assert_eq!(result["sessions"][0]["outcome"]["status"], "recording");
+
+    let scan = pc.trail().scan().expect("scan");
+    assert!(scan.chain.intact);
+    assert_eq!(scan.records.len(), 2);
+    assert!(scan
+        .records
+        .iter()
+        .all(|r| r.mode == desk_core::account::Mode::Demo));
+    assert_eq!(
+        pc.sim.control().api_requests(),
+        0,
+        "the demo site is its own"
+    );
+    assert!(
+        pc.settings()["settings"]["lastMode"].is_null(),
+        "a command of the tool does not switch the window to the demo site"
+    );
+}

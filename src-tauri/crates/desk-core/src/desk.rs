@@ -232,6 +232,12 @@ impl Desk {
         Ok(info)
     }
 
+    /// The officer's "sessions at a time" is the window of the client's one limiter, shared by
+    /// runs, searches' status look-ups and pasted-ID look-ups, so together they keep to it.
+    fn apply_concurrency(&self, client: &citrix_cloud::CitrixClient) {
+        client.set_concurrency(self.settings.get().concurrency as usize);
+    }
+
     pub async fn search_sessions(
         &self,
         query: &SessionQueryInput,
@@ -239,6 +245,7 @@ impl Desk {
     ) -> Result<SessionPage> {
         let connected = self.connection.require()?;
         let (client, site) = connected.site()?;
+        self.apply_concurrency(client);
         let page = sessions::search(client, site, query, continuation).await?;
         self.cache.remember(&page.items);
         Ok(page)
@@ -247,6 +254,7 @@ impl Desk {
     pub async fn lookup_sessions(&self, ids: Vec<String>) -> Result<Vec<LookupResult>> {
         let connected = self.connection.require()?;
         let (client, site) = connected.site()?;
+        self.apply_concurrency(client);
         let results = sessions::lookup(client, site, ids).await;
         let rows: Vec<_> = results.iter().filter_map(|r| r.row.clone()).collect();
         self.cache.remember(&rows);
@@ -322,9 +330,7 @@ impl Desk {
         let ids = run::parse_ids(session_ids)?;
         let connected = self.connection.require()?;
         let (client, _) = connected.site()?;
-        // The officer's "sessions at a time" is the client's one limiter, shared by the run and
-        // every look-up the window makes meanwhile, so together they keep to it.
-        client.set_concurrency(self.settings.get().concurrency as usize);
+        self.apply_concurrency(client);
         let ticket = self.runs.begin()?;
         // Held until the run's last record is written.
         let _trail = self.hold_trail(waiting).await?;

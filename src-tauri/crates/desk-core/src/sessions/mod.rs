@@ -16,10 +16,6 @@ pub use cache::{CachedSession, RowCache};
 
 /// Rows per page of search results.
 pub const PAGE_SIZE: u32 = 50;
-/// Concurrent RecordingStatus calls while filling a page.
-const STATUS_CONCURRENCY: usize = 8;
-/// Concurrent session look-ups for pasted IDs.
-const LOOKUP_CONCURRENCY: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -191,7 +187,8 @@ async fn with_recording_status(
     let ids: Vec<Option<String>> = sessions.iter().map(|s| s.id().map(str::to_owned)).collect();
     let statuses: Vec<Option<bool>> = stream::iter(ids)
         .map(|id| async move { recording_status(client, site, id.as_deref()).await })
-        .buffered(STATUS_CONCURRENCY)
+        // As many at once as the client's limiter lets through (the run concurrency setting).
+        .buffered(client.concurrency())
         .collect()
         .await;
     sessions
@@ -242,7 +239,8 @@ pub async fn lookup(client: &CitrixClient, site: &str, ids: Vec<String>) -> Vec<
                 error,
             }
         })
-        .buffered(LOOKUP_CONCURRENCY)
+        // As many at once as the client's limiter lets through (the run concurrency setting).
+        .buffered(client.concurrency())
         .collect()
         .await
 }

@@ -188,15 +188,15 @@ test('the session detail shows the key facts and everything Citrix reports, with
   await waitFor(d, async () => (await d.findElements(By.css('dialog[open]'))).length === 0, 5000, 'the drawer did not close');
 });
 
-test('stopping the recording shows Stopped', async () => {
+test('stopping the recording shows it stopped, confirmed by Citrix', async () => {
   const d = app.driver;
   const bar = await named(d, 'Start or stop recording');
   assert.match(await readText(d, bar), /1 session selected/);
   await (await button(d, 'Stop recording')).click();
   const run = await finishedRun('Stop recording: finished');
   assert.equal(run.items.length, 1);
-  assert.match(run.items[0], /Stopped/);
-  assert.match(run.summary, /Recording stopped on 1 session\./);
+  assert.match(run.items[0], /Recording stopped — confirmed by Citrix/);
+  assert.match(run.summary, /Recording stopped on 1 session, confirmed by Citrix\./);
   assert.equal((await sim.control(`sessions/${special.recordable}`)).recording, false);
 });
 
@@ -281,10 +281,10 @@ test('the audit trail lists every action and says it is intact', async () => {
   await visibleX(d, `//p[@role='status'][normalize-space(.)='10 records']`);
   const grid = await named(d, 'Audit trail records');
   const text = await readText(d, grid);
-  for (const expected of ['Start recording', 'Stop recording', 'Recording — confirmed by Citrix', 'Stopped', 'User not notified', 'CONTOSO\\jsmith']) {
+  for (const expected of ['Start recording', 'Stop recording', 'Recording — confirmed by Citrix', 'Recording stopped — confirmed by Citrix', 'User not notified', 'CONTOSO\\jsmith']) {
     assert.ok(text.includes(expected), `the audit trail shows "${expected}"`);
   }
-  assert.equal((await d.findElements(By.xpath(`//*[contains(normalize-space(.), 'with no recorded outcome')]`))).length, 0);
+  assert.equal((await d.findElements(By.xpath(`//*[contains(normalize-space(.), 'with no known outcome')]`))).length, 0);
   assert.match(await readText(d, await d.findElement(By.css('main'))), new RegExp(`The audit trail is kept in ${app.dirs.audit.replace(/[.]/g, '\\.')}`));
 
   const audit = readAudit(app.dirs.audit);

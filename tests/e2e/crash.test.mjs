@@ -161,12 +161,22 @@ async function checkAuditScreen(audit, t) {
     assert.equal(shown, sessions.size, title);
   }
   t.diagnostic(`audit screen: "${title}"`);
-  // "Check status" asks Citrix about the session now.
-  await (await items[0].findElement(By.xpath(`.//button[normalize-space(.)='Check status']`))).click();
-  const drawer = await dialog(d, 'Session details');
-  const recording = await visibleX(d, `.//dt[normalize-space(.)='Recording']/following-sibling::dd[1]`, { within: drawer, ms: 15000 });
-  assert.match(await readText(d, recording), /^(Recording|Not recording)$/);
-  await (await button(d, 'Close session details', { within: drawer })).click();
+  // "Check again" asks Citrix about the session now: the window's answer is the simulator's own
+  // state, and the request leaves the list of open outcomes.
+  const seq = Number(await items[0].getAttribute('data-seq'));
+  const checked = open.find((r) => r.seq === seq) ?? open[0];
+  await (await items[0].findElement(By.xpath(`.//button[normalize-space(.)='Check again']`))).click();
+  const answer = await readText(
+    d,
+    await visibleX(d, `//*[contains(@class,'check-result')]//*[contains(@class,'callout-title')]`, { ms: 15000, what: 'the answer of Check again' }),
+  );
+  const truth = await sim.control(`sessions/${encodeURIComponent(checked.sessionId)}`);
+  assert.match(answer, /: (recording|not recording), Citrix reports$/, 'the simulator answers, so the answer is definite');
+  assert.equal(answer.endsWith(': recording, Citrix reports'), truth.recording, `"${answer}" against the simulator's state`);
+  if (seqs.length > 0) {
+    await waitFor(d, async () => (await d.findElements(By.css(`.unknown-list li[data-seq="${seq}"]`))).length === 0, 15000, 'the checked request stayed open');
+  }
+  t.diagnostic(`check again: "${answer}"`);
   return lost;
 }
 

@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "get_session",
     "run_recording",
     "cancel_run",
+    "check_again",
     "audit_view",
     "export_audit_csv",
     "save_session_json",

@@ -7,7 +7,7 @@ use citrix_cloud::bulk::Action;
 use citrix_cloud::Region;
 use desk_core::account::ConnectionInfo;
 use desk_core::audit::{AuditFilter, AuditView};
-use desk_core::run::{EventSink, RunEvent, RunReport};
+use desk_core::run::{CheckResult, EventSink, RunEvent, RunReport};
 use desk_core::sessions::{LookupResult, SessionDetail, SessionPage, SessionQueryInput};
 use desk_core::settings::Settings;
 use desk_core::{AppStatus, Desk, Result};
@@ -101,6 +101,15 @@ pub async fn run_recording(
 pub async fn cancel_run(desk: DeskState<'_>) -> Result<()> {
     desk.cancel_run();
     Ok(())
+}
+
+#[tauri::command]
+pub async fn check_again(
+    run_id: String,
+    session_id: String,
+    desk: DeskState<'_>,
+) -> Result<CheckResult> {
+    desk.check_again(&run_id, &session_id).await
 }
 
 #[tauri::command]

@@ -46,6 +46,7 @@ pub fn run() {
             commands::get_session,
             commands::run_recording,
             commands::cancel_run,
+            commands::check_again,
             commands::audit_view,
             commands::export_audit_csv,
             commands::save_session_json,

@@ -188,16 +188,61 @@ test('the session detail shows the key facts and everything Citrix reports, with
   await waitFor(d, async () => (await d.findElements(By.css('dialog[open]'))).length === 0, 5000, 'the drawer did not close');
 });
 
-test('stopping the recording shows Stopped', async () => {
+test('stopping the recording shows it stopped, confirmed by Citrix', async () => {
   const d = app.driver;
   const bar = await named(d, 'Start or stop recording');
   assert.match(await readText(d, bar), /1 session selected/);
   await (await button(d, 'Stop recording')).click();
   const run = await finishedRun('Stop recording: finished');
   assert.equal(run.items.length, 1);
-  assert.match(run.items[0], /Stopped/);
-  assert.match(run.summary, /Recording stopped on 1 session\./);
+  assert.match(run.items[0], /Recording stopped — confirmed by Citrix/);
+  assert.match(run.summary, /Recording stopped on 1 session, confirmed by Citrix\./);
   assert.equal((await sim.control(`sessions/${special.recordable}`)).recording, false);
+});
+
+test('with Citrix slow to start recording, the window says it is waiting, then that Citrix confirmed it', async () => {
+  const d = app.driver;
+  const id = special.recordable;
+  // Citrix accepts the start at once but reports the recording only once the simulator is told
+  // the Recording Server has started it: the window's words follow what Citrix reports.
+  await sim.control('faults', { recordDelay: { ms: 600000 } });
+  try {
+    const bar = await named(d, 'Start or stop recording');
+    assert.match(await readText(d, bar), /1 session selected/);
+    await (await button(d, 'Start recording')).click();
+    await heading(d, 'Starting recording on 1 session');
+    const list = await named(d, 'Sessions in this request');
+    const waiting = await visibleX(d, `.//li[.//*[contains(@class,'run-status')][normalize-space(.)='Started — waiting for Citrix to confirm']]`, {
+      within: list,
+      ms: 20000,
+      what: 'the session waiting for Citrix to confirm',
+    });
+    assert.match(await readText(d, waiting), /Jane Smith/);
+    const counts = await readText(d, await visibleX(d, `//aside//p[contains(., ' finished')]`));
+    assert.match(counts, /0 of 1 finished · 1 waiting for Citrix to confirm/);
+    // Citrix has the start (applied once) but does not report it as recording yet.
+    const before = await sim.control(`sessions/${id}`);
+    assert.equal(before.recording, false, 'not recording yet, as the window says');
+    assert.equal(before.settlesTo, true, 'the start was applied');
+    assert.equal((await d.findElements(By.xpath(`//h2[normalize-space(.)='Start recording: finished']`))).length, 0, 'the run is not over');
+
+    await sim.control('faults', { recording: { id, on: true } });
+    const run = await finishedRun('Start recording: finished', 60000);
+    assert.equal(run.items.length, 1);
+    assert.match(run.items[0], /Recording — confirmed by Citrix/);
+    assert.match(run.summary, /Recording confirmed by Citrix on 1 session\./);
+    const after = await sim.control(`sessions/${id}`);
+    assert.equal(after.recording, true);
+    assert.equal(after.startsApplied - before.startsApplied, 0, 'the start was sent once');
+  } finally {
+    await sim.control('faults', { recordDelay: { ms: 0 } });
+  }
+
+  // Stopped again, so that the session is as the tests below expect it.
+  await (await button(d, 'Stop recording')).click();
+  const stopped = await finishedRun('Stop recording: finished');
+  assert.match(stopped.items[0], /Recording stopped — confirmed by Citrix/);
+  assert.equal((await sim.control(`sessions/${id}`)).recording, false);
 });
 
 test('pasted IDs: counts and reasons, who each session is, the ended one and the RDP one flagged', async () => {
@@ -278,18 +323,18 @@ test('the audit trail lists every action and says it is intact', async () => {
   await (await button(d, 'Audit trail', { within: await named(d, 'Main') })).click();
   await heading(d, 'Audit trail');
   await visibleX(d, `//*[contains(@class,'callout')][.//*[normalize-space(.)='Audit trail intact']]`, { ms: 10000 });
-  await visibleX(d, `//p[@role='status'][normalize-space(.)='10 records']`);
+  await visibleX(d, `//p[@role='status'][normalize-space(.)='14 records']`);
   const grid = await named(d, 'Audit trail records');
   const text = await readText(d, grid);
-  for (const expected of ['Start recording', 'Stop recording', 'Recording — confirmed by Citrix', 'Stopped', 'User not notified', 'CONTOSO\\jsmith']) {
+  for (const expected of ['Start recording', 'Stop recording', 'Recording — confirmed by Citrix', 'Recording stopped — confirmed by Citrix', 'User not notified', 'CONTOSO\\jsmith']) {
     assert.ok(text.includes(expected), `the audit trail shows "${expected}"`);
   }
-  assert.equal((await d.findElements(By.xpath(`//*[contains(normalize-space(.), 'with no recorded outcome')]`))).length, 0);
+  assert.equal((await d.findElements(By.xpath(`//*[contains(normalize-space(.), 'with no known outcome')]`))).length, 0);
   assert.match(await readText(d, await d.findElement(By.css('main'))), new RegExp(`The audit trail is kept in ${app.dirs.audit.replace(/[.]/g, '\\.')}`));
 
   const audit = readAudit(app.dirs.audit);
   assert.equal(audit.intact, true, `chain broken at ${audit.brokenAt}`);
-  assert.equal(audit.records.length, 10);
+  assert.equal(audit.records.length, 14);
   assert.deepEqual(openRequests(audit.records), []);
   const starts = audit.records.filter((r) => r.event === 'outcome' && r.action === 'start');
   assert.ok(starts.every((r) => r.outcome === 'recording' && r.notifyUser === false));
@@ -334,6 +379,6 @@ test('signing out deletes the secret from the keychain and keeps the audit trail
   const account = `${SIM_CREDS.customer}/${SIM_CREDS.clientId}`;
   const lookup = spawnSync('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'username', account], { encoding: 'utf8' });
   assert.equal(lookup.stdout, '', 'the keychain no longer holds the secret');
-  assert.equal(readAudit(app.dirs.audit).records.length, 10, 'the audit trail is kept');
+  assert.equal(readAudit(app.dirs.audit).records.length, 14, 'the audit trail is kept');
   assert.deepEqual(secretFindings().hits, []);
 });

@@ -5,7 +5,7 @@
 //   it tells the window);
 // - every session the window showed as sent to Citrix has its request record;
 // - every request without an outcome is listed on the Audit screen, after a relaunch, as a
-//   request with no recorded outcome.
+//   request with no known outcome.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,10 +36,19 @@ const LATENCY_MS = 500;
 
 const STATUS = {
   'Recording — confirmed by Citrix': 'recording',
-  Stopped: 'stopped',
-  Cancelled: 'cancelled',
+  'Started, but Citrix does not report it as recording': 'notRecording',
+  'Recording stopped — confirmed by Citrix': 'notRecording',
+  'Stop sent, but Citrix still reports it as recording': 'recording',
+  'The session has ended — confirmed by Citrix': 'sessionEnded',
+  'Not known — check again': 'unknown',
+  'Cancelled before sending': 'cancelled',
 };
-const SENT_PHASES = ['Request sent to Citrix', 'Checking with Citrix…'];
+const SENT_PHASES = [
+  'Request sent to Citrix',
+  'Started — waiting for Citrix to confirm',
+  'Stop sent — waiting for Citrix to confirm',
+  'Citrix’s answer was lost — asking Citrix what happened',
+];
 
 let sim;
 let app;
@@ -126,11 +135,11 @@ async function checkAuditScreen(audit, t) {
   const open = openRequests(audit.records);
   const lost = [];
   if (open.length === 0) {
-    assert.equal((await d.findElements(By.xpath(`//*[contains(normalize-space(.), 'with no recorded outcome')]`))).length, 0);
+    assert.equal((await d.findElements(By.xpath(`//*[contains(normalize-space(.), 'with no known outcome')]`))).length, 0);
     return lost;
   }
-  const callout = await visibleX(d, `//*[contains(@class,'callout')][.//p[contains(., 'with no recorded outcome')]]`, { ms: 15000 });
-  const title = await readText(d, await callout.findElement(By.xpath(`.//p[contains(., 'with no recorded outcome')]`)));
+  const callout = await visibleX(d, `//*[contains(@class,'callout')][.//p[contains(., 'with no known outcome')]]`, { ms: 15000 });
+  const title = await readText(d, await callout.findElement(By.xpath(`.//p[contains(., 'with no known outcome')]`)));
   const shown = Number(title.match(/^(\d+) requests?/)?.[1]);
   const items = await callout.findElements(By.css('li'));
   const seqs = (await Promise.all(items.map((li) => li.getAttribute('data-seq')))).filter(Boolean).map(Number);
@@ -152,12 +161,22 @@ async function checkAuditScreen(audit, t) {
     assert.equal(shown, sessions.size, title);
   }
   t.diagnostic(`audit screen: "${title}"`);
-  // "Check status" asks Citrix about the session now.
-  await (await items[0].findElement(By.xpath(`.//button[normalize-space(.)='Check status']`))).click();
-  const drawer = await dialog(d, 'Session details');
-  const recording = await visibleX(d, `.//dt[normalize-space(.)='Recording']/following-sibling::dd[1]`, { within: drawer, ms: 15000 });
-  assert.match(await readText(d, recording), /^(Recording|Not recording)$/);
-  await (await button(d, 'Close session details', { within: drawer })).click();
+  // "Check again" asks Citrix about the session now: the window's answer is the simulator's own
+  // state, and the request leaves the list of open outcomes.
+  const seq = Number(await items[0].getAttribute('data-seq'));
+  const checked = open.find((r) => r.seq === seq) ?? open[0];
+  await (await items[0].findElement(By.xpath(`.//button[normalize-space(.)='Check again']`))).click();
+  const answer = await readText(
+    d,
+    await visibleX(d, `//*[contains(@class,'check-result')]//*[contains(@class,'callout-title')]`, { ms: 15000, what: 'the answer of Check again' }),
+  );
+  const truth = await sim.control(`sessions/${encodeURIComponent(checked.sessionId)}`);
+  assert.match(answer, /: (recording|not recording), Citrix reports$/, 'the simulator answers, so the answer is definite');
+  assert.equal(answer.endsWith(': recording, Citrix reports'), truth.recording, `"${answer}" against the simulator's state`);
+  if (seqs.length > 0) {
+    await waitFor(d, async () => (await d.findElements(By.css(`.unknown-list li[data-seq="${seq}"]`))).length === 0, 15000, 'the checked request stayed open');
+  }
+  t.diagnostic(`check again: "${answer}"`);
   return lost;
 }
 
@@ -202,11 +221,7 @@ for (let i = 0; i < KILLS; i++) {
     for (const item of snapshot) {
       const who = `${item.name}|${item.machine}`;
       if (item.status.includes('not written to the audit trail')) lost.push(`${who}: the window says its result was not written`);
-      const status = item.status.startsWith('Failed')
-        ? 'failed'
-        : item.status.startsWith('Started, but')
-          ? 'startedNotRecording'
-          : STATUS[item.status.trim()];
+      const status = item.status.startsWith('Refused by Citrix') ? 'refused' : STATUS[item.status.trim()];
       if (status) finished.push(`${who}|${status}`);
       else if (SENT_PHASES.includes(item.status.trim())) sent.push(who);
     }

@@ -42,10 +42,22 @@ test("records, an intact chain, and the unknown outcome highlighted", async () =
   const attention = await page.$$eval(".screen-audit tr.row-attention", (tr) => tr.map((x) => x.innerText));
   assert.equal(attention.length, 1);
   assert.match(attention[0], /Outcome unknown — check status/);
-  assert.match(await page.textContent(".unknown-slot"), /1 request with no recorded outcome/);
-  await page.click(".unknown-slot button:has-text('Check status')");
+  assert.match(await page.textContent(".unknown-slot"), /1 request with no known outcome/);
+  await page.click(".unknown-slot button:has-text('Details')");
   await page.waitForSelector("dialog.drawer .facts");
   await page.keyboard.press("Escape");
+  // Check again asks Citrix, writes the answer, and the request is no longer open.
+  const open = await page.$eval(".unknown-slot li", (li) => li.dataset.seq);
+  await page.click(".unknown-slot button:has-text('Check again')");
+  await page.waitForSelector(".screen-audit .check-result");
+  assert.equal(await page.textContent(".unknown-slot"), "");
+  const [call] = await mockCall(page, "check_again");
+  assert.equal(typeof call.runId, "string");
+  assert.match(await page.textContent(".screen-audit .check-result"), /Citrix's answer is now in the audit trail/);
+  const checked = await page.$$eval(".screen-audit tr.vt-row", (tr) =>
+    tr.map((x) => x.innerText).filter((t) => t.includes("Checked again")),
+  );
+  assert.equal(checked.length, 1, `the check of record ${open} is in the trail`);
   assert.match(await page.textContent(".path-note"), /audit\.jsonl/);
   await context.close();
 });
@@ -142,7 +154,7 @@ test("the open request is flagged, not the later, answered request of the same s
   assert.match(r[4][3], /^Outcome unknown — check status$/);
   assert.equal(r[5][3], "Requested", "the retry has an outcome");
   assert.equal(r[4][4], r[5][4], "same session");
-  assert.match(await page.textContent(".unknown-slot"), /1 request with no recorded outcome/);
+  assert.match(await page.textContent(".unknown-slot"), /1 request with no known outcome/);
   assert.match(await page.textContent(".unknown-slot li"), /record 5/);
   await context.close();
 });

@@ -330,7 +330,7 @@ test("mid-run, nothing throws the run panel away: site change, sign-out, demo li
   await waitForRows(page, 3);
   await page.click('#panel-search tr.vt-row[data-index="1"] input.row-check');
   await page.click("button:has-text('Start recording')");
-  await page.waitForSelector(".run-item.phase-requested, .run-item.phase-verifying");
+  await page.waitForSelector(".run-item.phase-requested, .run-item.phase-waiting");
 
   await page.click(".app-header button:has-text('Try the demo site')");
   await page.waitForSelector(".header-alerts .callout-warning");

@@ -87,6 +87,10 @@ export const ERROR_COPY: Readonly<Record<ErrorKind, ErrorCopy>> = {
     advice:
       "Sign-in details are only ever sent to Citrix Cloud over a secure connection. Ask your IT team to check how Recording Desk is set up on this computer.",
   },
+  cancelled: {
+    title: "The run was cancelled before Citrix answered",
+    advice: "It is not known what Citrix did with this session. Check again to ask Citrix now.",
+  },
   // Recording Desk app
   keychainUnavailable: {
     title: "This computer's password store is not available",

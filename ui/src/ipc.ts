@@ -7,6 +7,7 @@ import type {
   AppStatus,
   AuditFilter,
   AuditView,
+  CheckResult,
   Connection,
   ErrorKind,
   InputField,
@@ -88,6 +89,8 @@ export function runRecording(action: RunAction, sessionIds: string[], onEvent: (
 }
 
 export const cancelRun = () => call<null>("cancel_run");
+/** Asks Citrix again about a session whose outcome in run `runId` was not known; the answer is written to the audit trail. */
+export const checkAgain = (runId: string, sessionId: string) => call<CheckResult>("check_again", { runId, sessionId });
 export const auditView = (filter: AuditFilter) => call<AuditView>("audit_view", { filter });
 export const exportAuditCsv = (filter: AuditFilter, path: string) => call<number>("export_audit_csv", { filter, path });
 export const saveSessionJson = (sessionId: string, path: string) => call<null>("save_session_json", { sessionId, path });

@@ -22,6 +22,17 @@ runId: string, sessionId: string, sessionUser: string | null, machine: string | 
  */
 notifyUser: boolean | null, 
 /**
- * For outcome records: recording, startedNotRecording, stopped, failed or cancelled.
+ * For outcome and check records, what Citrix reports: recording, notRecording,
+ * sessionEnded, refused, unknown or cancelled (see [`crate::run::RunStatus`]). Older trails
+ * also hold startedNotRecording, stopped and failed, which keep their meaning.
  */
-outcome: string | null, kind: string | null, message: string | null, transactionId: string | null, osUser: string, computer: string, appVersion: string, mode: Mode, region: Region | null, customerId: string, siteId: string, prevHash: string, hash: string, };
+outcome: string | null, kind: string | null, message: string | null, transactionId: string | null, 
+/**
+ * Outcome records: Citrix answered 2xx to the start/stop. Absent from older trails (left
+ * out when absent, so their records hash exactly as they were written).
+ */
+accepted?: boolean, 
+/**
+ * Outcome records: the start/stop may have been carried out but its answer was lost.
+ */
+answerLost?: boolean, osUser: string, computer: string, appVersion: string, mode: Mode, region: Region | null, customerId: string, siteId: string, prevHash: string, hash: string, };

@@ -8,7 +8,8 @@ import type { AuditRecord } from "./AuditRecord";
  */
 export type AuditView = { records: Array<AuditRecord>, 
 /**
- * The request records (whatever the filter) that never got an outcome: the officer must
- * check those sessions. The UI marks exactly these rows, by `seq`.
+ * The records (whatever the filter) whose outcome is open: requests that never got an
+ * outcome, and outcomes "not known" that no later check answered. The officer must check
+ * those sessions. The UI marks exactly these rows, by `seq`.
  */
 unknownOutcomes: Array<AuditRecord>, chain: AuditChain, path: string, };

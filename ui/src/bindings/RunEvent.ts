@@ -2,4 +2,14 @@
 import type { RunOutcome } from "./RunOutcome";
 import type { RunReport } from "./RunReport";
 
-export type RunEvent = { "type": "requested", sessionId: string, } | { "type": "verifying", sessionId: string, } | { "type": "finished", sessionId: string, outcome: RunOutcome, } | { "type": "done", report: RunReport, };
+/**
+ * A session's progress as the window shows it, in this order: `requested`, `waiting` (Citrix
+ * accepted the request, or its answer was lost, and the session waits for Citrix to confirm),
+ * `finished`; then one `done` for the run. `waiting` is missing when there was nothing to wait
+ * for (a refusal, a session cancelled before sending).
+ */
+export type RunEvent = { "type": "requested", sessionId: string, } | { "type": "waiting", sessionId: string, 
+/**
+ * Citrix answered 2xx; `false` when the answer was lost and what Citrix did is checked.
+ */
+accepted: boolean, transactionId: string | null, } | { "type": "finished", sessionId: string, outcome: RunOutcome, } | { "type": "done", report: RunReport, };

@@ -2,7 +2,20 @@
 import type { ErrorKind } from "./ErrorKind";
 import type { RunStatus } from "./RunStatus";
 
-export type RunOutcome = { status: RunStatus, kind: ErrorKind | null, message: string | null, transactionId: string | null, 
+export type RunOutcome = { status: RunStatus, 
+/**
+ * Citrix answered 2xx to the start/stop.
+ */
+accepted: boolean, 
+/**
+ * The start/stop may have been carried out, but its answer was lost.
+ */
+answerLost: boolean, 
+/**
+ * Why, where there is more to say: Citrix's refusal, why the status is not known, why
+ * nothing was sent.
+ */
+kind: ErrorKind | null, message: string | null, transactionId: string | null, 
 /**
  * The outcome happened, but its audit record could not be written: the UI must say so
  * rather than present it as a normal, recorded result.

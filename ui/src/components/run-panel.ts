@@ -10,31 +10,91 @@ import type { RunAction, RunEvent, RunOutcome, RunStatus, SessionRow } from "../
 import { errorView } from "./error-view";
 import { shortMachine } from "./session-table";
 
-type Phase = "queued" | "requested" | "verifying" | "finished" | "notStarted";
+type Phase = "queued" | "requested" | "waiting" | "finished" | "notStarted";
 
 interface Item {
   id: string;
   name: string;
   machine: string;
   phase: Phase;
+  /** Citrix answered the request (false while waiting means its answer was lost). */
+  accepted: boolean;
   outcome: RunOutcome | null;
+  /** When the outcome arrived, for the details an officer quotes. */
+  at: Date | null;
   li: HTMLLIElement | null;
 }
 
-export const STATUS_TEXT: Record<RunStatus, string> = {
-  recording: "Recording \u2014 confirmed by Citrix",
-  startedNotRecording: "Started, but Citrix does not report it as recording: check the Session Recording agent and policy on that machine",
-  stopped: "Stopped",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
+type Kind = RunAction["action"];
 
-const PHASE_TEXT: Record<Exclude<Phase, "finished">, string> = {
-  queued: "Waiting",
-  requested: "Request sent to Citrix",
-  verifying: "Checking with Citrix\u2026",
-  notStarted: "Not started",
-};
+/** The final words for a session: what Citrix reports, for the action that was asked. */
+export function outcomeText(action: Kind, status: RunStatus): string {
+  switch (status) {
+    case "recording":
+      return action === "start" ? "Recording \u2014 confirmed by Citrix" : "Stop sent, but Citrix still reports it as recording";
+    case "notRecording":
+      return action === "start" ? "Started, but Citrix does not report it as recording" : "Recording stopped \u2014 confirmed by Citrix";
+    case "sessionEnded":
+      return "The session has ended \u2014 confirmed by Citrix";
+    case "refused":
+      return "Refused by Citrix";
+    case "unknown":
+      return "Not known \u2014 check again";
+    case "cancelled":
+      return "Cancelled before sending";
+  }
+}
+
+/** Whether the status means the action took effect. */
+export function succeeded(action: Kind, status: RunStatus): boolean {
+  return action === "start" ? status === "recording" : status === "notRecording" || status === "sessionEnded";
+}
+
+/** The short label of each status in the running counts. */
+function countLabel(action: Kind, status: RunStatus): string {
+  switch (status) {
+    case "recording":
+      return action === "start" ? "recording" : "still recording";
+    case "notRecording":
+      return action === "start" ? "not recording" : "stopped";
+    case "sessionEnded":
+      return "session ended";
+    case "refused":
+      return "refused";
+    case "unknown":
+      return "not known";
+    case "cancelled":
+      return "cancelled";
+  }
+}
+
+const STATUSES: RunStatus[] = ["recording", "notRecording", "sessionEnded", "refused", "unknown", "cancelled"];
+
+function phaseText(action: Kind, item: Item): string {
+  switch (item.phase) {
+    case "queued":
+      return "Waiting to be sent";
+    case "requested":
+      return "Request sent to Citrix";
+    case "waiting":
+      if (!item.accepted) return "Citrix\u2019s answer was lost \u2014 asking Citrix what happened";
+      return action === "start" ? "Started \u2014 waiting for Citrix to confirm" : "Stop sent \u2014 waiting for Citrix to confirm";
+    case "finished":
+    case "notStarted":
+      return "Not started";
+  }
+}
+
+/** What an officer quotes to their Citrix administrator about one session. */
+export function quoteDetails(item: { name: string; machine: string; id: string; at: Date | null; outcome: RunOutcome | null }): string {
+  return [
+    `User: ${item.name}`,
+    `Machine: ${item.machine || "not known"}`,
+    `Session ID: ${item.id}`,
+    `Time: ${(item.at ?? new Date()).toISOString()}`,
+    `Citrix transaction ID: ${item.outcome?.transactionId ?? "none given"}`,
+  ].join("\n");
+}
 
 const CHUNK = 200;
 
@@ -56,6 +116,8 @@ export class RunPanel {
   private lastAnnounce = 0;
   private cancelling = false;
   private built = 0;
+  /** The run's ID once it is over: what "Check again" names the request by. */
+  private runId: string | null = null;
   active = false;
   action: RunAction = { action: "start", notifyUser: true };
 
@@ -102,13 +164,16 @@ export class RunPanel {
     this.buildMore();
     this.say(`${this.verb()} ${plural(rows.length, "session")}.`);
     try {
-      await ipc.runRecording(
+      const report = await ipc.runRecording(
         action,
         rows.map((r) => r.id),
         (ev) => this.enqueue(ev),
       );
+      this.runId = report.runId;
       this.flush();
       this.finish();
+      // "Check again" needs the run's ID, known now.
+      for (const item of this.items) if (item.outcome?.status === "unknown") this.paintItem(item);
     } catch (err) {
       this.flush();
       const e = err as CommandError;
@@ -135,12 +200,15 @@ export class RunPanel {
     this.dirty.clear();
     this.cancelling = false;
     this.built = 0;
+    this.runId = null;
     this.items = rows.map((r) => ({
       id: r.id,
       name: displayName(r),
       machine: r.machineName ? shortMachine(r.machineName) : "",
       phase: "queued",
+      accepted: false,
       outcome: null,
+      at: null,
       li: null,
     }));
     this.byId = new Map(this.items.map((i) => [i.id, i]));
@@ -184,23 +252,14 @@ export class RunPanel {
       const item = this.byId.get(ev.sessionId);
       if (!item || item.phase === "finished") continue;
       if (ev.type === "requested") item.phase = "requested";
-      else if (ev.type === "verifying") item.phase = "verifying";
-      else {
+      else if (ev.type === "waiting") {
+        item.phase = "waiting";
+        item.accepted = ev.accepted;
+      } else {
         item.phase = "finished";
         item.outcome = ev.outcome;
-        const s = ev.outcome.status;
-        const row = this.app.store.get(item.id);
-        if (row && (s === "recording" || s === "startedNotRecording" || s === "stopped")) {
-          row.recording = s === "recording";
-          recordingChanged = true;
-        } else if (row && s === "failed" && ev.outcome.kind === "notFound") {
-          // Citrix no longer has the session: show it as ended rather than leave it Active.
-          row.state = "Ended";
-          row.recordable = false;
-          row.notRecordableReason = "The session has ended; Citrix no longer has it.";
-          row.recording = false;
-          recordingChanged = true;
-        }
+        item.at = new Date();
+        if (this.showRecording(item.id, ev.outcome.status)) recordingChanged = true;
       }
       this.dirty.add(item);
     }
@@ -210,29 +269,62 @@ export class RunPanel {
     this.renderCounts();
   }
 
+  /** Shows in the sessions table what Citrix reported; returns whether a row changed. */
+  private showRecording(id: string, s: RunStatus): boolean {
+    const row = this.app.store.get(id);
+    if (!row) return false;
+    if (s === "recording" || s === "notRecording") {
+      row.recording = s === "recording";
+      return true;
+    }
+    if (s === "sessionEnded") {
+      // Citrix no longer has the session: show it as ended rather than leave it Active.
+      row.state = "Ended";
+      row.recordable = false;
+      row.notRecordableReason = "The session has ended; Citrix no longer has it.";
+      row.recording = false;
+      return true;
+    }
+    return false;
+  }
+
   private paintItem(item: Item): void {
     const li = item.li;
     if (!li) return;
     const o = item.outcome;
+    const action = this.action.action;
     const status = item.phase === "finished" && o ? o.status : null;
-    const problem = status === "failed" || status === "startedNotRecording" || item.phase === "notStarted" || (o?.auditMissing ?? false);
+    const ok = status !== null && succeeded(action, status);
+    const problem = (status !== null && !ok) || item.phase === "notStarted" || (o?.auditMissing ?? false);
     li.className = `run-item phase-${item.phase}${status ? ` status-${status}` : ""}${problem ? " needs-attention" : ""}`;
     let line: (string | Node)[];
     let advice: string | null = null;
     let detail: string | null = null;
-    let reference: string | null = null;
-    if (status === "failed" && o) {
+    let quote: Node | null = null;
+    if (status === "refused" && o) {
       const copy = describeIpcError(o.kind ? { kind: o.kind, message: o.message ?? "" } : null);
-      line = [icon("cross", "icon icon-small"), `Failed: ${copy.title}`];
+      line = [icon("cross", "icon icon-small"), `${outcomeText(action, status)}: ${copy.title}`];
       advice = copy.advice;
-      // What exactly happened to this session, and what Citrix support will ask for.
+      // What exactly happened to this session, in Citrix's words.
       if (o.message && o.message !== copy.advice) detail = o.message;
-      if (o.transactionId) reference = `Citrix reference ${o.transactionId}`;
-    } else if (status) {
-      const ico = status === "recording" || status === "stopped" ? "check" : status === "cancelled" ? "close" : "warning";
-      line = [icon(ico, "icon icon-small"), STATUS_TEXT[status]];
+    } else if (status && o) {
+      const ico = ok ? "check" : status === "cancelled" ? "close" : "warning";
+      line = [icon(ico, "icon icon-small"), outcomeText(action, status)];
+      if (status === "unknown") {
+        advice = "Citrix could not be asked what happened to this session. Check again to ask Citrix now.";
+        if (o.message) detail = o.message;
+        if (this.runId) quote = this.checkAgainButton(item, this.runId);
+      } else if (!ok && status !== "cancelled" && status !== "sessionEnded") {
+        advice =
+          action === "start"
+            ? "Citrix accepted the request, but the session is not being recorded. Ask your Citrix administrator to look at Session Recording for this machine, and quote the details below."
+            : "Citrix accepted the stop, but the session is still being recorded. Ask your Citrix administrator to look at Session Recording for this machine, and quote the details below.";
+        quote = this.quoteBlock(item);
+      } else if (o.message && status === "cancelled") {
+        detail = o.message;
+      }
     } else {
-      line = [PHASE_TEXT[item.phase as Exclude<Phase, "finished">]];
+      line = [phaseText(action, item)];
     }
     if (o?.auditMissing) line.push(" \u2014 not written to the audit trail");
     replace(
@@ -246,12 +338,56 @@ export class RunPanel {
       h("div", { class: "run-status" }, ...line),
       advice ? h("p", { class: "run-advice" }, advice) : null,
       detail ? h("p", { class: "run-detail" }, detail) : null,
-      reference ? h("p", { class: "run-ref mono" }, reference) : null,
+      quote,
+      !quote && o?.transactionId && status !== null && !ok
+        ? h("p", { class: "run-ref mono" }, `Citrix reference ${o.transactionId}`)
+        : null,
     );
   }
 
+  /** Asks Citrix again and shows its answer in place of "not known". */
+  private checkAgainButton(item: Item, runId: string): Node {
+    const note = h("span", { class: "run-check-note", role: "status" });
+    const button = h("button", { type: "button", class: "btn btn-secondary btn-small run-check" }, "Check again");
+    const check = async () => {
+      button.disabled = true;
+      note.textContent = "Asking Citrix\u2026";
+      try {
+        const result = await ipc.checkAgain(runId, item.id);
+        if (item.outcome) item.outcome = { ...item.outcome, status: result.status, message: result.message, kind: null };
+        item.at = new Date();
+        if (this.showRecording(item.id, result.status)) this.app.store.changed();
+        this.paintItem(item);
+        this.renderCounts();
+        this.say(`${item.name}: ${outcomeText(this.action.action, result.status)}.`);
+      } catch (err) {
+        button.disabled = false;
+        note.textContent = describeIpcError(err as CommandError).title;
+      }
+    };
+    button.addEventListener("click", () => void check());
+    return h("div", { class: "run-actions" }, button, " ", note);
+  }
+
+  /** The details to quote, and a button that copies them. */
+  private quoteBlock(item: Item): Node {
+    const text = quoteDetails(item);
+    const copied = h("span", { class: "run-copied", role: "status" });
+    const button = h("button", { type: "button", class: "btn btn-secondary btn-small run-copy" }, "Copy details");
+    const copy = async () => {
+      try {
+        await navigator.clipboard.writeText(text);
+        copied.textContent = "Copied";
+      } catch {
+        copied.textContent = "Could not copy: select the text and copy it";
+      }
+    };
+    button.addEventListener("click", () => void copy());
+    return h("div", { class: "run-quote" }, h("pre", { class: "run-quote-text mono" }, text), h("div", null, button, " ", copied));
+  }
+
   private tally(): Record<RunStatus, number> & { finished: number } {
-    const t = { recording: 0, startedNotRecording: 0, stopped: 0, failed: 0, cancelled: 0, finished: 0 };
+    const t = { recording: 0, notRecording: 0, sessionEnded: 0, refused: 0, unknown: 0, cancelled: 0, finished: 0 };
     for (const i of this.items) {
       if (i.phase === "finished" && i.outcome) {
         t[i.outcome.status]++;
@@ -264,11 +400,9 @@ export class RunPanel {
   private countParts(): string[] {
     const t = this.tally();
     const parts = [`${formatCount(t.finished)} of ${formatCount(this.items.length)} finished`];
-    if (t.recording) parts.push(`${formatCount(t.recording)} recording`);
-    if (t.startedNotRecording) parts.push(`${formatCount(t.startedNotRecording)} not confirmed`);
-    if (t.stopped) parts.push(`${formatCount(t.stopped)} stopped`);
-    if (t.failed) parts.push(`${formatCount(t.failed)} failed`);
-    if (t.cancelled) parts.push(`${formatCount(t.cancelled)} cancelled`);
+    const waiting = this.items.filter((i) => i.phase === "waiting").length;
+    if (waiting) parts.push(`${formatCount(waiting)} waiting for Citrix to confirm`);
+    for (const s of STATUSES) if (t[s]) parts.push(`${formatCount(t[s])} ${countLabel(this.action.action, s)}`);
     return parts;
   }
 
@@ -342,16 +476,25 @@ export class RunPanel {
     this.renderHead();
     this.renderCounts();
     const t = this.tally();
+    const start = this.action.action === "start";
+    const them = (n: number) => (n === 1 ? "it" : "them");
     const lines: string[] = [];
-    if (t.recording) lines.push(`Recording confirmed by Citrix on ${plural(t.recording, "session")}.`);
-    if (t.stopped) lines.push(`Recording stopped on ${plural(t.stopped, "session")}.`);
-    if (t.startedNotRecording) {
+    if (start && t.recording) lines.push(`Recording confirmed by Citrix on ${plural(t.recording, "session")}.`);
+    if (!start && t.notRecording) lines.push(`Recording stopped on ${plural(t.notRecording, "session")}, confirmed by Citrix.`);
+    if (start && t.notRecording) {
       lines.push(
-        `${plural(t.startedNotRecording, "session")} started, but Citrix does not report ${t.startedNotRecording === 1 ? "it" : "them"} as recording: check the Session Recording agent and policy on ${t.startedNotRecording === 1 ? "that machine" : "those machines"}.`,
+        `${plural(t.notRecording, "session")} started, but Citrix does not report ${them(t.notRecording)} as recording: ask your Citrix administrator, quoting the details shown next to each.`,
       );
     }
-    if (t.failed) lines.push(`${plural(t.failed, "session")} failed: the reason is shown next to each.`);
-    if (t.cancelled) lines.push(`${plural(t.cancelled, "session")} cancelled before the request was sent.`);
+    if (!start && t.recording) {
+      lines.push(
+        `${plural(t.recording, "session")}: stop sent, but Citrix still reports ${them(t.recording)} as recording. The details to quote are shown next to each.`,
+      );
+    }
+    if (t.sessionEnded) lines.push(`${plural(t.sessionEnded, "session")} had ended (confirmed by Citrix).`);
+    if (t.refused) lines.push(`Citrix refused ${plural(t.refused, "session")}: the reason is shown next to each.`);
+    if (t.unknown) lines.push(`Not known for ${plural(t.unknown, "session")}: Citrix could not be asked. Check again later.`);
+    if (t.cancelled) lines.push(`${plural(t.cancelled, "session")} cancelled before sending: no request reached Citrix.`);
     const notAudited = this.items.filter((i) => i.outcome?.auditMissing).length;
     if (notAudited) {
       lines.push(
@@ -359,7 +502,9 @@ export class RunPanel {
       );
       void this.app.refreshNotices();
     }
-    const failedIds = this.items.filter((i) => i.outcome?.status === "failed").map((i) => i.id);
+    // Sessions Citrix refused or that were never sent can be tried again; the others have
+    // reached Citrix already.
+    const failedIds = this.items.filter((i) => i.outcome?.status === "refused" || i.outcome?.status === "cancelled").map((i) => i.id);
     replace(
       this.footer,
       error ? errorView(error) : null,
@@ -368,7 +513,7 @@ export class RunPanel {
         ? h(
             "button",
             { type: "button", class: "btn btn-secondary btn-small", onclick: () => this.hooks.selectIds(failedIds) },
-            `Select the ${plural(failedIds.length, "failed session")} to try again`,
+            `Select the ${plural(failedIds.length, "session")} not done to try again`,
           )
         : null,
     );

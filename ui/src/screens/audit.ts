@@ -7,37 +7,63 @@ import { callout, errorView } from "../components/error-view";
 import { VirtualTable } from "../components/virtual-table";
 import { shortMachine, timeCell } from "../components/session-table";
 import type { SessionStore } from "../store";
-import type { AuditFilter, AuditRecord, AuditView, Connection, Mode } from "../types";
+import type { AuditFilter, AuditRecord, AuditView, Connection, Mode, RunStatus } from "../types";
+import { outcomeText } from "../components/run-panel";
 import { openSessionDetail } from "./detail";
 
 const OUTCOMES: [string, string][] = [
   ["", "Any outcome"],
-  ["recording", "Recording, confirmed by Citrix"],
-  ["startedNotRecording", "Started, not confirmed"],
-  ["stopped", "Stopped"],
-  ["failed", "Failed"],
-  ["cancelled", "Cancelled"],
+  ["recording", "Recording (Citrix reports it)"],
+  ["notRecording", "Not recording (Citrix reports it)"],
+  ["sessionEnded", "Session ended"],
+  ["refused", "Refused by Citrix"],
+  ["unknown", "Not known"],
+  ["cancelled", "Cancelled before sending"],
   ["requested", "Requests only"],
+  // Words of trails written by earlier versions.
+  ["startedNotRecording", "Started, not confirmed (earlier versions)"],
+  ["stopped", "Stopped (earlier versions)"],
+  ["failed", "Failed (earlier versions)"],
 ];
 
-function whatHappened(r: AuditRecord, unknown: boolean): string {
-  if (r.event === "requested") return unknown ? "Outcome unknown \u2014 check status" : "Requested";
-  switch (r.outcome) {
+function whatHappened(r: AuditRecord, open: boolean): string {
+  if (r.event === "requested") return open ? "Outcome unknown \u2014 check status" : "Requested";
+  const checked = r.event === "check" ? "Checked again: " : "";
+  const outcome = r.outcome ?? "";
+  switch (outcome) {
     case "recording":
-      return "Recording \u2014 confirmed by Citrix";
+    case "notRecording":
+    case "sessionEnded":
+    case "unknown":
+    case "cancelled":
+      return checked + (r.event === "check" ? checkText(outcome) : outcomeText(r.action, outcome));
+    case "refused":
+      return `Refused by Citrix: ${describeError(r.kind).title}`;
+    // Statuses written by earlier versions keep their meaning.
     case "startedNotRecording":
       return "Started, but not confirmed as recording";
     case "stopped":
       return "Stopped";
     case "failed":
       return `Failed: ${describeError(r.kind).title}`;
-    case "cancelled":
-      return "Cancelled";
-    case null:
-      return "\u2014";
     default:
-      // A word from a newer trail than this window knows is shown as it was written.
-      return r.outcome;
+      return outcome || "\u2014";
+  }
+}
+
+/** What a check found, whatever was asked before. */
+function checkText(status: RunStatus): string {
+  switch (status) {
+    case "recording":
+      return "recording, Citrix reports";
+    case "notRecording":
+      return "not recording, Citrix reports";
+    case "sessionEnded":
+      return "the session has ended";
+    case "refused":
+    case "unknown":
+    case "cancelled":
+      return "still not known";
   }
 }
 
@@ -307,11 +333,11 @@ export class AuditScreen {
           h(
             "div",
             { class: "callout-body" },
-            h("p", { class: "callout-title" }, `${plural(open.length, "request")} with no recorded outcome`),
+            h("p", { class: "callout-title" }, `${plural(open.length, "request")} with no known outcome`),
             h(
               "p",
               { class: "callout-text" },
-              "Recording Desk closed or lost contact before Citrix answered, so it is not known whether recording changed. Check the status of these sessions.",
+              "Citrix could not be asked what these requests did (or Recording Desk closed before it answered), so it is not known whether recording changed. Check the status of these sessions.",
             ),
             h(
               "ul",
@@ -323,8 +349,18 @@ export class AuditScreen {
                   `${r.sessionUser ?? r.sessionId} (record ${r.seq}, ${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}${r.mode === "demo" ? ", demo site" : ""}) `,
                   h(
                     "button",
-                    { type: "button", class: "btn btn-secondary btn-small", onclick: () => openSessionDetail(this.app.store, r.sessionId) },
-                    "Check status",
+                    {
+                      type: "button",
+                      class: "btn btn-secondary btn-small",
+                      onclick: (ev: Event) => void this.checkAgain(r, ev.currentTarget as HTMLButtonElement),
+                    },
+                    "Check again",
+                  ),
+                  " ",
+                  h(
+                    "button",
+                    { type: "button", class: "btn btn-ghost btn-small", onclick: () => openSessionDetail(this.app.store, r.sessionId) },
+                    "Details",
                   ),
                 ),
               ),
@@ -338,6 +374,29 @@ export class AuditScreen {
     this.table.setRows(view.records);
     this.status.textContent = view.records.length === 0 ? "No records" : `${plural(view.records.length, "record")}`;
     this.pathNote.textContent = view.path ? `The audit trail is kept in ${view.path}` : "";
+  }
+
+  /** Asks Citrix about an open outcome; the answer is written to the trail and the list reloads. */
+  private async checkAgain(r: AuditRecord, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    this.errorSlot.replaceChildren();
+    try {
+      const result = await ipc.checkAgain(r.runId, r.sessionId);
+      await this.load();
+      const who = r.sessionUser ?? r.sessionId;
+      this.errorSlot.replaceChildren(
+        h(
+          "div",
+          { class: "check-result" },
+          result.status === "unknown"
+            ? callout("warning", `${who}: still not known`, result.message ?? "Citrix could not be asked. Try again later.")
+            : callout("success", `${who}: ${checkText(result.status)}`, "Citrix's answer is now in the audit trail."),
+        ),
+      );
+    } catch (err) {
+      button.disabled = false;
+      this.errorSlot.replaceChildren(errorView(err as CommandError));
+    }
   }
 
   private async exportCsv(): Promise<void> {

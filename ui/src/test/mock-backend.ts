@@ -6,6 +6,7 @@ import type {
   AppStatus,
   AuditFilter,
   AuditRecord,
+  CheckResult,
   Connection,
   ErrorKind,
   InputField,
@@ -39,8 +40,14 @@ export interface MockConfig {
   neverRecords?: string[];
   /** Session IDs that have ended (404). */
   ended?: string[];
-  /** Failure per session ID during a run. */
+  /** Citrix's refusal per session ID during a run. */
   runFailures?: Record<string, IpcError>;
+  /** Session IDs whose request's answer is lost and that Citrix then cannot be asked about. */
+  unreachable?: string[];
+  /** Session IDs that stay recording after a stop is accepted. */
+  stuckRecording?: string[];
+  /** Accepted sessions wait for Citrix to confirm until `releaseConfirmations()` is called. */
+  holdConfirmations?: boolean;
   settings?: Settings;
   /** Path returned by the Save dialog; null = the officer cancelled it. */
   savePath?: string | null;
@@ -244,6 +251,9 @@ export class MockBackend {
   private ended: Set<string>;
   private neverRecords: Set<string>;
   private runFailures: Record<string, IpcError>;
+  private unreachable: Set<string>;
+  private stuckRecording: Set<string>;
+  private confirmations: { held: boolean; waiters: (() => void)[] };
   private readonly held: Set<string>;
   private readonly waiting = new Map<string, (() => void)[]>();
 
@@ -265,6 +275,9 @@ export class MockBackend {
     this.ended = new Set(cfg.ended ?? []);
     this.neverRecords = new Set(cfg.neverRecords ?? []);
     this.runFailures = cfg.runFailures ?? {};
+    this.unreachable = new Set(cfg.unreachable ?? []);
+    this.stuckRecording = new Set(cfg.stuckRecording ?? []);
+    this.confirmations = { held: cfg.holdConfirmations ?? false, waiters: [] };
     this.brokenAt = cfg.audit?.brokenAt ?? null;
     this.seedAudit(cfg.audit?.seed ?? 12, cfg.audit?.unknown ?? 1, cfg.audit?.retried ?? false, cfg.audit?.demo ?? 0);
     for (const [cmd, list] of Object.entries(cfg.fail ?? {})) this.failures.set(cmd, [...list]);
@@ -284,6 +297,21 @@ export class MockBackend {
   }
   setRunFailure(id: string, error: IpcError): void {
     this.runFailures[id] = error;
+  }
+  setUnreachable(id: string, on = true): void {
+    if (on) this.unreachable.add(id);
+    else this.unreachable.delete(id);
+  }
+  setStuckRecording(id: string): void {
+    this.stuckRecording.add(id);
+  }
+  holdConfirmations(): void {
+    this.confirmations.held = true;
+  }
+  /** Lets every session waiting for Citrix to confirm go on. */
+  releaseConfirmations(): void {
+    this.confirmations.held = false;
+    for (const go of this.confirmations.waiters.splice(0)) go();
   }
   endSession(id: string): void {
     this.ended.add(id);
@@ -359,6 +387,8 @@ export class MockBackend {
       case "cancel_run":
         if (this.run) this.run.cancelled = true;
         return null;
+      case "check_again":
+        return this.checkAgain(args.runId as string, args.sessionId as string);
       case "audit_view":
         return this.auditView(args.filter as AuditFilter);
       case "export_audit_csv":
@@ -481,12 +511,25 @@ export class MockBackend {
       runId: this.runId,
       total: ids.length,
       succeeded: 0,
-      failed: 0,
+      recording: 0,
+      notRecording: 0,
+      sessionEnded: 0,
+      refused: 0,
+      unknown: 0,
       cancelled: 0,
-      notVerified: 0,
       notAudited: 0,
     };
     const auditMissing = new Set(this.cfg.auditMissing ?? []);
+    const confirmed = () => (this.confirmations.held ? new Promise<void>((go) => this.confirmations.waiters.push(go)) : Promise.resolve());
+    const bare = (status: RunOutcome["status"]): RunOutcome => ({
+      status,
+      accepted: false,
+      answerLost: false,
+      kind: null,
+      message: null,
+      transactionId: null,
+      auditMissing: false,
+    });
     let next = 0;
     const worker = async () => {
       while (next < ids.length) {
@@ -494,8 +537,14 @@ export class MockBackend {
         const s = this.byId.get(id);
         let outcome: RunOutcome;
         if (run.cancelled) {
-          outcome = { status: "cancelled", kind: null, message: null, transactionId: null, auditMissing: false };
+          outcome = { ...bare("cancelled"), message: "Cancelled before sending: no request reached Citrix for this session." };
           report.cancelled++;
+          this.writeAudit("outcome", action, id, site, {
+            outcome: "cancelled",
+            message: outcome.message,
+            accepted: false,
+            answerLost: false,
+          });
           send({ type: "finished", sessionId: id, outcome });
           continue;
         }
@@ -504,34 +553,30 @@ export class MockBackend {
         send({ type: "requested", sessionId: id });
         await delay();
         await this.whileHeld("run_answer");
-        const failure = this.runFailures[id] ?? (!s || this.ended.has(id) ? err("notFound", "404 session not found") : null);
+        const failure = this.runFailures[id];
+        const gone = !s || this.ended.has(id);
         if (failure) {
-          outcome = { status: "failed", kind: failure.kind, message: failure.message, transactionId: tx, auditMissing: false };
-          report.failed++;
-        } else if (action === "start") {
-          send({ type: "verifying", sessionId: id });
+          outcome = { ...bare("refused"), kind: failure.kind, message: failure.message, transactionId: tx };
+        } else if (this.unreachable.has(id)) {
+          send({ type: "waiting", sessionId: id, accepted: false, transactionId: null });
           await delay();
-          const never = this.neverRecords.has(id);
-          outcome = {
-            status: never ? "startedNotRecording" : "recording",
-            kind: null,
-            message: null,
-            transactionId: tx,
-            auditMissing: false,
-          };
-          if (never) report.notVerified++;
-          else report.succeeded++;
-          if (s) {
-            s.row.recording = !never;
-            s.lastAction = { action: asked, at: new Date().toISOString(), transactionId: tx, response: s.json };
-          }
+          outcome = { ...bare("unknown"), answerLost: true, kind: "timeout", message: "Citrix did not answer in time." };
+        } else if (gone) {
+          outcome = { ...bare("sessionEnded"), transactionId: tx };
         } else {
-          outcome = { status: "stopped", kind: null, message: null, transactionId: tx, auditMissing: false };
-          report.succeeded++;
+          send({ type: "waiting", sessionId: id, accepted: true, transactionId: tx });
+          await confirmed();
+          await delay();
+          const recording = action === "start" ? !this.neverRecords.has(id) : this.stuckRecording.has(id);
+          outcome = { ...bare(recording ? "recording" : "notRecording"), accepted: true, transactionId: tx };
           if (s) {
-            s.row.recording = false;
+            s.row.recording = recording;
             s.lastAction = { action: asked, at: new Date().toISOString(), transactionId: tx, response: s.json };
           }
+        }
+        report[outcome.status]++;
+        if (action === "start" ? outcome.status === "recording" : outcome.status === "notRecording" || outcome.status === "sessionEnded") {
+          report.succeeded++;
         }
         if (auditMissing.has(id)) {
           outcome.auditMissing = true;
@@ -542,7 +587,9 @@ export class MockBackend {
             outcome: outcome.status,
             kind: outcome.kind,
             message: outcome.message,
-            transactionId: tx,
+            transactionId: outcome.transactionId,
+            accepted: outcome.accepted,
+            answerLost: outcome.answerLost,
           });
         }
         send({ type: "finished", sessionId: id, outcome });
@@ -561,7 +608,7 @@ export class MockBackend {
   // ---- audit -----------------------------------------------------------------------------
 
   private writeAudit(
-    event: "requested" | "outcome",
+    event: AuditRecord["event"],
     action: "start" | "stop",
     sessionId: string,
     siteId: string,
@@ -690,13 +737,35 @@ export class MockBackend {
     });
   }
 
+  private checkAgain(runId: string, sessionId: string): CheckResult {
+    const site = this.requireSite();
+    const asked = [...this.audit].reverse().find((r) => r.runId === runId && r.sessionId === sessionId);
+    if (!asked) throw err("invalidInput", "The audit trail has no request for this session in that run.");
+    const s = this.byId.get(sessionId);
+    const status: CheckResult["status"] = this.unreachable.has(sessionId)
+      ? "unknown"
+      : !s || this.ended.has(sessionId)
+        ? "sessionEnded"
+        : s.row.recording
+          ? "recording"
+          : "notRecording";
+    const message = status === "unknown" ? "Citrix did not answer in time." : null;
+    const transactionId = `tx-check-${this.audit.length + 1}`;
+    const saved = this.runId;
+    this.runId = runId;
+    this.writeAudit("check", asked.action, sessionId, site, { outcome: status, message, transactionId, notifyUser: asked.notifyUser });
+    this.runId = saved;
+    return { sessionId, status, message, transactionId, auditMissing: false };
+  }
+
   private auditView(filter: AuditFilter) {
-    // As the backend: a request is open until its (run, session, action) gets an outcome; the
-    // run still going is left out.
+    // As the backend: a request is open until its (run, session, action) gets an outcome that is
+    // known; an outcome "unknown" stays open until a check answers it. The run still going is
+    // left out.
     const open = new Map<string, AuditRecord>();
     for (const r of this.audit) {
       const key = `${r.runId}|${r.sessionId}|${r.action}`;
-      if (r.event === "requested") open.set(key, r);
+      if (r.event === "requested" || r.outcome === "unknown") open.set(key, r);
       else open.delete(key);
     }
     const active = this.run ? this.runId : null;

@@ -1,4 +1,4 @@
-//! Start or stop recording on many sessions at once.
+//! Start or stop recording on many sessions at once, and find out what Citrix then reports.
 //!
 //! Guarantees the app builds its audit trail and progress UI on:
 //! - every distinct ID gets exactly one [`BulkEvent::Finished`] (duplicates in the input are
@@ -7,24 +7,33 @@
 //!   start/stop request for a session is sent, so the "requested" audit record always exists
 //!   before Citrix acts;
 //! - the future of every [`BulkObserver::on_event`] is awaited before the session's work goes on
-//!   (and, for `Finished`, before its slot is given to the next session and before [`run`]
-//!   returns), so the app's outcome record is written before the run is over;
-//! - at most `concurrency` sessions are worked on at once, all with the client's one shared token;
-//! - cancelling stops sessions that were not yet requested (they end `Cancelled`); requests
-//!   already sent are finished and reported, because Citrix may already have acted on them;
-//! - a start is only reported as `Recording` once `RecordingStatus` says so (Citrix only confirms
-//!   that it asked the VDA); otherwise `StartedNotRecording`;
-//! - all requests of a run share an AIMD limiter (see `limiter`), so a rate-limited tenant slows
-//!   the run down instead of failing sessions.
+//!   (and, for `Finished`, before [`run`] returns), so the app's outcome record is written before
+//!   the run is over;
+//! - requests go out in input order, at most the client's concurrency at once, all with the
+//!   client's one token and through its one limiter (shared with everything else the client does,
+//!   so a rate-limited tenant slows the run down instead of failing sessions);
+//! - verification is pipelined: a session Citrix accepted (or whose answer was lost) waits for
+//!   its checks without holding a request slot. It is first checked [`BulkOptions::first_check`]
+//!   after the request, then at growing intervals up to [`BulkOptions::max_check_interval`], until
+//!   Citrix reports what was asked or [`BulkOptions::verify_window`] has passed;
+//! - the final [`Status`] is what Citrix reports, never a guess (see [`Status`]);
+//! - cancelling is prompt, waits included: sessions whose request never reached Citrix end
+//!   `cancelled`; those whose request may have been carried out, or that were waiting for
+//!   confirmation, end `unknown`.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::stream::{FuturesUnordered, StreamExt};
+use serde::Serialize;
 use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
-use crate::limiter::Limiter;
+use crate::client::RecordingCheck;
+use crate::error::Failure;
+use crate::retry::Patience;
 use crate::{CitrixClient, Error, SessionId};
 
 /// What the observer's hooks return: `Box::pin(async move { ... })`.
@@ -54,44 +63,51 @@ impl Action {
             Action::Stop => "stop",
         }
     }
+
+    /// Whether the action asks for the session to be recorded.
+    fn wants_recording(&self) -> bool {
+        matches!(self, Action::Start { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkOptions {
-    /// Sessions worked on at once (at least 1).
-    pub concurrency: usize,
-    /// Poll `RecordingStatus` after each request to confirm the effect.
+    /// Check with `RecordingStatus` what the request did. Without checks, nothing is known about
+    /// the outcome: every accepted session ends `unknown`.
     pub verify: bool,
-    /// Status checks after a start/stop before concluding it did not take effect.
-    pub verify_attempts: u32,
-    /// Pause between status checks.
-    pub verify_interval: Duration,
+    /// The first check, this long after Citrix accepted the request. Recording starts
+    /// asynchronously: Citrix only confirms that it asked the VDA.
+    pub first_check: Duration,
+    /// The checks' interval grows by half each time, up to this.
+    pub max_check_interval: Duration,
+    /// How long after the request the checks go on before the last answer is final. A real
+    /// Recording Server can take many seconds to start recording.
+    pub verify_window: Duration,
 }
 
 impl Default for BulkOptions {
-    /// 16 at once: fast for a few hundred sessions, gentle enough not to trip Citrix's throttling
-    /// in the first place. Five checks a second apart give the VDA time to start the recorder.
+    /// First check after 2 s (when a healthy Recording Server has usually started), then about
+    /// 3 s, 4.5 s, then every 5 s, for 30 s.
     fn default() -> BulkOptions {
         BulkOptions {
-            concurrency: 16,
             verify: true,
-            verify_attempts: 5,
-            verify_interval: Duration::from_secs(1),
+            first_check: Duration::from_secs(2),
+            max_check_interval: Duration::from_secs(5),
+            verify_window: Duration::from_secs(30),
         }
     }
 }
 
-/// Receives the run's progress. Called from several tasks at once.
+/// Receives the run's progress. Called from many sessions' work at once.
 ///
-/// Both hooks return a future that the engine awaits on its own tasks, so they must not block
-/// the thread: work that does (the app's audit trail syncs a file to disk) goes to a thread of
-/// its own, e.g. with `tokio::task::spawn_blocking`, and the future waits for it. While one
-/// session's hook waits, the other sessions of the run, and everything else on the runtime, go
-/// on.
+/// Both hooks return a future that the engine awaits, so they must not block the thread: work
+/// that does (the app's audit trail syncs a file to disk) goes to a thread of its own, e.g. with
+/// `tokio::task::spawn_blocking`, and the future waits for it. While one session's hook waits,
+/// the other sessions of the run, and everything else on the runtime, go on.
 pub trait BulkObserver: Send + Sync {
     /// Called before the start/stop request for `id` is sent; the request is sent only once the
-    /// future finishes with `Ok`. `Err` skips the call and fails that session with kind
-    /// `notRequested` (the app uses it to write the audit "requested" record first).
+    /// future finishes with `Ok`. `Err` sends nothing and ends that session `cancelled` with
+    /// kind `notRequested` (the app uses it to write the audit "requested" record first).
     fn before_request<'a>(
         &'a self,
         id: &'a SessionId,
@@ -122,109 +138,167 @@ impl BulkObserver for NoObserver {
     }
 }
 
+/// A session's progress, in this order: `Requested`, then `Accepted` or `AnswerLost`, then
+/// `Waiting`, then `Finished`. Any step but `Finished` can be missing (a refusal goes from
+/// `Requested` to `Finished`; a session cancelled before it was sent has only `Finished`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum BulkEvent {
     /// The request is about to be sent (after `before_request` succeeded).
     Requested { id: SessionId },
-    /// Citrix accepted the request; checking `RecordingStatus`.
-    Verifying { id: SessionId },
+    /// Citrix accepted the request (2xx).
+    Accepted {
+        id: SessionId,
+        transaction_id: Option<String>,
+    },
+    /// The request may have been carried out, but its answer was lost (timeout, dropped
+    /// connection, 5xx); what Citrix did is checked like an accepted request.
+    AnswerLost { id: SessionId, reason: Error },
+    /// Waiting for Citrix to confirm: "Started — waiting for Citrix to confirm".
+    Waiting { id: SessionId },
     /// Final outcome for this session; exactly one per ID.
     Finished { id: SessionId, outcome: Outcome },
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// Started, and `RecordingStatus` confirmed it (or verification was switched off).
-    Recording {
-        transaction_id: Option<String>,
-        response: Value,
-    },
-    /// Citrix accepted the start, but the session did not report being recorded within the
-    /// verification window (agent missing or disabled, policy, recording server unreachable).
-    StartedNotRecording {
-        transaction_id: Option<String>,
-        response: Value,
-    },
-    /// Stopped (and, with verification, confirmed no longer recorded).
-    Stopped {
-        transaction_id: Option<String>,
-        response: Value,
-    },
-    Failed {
-        error: Error,
-    },
-    /// Not requested because the run was cancelled first.
+/// A session's final status: what Citrix reports, never a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    /// Citrix reports the session as being recorded.
+    Recording,
+    /// Citrix reports it as not being recorded.
+    NotRecording,
+    /// `GET /Sessions/{id}` confirmed that the session is gone.
+    SessionEnded,
+    /// Citrix refused the request with a definite answer on an attempt that was not a retry:
+    /// nothing was done. The outcome's `reason` has Citrix's answer.
+    Refused,
+    /// Not known: Citrix could not be asked (or the run was cancelled while waiting for it).
+    /// Check again.
+    Unknown,
+    /// No request reached Citrix: the run was cancelled first, or the app did not send it
+    /// (`reason` says why).
     Cancelled,
 }
 
+impl Status {
+    /// The camelCase name, as in the audit trail and over IPC.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Recording => "recording",
+            Status::NotRecording => "notRecording",
+            Status::SessionEnded => "sessionEnded",
+            Status::Refused => "refused",
+            Status::Unknown => "unknown",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether this status means the action took effect: for a start, recording; for a stop,
+    /// not recording or the session gone.
+    pub fn is_success(&self, action: Action) -> bool {
+        match action {
+            Action::Start { .. } => *self == Status::Recording,
+            Action::Stop => matches!(self, Status::NotRecording | Status::SessionEnded),
+        }
+    }
+}
+
+/// What happened to one session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub status: Status,
+    /// Citrix answered 2xx to the start/stop.
+    pub accepted: bool,
+    /// The start/stop may have been carried out but its answer was lost (timeout, dropped
+    /// connection, exhausted 5xx retries, a 4xx on a retried call).
+    pub answer_lost: bool,
+    /// The start/stop's Citrix transaction ID, to quote to Citrix support.
+    pub transaction_id: Option<String>,
+    /// Citrix's answer to the start/stop as JSON (the session, or a refusal's error body).
+    pub response: Option<Value>,
+    /// Why the status is what it is, where there is more to say: Citrix's refusal, why the
+    /// status is not known, why nothing was sent.
+    pub reason: Option<Error>,
+}
+
 impl Outcome {
-    /// The IPC status string: "recording", "startedNotRecording", "stopped", "failed", "cancelled".
-    pub fn status(&self) -> &'static str {
-        match self {
-            Outcome::Recording { .. } => "recording",
-            Outcome::StartedNotRecording { .. } => "startedNotRecording",
-            Outcome::Stopped { .. } => "stopped",
-            Outcome::Failed { .. } => "failed",
-            Outcome::Cancelled => "cancelled",
+    fn bare(status: Status, reason: Option<Error>) -> Outcome {
+        Outcome {
+            status,
+            accepted: false,
+            answer_lost: false,
+            transaction_id: reason
+                .as_ref()
+                .and_then(Error::transaction_id)
+                .map(str::to_owned),
+            response: None,
+            reason,
         }
     }
 
-    /// The transaction ID of the start/stop request (or of the failure).
+    /// The transaction ID of the start/stop request.
     pub fn transaction_id(&self) -> Option<&str> {
-        match self {
-            Outcome::Recording { transaction_id, .. }
-            | Outcome::StartedNotRecording { transaction_id, .. }
-            | Outcome::Stopped { transaction_id, .. } => transaction_id.as_deref(),
-            Outcome::Failed { error } => error.transaction_id(),
-            Outcome::Cancelled => None,
-        }
-    }
-
-    /// The error of a failed session.
-    pub fn error(&self) -> Option<&Error> {
-        match self {
-            Outcome::Failed { error } => Some(error),
-            _ => None,
-        }
+        self.transaction_id.as_deref()
     }
 }
 
 /// The run's result, outcomes in input order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BulkReport {
+    pub action: Action,
     pub total: usize,
     pub recording: usize,
-    pub started_not_recording: usize,
-    pub stopped: usize,
-    pub failed: usize,
+    pub not_recording: usize,
+    pub session_ended: usize,
+    pub refused: usize,
+    pub unknown: usize,
     pub cancelled: usize,
     pub outcomes: Vec<(SessionId, Outcome)>,
 }
 
 impl BulkReport {
-    /// Sessions where the action took (confirmed) effect.
+    /// Sessions where the action took effect, as Citrix reports.
     pub fn succeeded(&self) -> usize {
-        self.recording + self.stopped
+        self.outcomes
+            .iter()
+            .filter(|(_, o)| o.status.is_success(self.action))
+            .count()
     }
 
-    /// Starts Citrix accepted but that were not confirmed as recording.
-    pub fn not_verified(&self) -> usize {
-        self.started_not_recording
+    /// How many sessions ended with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        match status {
+            Status::Recording => self.recording,
+            Status::NotRecording => self.not_recording,
+            Status::SessionEnded => self.session_ended,
+            Status::Refused => self.refused,
+            Status::Unknown => self.unknown,
+            Status::Cancelled => self.cancelled,
+        }
     }
 
-    fn from_outcomes(outcomes: Vec<(SessionId, Outcome)>) -> BulkReport {
+    fn new(action: Action, outcomes: Vec<(SessionId, Outcome)>) -> BulkReport {
         let mut r = BulkReport {
+            action,
             total: outcomes.len(),
-            ..BulkReport::default()
+            recording: 0,
+            not_recording: 0,
+            session_ended: 0,
+            refused: 0,
+            unknown: 0,
+            cancelled: 0,
+            outcomes: Vec::new(),
         };
         for (_, o) in &outcomes {
-            match o {
-                Outcome::Recording { .. } => r.recording += 1,
-                Outcome::StartedNotRecording { .. } => r.started_not_recording += 1,
-                Outcome::Stopped { .. } => r.stopped += 1,
-                Outcome::Failed { .. } => r.failed += 1,
-                Outcome::Cancelled => r.cancelled += 1,
-            }
+            *match o.status {
+                Status::Recording => &mut r.recording,
+                Status::NotRecording => &mut r.not_recording,
+                Status::SessionEnded => &mut r.session_ended,
+                Status::Refused => &mut r.refused,
+                Status::Unknown => &mut r.unknown,
+                Status::Cancelled => &mut r.cancelled,
+            } += 1;
         }
         r.outcomes = outcomes;
         r
@@ -246,8 +320,6 @@ pub async fn run(
         .into_iter()
         .filter(|id| seen.insert(id.clone()))
         .collect();
-    let concurrency = opts.concurrency.max(1);
-    let limiter = Limiter::new(concurrency);
     let ctx = Ctx {
         client,
         site,
@@ -255,35 +327,44 @@ pub async fn run(
         opts: &opts,
         cancel: &cancel,
         observer: observer.as_ref(),
-        limiter: &limiter,
+        slots: Semaphore::new(client.concurrency()),
     };
-    let mut results: Vec<(usize, SessionId, Outcome)> =
-        futures::stream::iter(ids.into_iter().enumerate())
-            .map(|(i, id)| {
-                let ctx = &ctx;
-                async move {
-                    let outcome = ctx.one(&id).await;
-                    ctx.observer
-                        .on_event(BulkEvent::Finished {
-                            id: id.clone(),
-                            outcome: outcome.clone(),
-                        })
-                        .await;
-                    (i, id, outcome)
-                }
-            })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
+    // Every session's work is a future of its own, all polled by this one: those waiting for a
+    // slot queue on the semaphore in input order; those waiting for a check only sleep.
+    let mut results: Vec<(usize, SessionId, Outcome)> = ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let ctx = &ctx;
+            async move {
+                let outcome = ctx.one(&id).await;
+                ctx.observer
+                    .on_event(BulkEvent::Finished {
+                        id: id.clone(),
+                        outcome: outcome.clone(),
+                    })
+                    .await;
+                (i, id, outcome)
+            }
+        })
+        .collect::<FuturesUnordered<_>>()
+        .collect()
+        .await;
     results.sort_by_key(|(i, _, _)| *i);
-    let report = BulkReport::from_outcomes(results.into_iter().map(|(_, id, o)| (id, o)).collect());
+    let report = BulkReport::new(
+        action,
+        results.into_iter().map(|(_, id, o)| (id, o)).collect(),
+    );
     tracing::info!(
         action = action.as_str(),
         total = report.total,
         succeeded = report.succeeded(),
-        failed = report.failed,
+        recording = report.recording,
+        not_recording = report.not_recording,
+        session_ended = report.session_ended,
+        refused = report.refused,
+        unknown = report.unknown,
         cancelled = report.cancelled,
-        not_verified = report.not_verified(),
         "bulk run finished"
     );
     report
@@ -296,144 +377,212 @@ struct Ctx<'a> {
     opts: &'a BulkOptions,
     cancel: &'a CancellationToken,
     observer: &'a dyn BulkObserver,
-    limiter: &'a Limiter,
+    /// Sessions being requested at once (verification holds none).
+    slots: Semaphore,
+}
+
+/// A request that may have been carried out, waiting for Citrix to confirm what it did.
+struct Sent {
+    accepted: bool,
+    answer_lost: bool,
+    transaction_id: Option<String>,
+    response: Option<Value>,
+    /// For a lost answer, why it was lost.
+    reason: Option<Error>,
+}
+
+impl Sent {
+    fn outcome(self, status: Status, reason: Option<Error>) -> Outcome {
+        Outcome {
+            status,
+            accepted: self.accepted,
+            answer_lost: self.answer_lost,
+            transaction_id: self.transaction_id,
+            response: self.response,
+            reason: reason.or(self.reason),
+        }
+    }
 }
 
 impl Ctx<'_> {
     async fn one(&self, id: &SessionId) -> Outcome {
-        if self.cancel.is_cancelled() {
-            return Outcome::Cancelled;
+        let sent = match self.request(id).await {
+            Ok(sent) => sent,
+            Err(outcome) => return outcome,
+        };
+        if !self.opts.verify {
+            return sent.outcome(Status::Unknown, None);
         }
+        self.observer
+            .on_event(BulkEvent::Waiting { id: id.clone() })
+            .await;
+        self.confirm(id, sent).await
+    }
+
+    /// Sends the request in a slot. `Err` is a final outcome: nothing to confirm.
+    async fn request(&self, id: &SessionId) -> Result<Sent, Outcome> {
+        let slot = tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => None,
+            slot = self.slots.acquire() => slot.ok(),
+        };
+        let Some(_slot) = slot.filter(|_| !self.cancel.is_cancelled()) else {
+            return Err(cancelled_before_sending());
+        };
         if let Err(reason) = self.observer.before_request(id, &self.action).await {
-            return Outcome::Failed {
-                error: Error::NotRequested {
+            return Err(Outcome::bare(
+                Status::Cancelled,
+                Some(Error::NotRequested {
                     message: format!("The request was not sent: {reason}"),
                     transaction_id: None,
-                },
-            };
+                }),
+            ));
+        }
+        if self.cancel.is_cancelled() {
+            return Err(cancelled_before_sending());
         }
         self.observer
             .on_event(BulkEvent::Requested { id: id.clone() })
             .await;
-        let limiter = Some(self.limiter);
-        let reply = match self.action {
-            Action::Start { notify_user } => {
-                self.client
-                    .start_recording_limited(self.site, id, notify_user, limiter)
-                    .await
+        let result = self
+            .client
+            .request_recording(self.site, id, self.action, Patience::Run, Some(self.cancel))
+            .await;
+        match result {
+            Ok(reply) => {
+                self.observer
+                    .on_event(BulkEvent::Accepted {
+                        id: id.clone(),
+                        transaction_id: reply.transaction_id.clone(),
+                    })
+                    .await;
+                Ok(Sent {
+                    accepted: true,
+                    answer_lost: false,
+                    transaction_id: reply.transaction_id,
+                    response: reply.raw,
+                    reason: None,
+                })
             }
-            Action::Stop => {
-                self.client
-                    .stop_recording_limited(self.site, id, limiter)
-                    .await
+            Err(failure) if failure.may_have_been_applied => {
+                self.observer
+                    .on_event(BulkEvent::AnswerLost {
+                        id: id.clone(),
+                        reason: failure.error.clone(),
+                    })
+                    .await;
+                Ok(Sent {
+                    accepted: false,
+                    answer_lost: true,
+                    transaction_id: failure.error.transaction_id().map(str::to_owned),
+                    response: failure.answer,
+                    reason: Some(failure.error),
+                })
             }
-        };
-        let reply = match reply {
-            Ok(r) => r,
-            Err(error) => return Outcome::Failed { error },
-        };
-        let transaction_id = reply.transaction_id;
-        let response = reply.raw.unwrap_or(Value::Null);
-        let want_recording = matches!(self.action, Action::Start { .. });
-        let confirmed = if self.opts.verify {
-            self.observer
-                .on_event(BulkEvent::Verifying { id: id.clone() })
-                .await;
-            self.wait_for_status(id, want_recording).await
-        } else {
-            Verified::Confirmed
-        };
-        let action = if want_recording { "start" } else { "stop" };
-        match (want_recording, confirmed) {
-            (true, Verified::Confirmed) => Outcome::Recording {
-                transaction_id,
-                response,
-            },
-            (true, Verified::Contradicted) => Outcome::StartedNotRecording {
-                transaction_id,
-                response,
-            },
-            (false, Verified::Confirmed) => Outcome::Stopped {
-                transaction_id,
-                response,
-            },
-            // A session that ended is not being recorded any more: the stop's aim is met.
-            (false, Verified::Ended) => Outcome::Stopped {
-                transaction_id,
-                response,
-            },
-            (true, Verified::Ended) => Outcome::Failed {
-                error: Error::NotFound {
-                    message: "Citrix accepted the start request, but the session ended straight \
-                              after it, so it is not being recorded."
-                        .to_owned(),
-                    transaction_id,
-                },
-            },
-            // Typically a session recorded by policy: a dynamic stop does not end that.
-            (false, Verified::Contradicted) => Outcome::Failed {
-                error: Error::CannotRecord {
-                    message: format!(
-                        "Citrix accepted the stop request, but the session was still being recorded after {} checks; a recording policy may require it.",
-                        self.opts.verify_attempts.max(1)
-                    ),
-                    transaction_id,
-                },
-            },
-            // The request went through but no check could be read: say exactly that, keeping
-            // the reason's kind, instead of guessing "not recording" or "still recording".
-            (_, Verified::Unknown(error)) => {
-                let message = format!(
-                    "Citrix accepted the {action} request (reference {}), but its recording status could not be read afterwards: {} Check the session's status again in a moment.",
-                    transaction_id.as_deref().unwrap_or("not given"),
-                    error.message()
-                );
-                Outcome::Failed {
-                    error: error.with_message(message),
-                }
-            }
+            Err(failure) => Err(self.not_done(id, failure).await),
         }
     }
 
-    /// Polls `RecordingStatus` until it equals `want` or the attempts are used up, and says
-    /// what was learnt: confirmed, contradicted by Citrix's last answer, the session ended, or
-    /// nothing could be read (every check failed).
-    async fn wait_for_status(&self, id: &SessionId, want: bool) -> Verified {
-        let mut last_error = None;
-        let mut answered = false;
-        for attempt in 0..self.opts.verify_attempts.max(1) {
-            if attempt > 0 {
-                tokio::time::sleep(self.opts.verify_interval).await;
-            }
-            match self
+    /// The outcome of a request Citrix did not carry out.
+    async fn not_done(&self, id: &SessionId, failure: Failure) -> Outcome {
+        let refused = |error: Error| Outcome {
+            response: failure.answer.clone(),
+            ..Outcome::bare(Status::Refused, Some(error))
+        };
+        match failure.error {
+            Error::Cancelled { .. } => cancelled_before_sending(),
+            // A 404 from start/stop says only that this endpoint does not know the session.
+            Error::NotFound { .. } => match self
                 .client
-                .recording_status_limited(self.site, id, Some(self.limiter))
+                .session_with(self.site, id, Patience::Run, Some(self.cancel))
                 .await
             {
-                Ok(status) if status.value == want => return Verified::Confirmed,
-                Ok(_) => answered = true,
-                Err(Error::NotFound { .. }) => return Verified::Ended,
-                Err(e) => {
-                    tracing::debug!(session = %id, kind = e.kind(), "recording status check failed");
-                    last_error = Some(e);
-                }
-            }
+                Err(Failure {
+                    error: Error::NotFound { .. },
+                    ..
+                }) => Outcome {
+                    response: failure.answer.clone(),
+                    ..Outcome::bare(Status::SessionEnded, Some(failure.error))
+                },
+                _ => refused(failure.error),
+            },
+            // Citrix answered, and definitely: nothing was done.
+            error if failure.status.is_some() => refused(error),
+            // Citrix could not be asked at all (no connection, no token).
+            error => Outcome::bare(Status::Unknown, Some(error)),
         }
-        match last_error {
-            Some(error) if !answered => Verified::Unknown(error),
-            _ => Verified::Contradicted,
+    }
+
+    /// Checks until Citrix reports what was asked, the session is gone, or the window closes;
+    /// then the last thing Citrix reported is final.
+    async fn confirm(&self, id: &SessionId, sent: Sent) -> Outcome {
+        let wanted = if self.action.wants_recording() {
+            RecordingCheck::Recording
+        } else {
+            RecordingCheck::NotRecording
+        };
+        let started = Instant::now();
+        let deadline = started + self.opts.verify_window;
+        let mut interval = self.opts.first_check;
+        let mut due = (started + interval).min(deadline);
+        let mut reported: Option<Status> = None;
+        let mut last_problem: Option<Error> = None;
+        loop {
+            let waited = tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => false,
+                () = tokio::time::sleep_until(due) => true,
+            };
+            if !waited {
+                return sent.outcome(Status::Unknown, Some(cancelled_while_waiting()));
+            }
+            let check = self
+                .client
+                .check_recording_with(self.site, id, Patience::Run, Some(self.cancel))
+                .await
+                .value;
+            match check {
+                check if check == wanted => return sent.outcome(status_of(&check), None),
+                RecordingCheck::SessionEnded => return sent.outcome(Status::SessionEnded, None),
+                RecordingCheck::Unknown { reason } => {
+                    if self.cancel.is_cancelled() {
+                        return sent.outcome(Status::Unknown, Some(cancelled_while_waiting()));
+                    }
+                    tracing::debug!(session = %id, kind = reason.kind(), "recording check failed");
+                    last_problem = Some(reason);
+                }
+                other => reported = Some(status_of(&other)),
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+            interval = (interval.mul_f64(1.5)).min(self.opts.max_check_interval);
+            due = (due + interval).min(deadline).max(Instant::now());
+        }
+        match reported {
+            // What Citrix last reported, the opposite of what was asked.
+            Some(status) => sent.outcome(status, None),
+            None => sent.outcome(Status::Unknown, last_problem),
         }
     }
 }
 
-/// What the status checks after a start or stop established.
-enum Verified {
-    /// Citrix reports the state the request asked for.
-    Confirmed,
-    /// Citrix answered, and its last answer was the other state.
-    Contradicted,
-    /// The session no longer exists.
-    Ended,
-    /// No check could be read; the last failure says why.
-    Unknown(Error),
+fn status_of(check: &RecordingCheck) -> Status {
+    match check {
+        RecordingCheck::Recording => Status::Recording,
+        RecordingCheck::NotRecording => Status::NotRecording,
+        RecordingCheck::SessionEnded => Status::SessionEnded,
+        RecordingCheck::Unknown { .. } => Status::Unknown,
+    }
+}
+
+fn cancelled_before_sending() -> Outcome {
+    Outcome::bare(Status::Cancelled, None)
+}
+
+fn cancelled_while_waiting() -> Error {
+    Error::Cancelled {
+        message: "The run was cancelled before Citrix confirmed what the request did.".to_owned(),
+        transaction_id: None,
+    }
 }

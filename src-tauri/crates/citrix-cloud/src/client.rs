@@ -8,12 +8,18 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::http::{unexpected_shape, Body, Call, Http, RetryPolicy, Scope};
+use tokio_util::sync::CancellationToken;
+
+use crate::bulk::Action;
+use crate::error::Failure;
+use crate::http::{Body, Call, Http};
+use crate::http_status::{unexpected_shape, Purpose, Scope};
 use crate::ids::SessionId;
-use crate::limiter::Limiter;
 use crate::region::Endpoints;
+use crate::retry::{Patience, RetryPolicy};
+use crate::search::SearchMemory;
 use crate::secret::Secret;
-use crate::sessions::{PageRequest, Session, SessionPage, SessionQuery};
+use crate::sessions::{PageRequest, Session, SessionPage, SessionQuery, TextOperator};
 use crate::Error;
 
 /// An API client's credentials (Citrix Cloud > Identity and Access Management > API Access).
@@ -36,11 +42,16 @@ pub struct ClientConfig {
     /// Time for one whole request, answer included.
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
+    /// API requests in flight at once, for everything this client does (runs, status look-ups,
+    /// searches): the run concurrency setting.
+    pub concurrency: usize,
 }
 
 impl ClientConfig {
     /// Defaults: 10 s to connect, 30 s per request (Citrix's own batch limit is 90 s, single
-    /// calls answer in well under a second), and [`RetryPolicy::default`].
+    /// calls answer in well under a second), [`RetryPolicy::default`], and 16 requests at once:
+    /// fast for a few hundred sessions, gentle enough not to trip Citrix's throttling in the
+    /// first place.
     pub fn new(endpoints: Endpoints, credentials: Credentials) -> ClientConfig {
         ClientConfig {
             endpoints,
@@ -49,6 +60,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            concurrency: 16,
         }
     }
 }
@@ -89,6 +101,17 @@ pub struct Site {
 }
 
 impl Me {
+    /// The customer `customer_id` (compared ignoring case, as Citrix does) among those this API
+    /// client can see; otherwise every customer it can see, so that the officer can be told
+    /// which IDs would work. A caller must refuse an invisible customer, never pick another one.
+    pub fn customer(&self, customer_id: &str) -> Result<&Customer, &[Customer]> {
+        let wanted = customer_id.trim();
+        self.customers
+            .iter()
+            .find(|c| c.id.eq_ignore_ascii_case(wanted))
+            .ok_or(self.customers.as_slice())
+    }
+
     /// Reads `MeResponseModel` leniently: only `Customers[].Id` and `Sites[].Id` are needed, and
     /// `ExpiryTime` & co. are ignored because Citrix's format for them is not what its spec says.
     fn from_json(v: &Value) -> Option<Me> {
@@ -134,10 +157,12 @@ impl Me {
     }
 }
 
-/// The Citrix Cloud client. Cheap to clone; clones share the connection pool and the token.
+/// The Citrix Cloud client. Cheap to clone; clones share the connection pool, the token, the
+/// rate limiter and what was learnt about Citrix's search.
 #[derive(Clone)]
 pub struct CitrixClient {
-    http: Arc<Http>,
+    pub(crate) http: Arc<Http>,
+    pub(crate) search: Arc<SearchMemory>,
 }
 
 impl std::fmt::Debug for CitrixClient {
@@ -149,12 +174,27 @@ impl std::fmt::Debug for CitrixClient {
     }
 }
 
+/// What one check of a session's recording found out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum RecordingCheck {
+    /// `RecordingStatus` says the session is being recorded.
+    Recording,
+    /// `RecordingStatus` says it is not.
+    NotRecording,
+    /// `GET /Sessions/{id}` answered 404: the session is gone.
+    SessionEnded,
+    /// Citrix could not be asked, or gave no usable answer; `reason` says why.
+    Unknown { reason: Error },
+}
+
 impl CitrixClient {
     /// Checks the configuration (allowed hosts, non-empty IDs) and builds the client. Nothing is
     /// sent until the first call.
     pub fn new(cfg: ClientConfig) -> Result<CitrixClient, Error> {
         Ok(CitrixClient {
             http: Arc::new(Http::new(&cfg)?),
+            search: Arc::default(),
         })
     }
 
@@ -173,17 +213,24 @@ impl CitrixClient {
         self.http.tokens.requests()
     }
 
+    /// How many API requests this client (and its clones) may have in flight at once: the run
+    /// concurrency setting. Runs, status look-ups and searches all share it.
+    pub fn concurrency(&self) -> usize {
+        self.http.limiter.concurrency()
+    }
+
+    /// Changes the concurrency (the officer changed the setting); takes effect for the next
+    /// requests.
+    pub fn set_concurrency(&self, concurrency: usize) {
+        self.http.limiter.set_concurrency(concurrency);
+    }
+
     /// `GET /me`. Also the cheapest way to check credentials and region: it needs a token and
-    /// no site.
+    /// no site. See [`Me::customer`] to find the customer this client connects to.
     pub async fn me(&self) -> Result<Reply<Me>, Error> {
         let what = "read the account details";
-        let reply = self
-            .http
-            .call(
-                self.get(self.http.api_url(&["me"])?, None, Scope::Account, what),
-                None,
-            )
-            .await?;
+        let url = self.http.api_url(&["me"])?;
+        let reply = self.read(url, None, Scope::Account, what, None).await?;
         let me = Me::from_json(&reply.value).ok_or_else(|| unexpected_shape(what, &reply))?;
         Ok(Reply {
             value: me,
@@ -192,76 +239,70 @@ impl CitrixClient {
         })
     }
 
-    /// `GET /Sessions`, one page.
+    /// `GET /Sessions`, one page, as Citrix returns it.
     pub async fn list_sessions(
         &self,
         site: &str,
         page: &PageRequest,
     ) -> Result<Reply<SessionPage>, Error> {
-        let what = "list sessions";
-        let mut url = self.http.api_url(&["Sessions"])?;
-        add_query(&mut url, &page.query_pairs());
-        let reply = self
-            .http
-            .call(
-                self.get(url, Some(checked_site(site)?), Scope::Site, what),
-                None,
-            )
-            .await?;
-        page_reply(what, reply)
+        self.list_page(site, page.limit, page.continuation.as_deref())
+            .await
     }
 
-    /// `POST /Sessions/$search`, one page. See [`SessionQuery::to_search_body`].
+    /// Finds sessions, one page at a time: `POST /Sessions/$search` while Citrix accepts the
+    /// query's operators, else listing and filtering here with the same meaning (see the `search`
+    /// module). Pass back the page's `continuation` for the next page; it is opaque.
     pub async fn search_sessions(
         &self,
         site: &str,
         query: &SessionQuery,
         page: &PageRequest,
     ) -> Result<Reply<SessionPage>, Error> {
-        let what = "search sessions";
-        let mut url = self.http.api_url(&["Sessions", "$search"])?;
-        add_query(&mut url, &page.query_pairs());
-        let call = Call {
-            method: Method::POST,
-            url,
-            site: Some(checked_site(site)?),
-            scope: Scope::Site,
-            body: Body::Json(query.to_search_body()),
-            what,
-            recording: false,
-        };
-        page_reply(what, self.http.call(call, None).await?)
+        crate::search::search(self, site, query, page).await
     }
 
     /// `GET /Sessions/{id}`.
     pub async fn session(&self, site: &str, id: &SessionId) -> Result<Reply<Session>, Error> {
-        let what = "read the session";
-        let url = self.http.api_url(&["Sessions", id.as_str()])?;
-        let reply = self
-            .http
-            .call(
-                self.get(url, Some(checked_site(site)?), Scope::Session, what),
-                None,
-            )
-            .await?;
-        session_reply(what, reply, false)
+        self.session_with(site, id, Patience::Interactive, None)
+            .await
+            .map_err(Error::from)
     }
 
-    /// `GET /Sessions/RecordingStatus?id=`: whether the session is being recorded now.
+    /// `GET /Sessions/RecordingStatus?id=`: whether the session is being recorded now. A 404 only
+    /// says that this endpoint does not know the session; [`CitrixClient::check_recording`] tells
+    /// an ended session apart.
     pub async fn recording_status(&self, site: &str, id: &SessionId) -> Result<Reply<bool>, Error> {
-        self.recording_status_limited(site, id, None).await
+        self.recording_status_with(site, id, Patience::Interactive, None)
+            .await
+            .map_err(Error::from)
+    }
+
+    /// Asks Citrix once whether the session is being recorded: `RecordingStatus`, and on its 404
+    /// `GET /Sessions/{id}`, whose 404 alone says the session has ended. Never fails: what could
+    /// not be learnt is [`RecordingCheck::Unknown`] with the reason. The transaction ID is the
+    /// last call's.
+    pub async fn check_recording(&self, site: &str, id: &SessionId) -> Reply<RecordingCheck> {
+        self.check_recording_with(site, id, Patience::Interactive, None)
+            .await
     }
 
     /// `POST /Sessions/{id}/$startRecording?notifyUser=`. Citrix only reports whether it could
-    /// ask the VDA; poll [`CitrixClient::recording_status`] to know whether recording began.
+    /// ask the VDA; check the status afterwards to know whether recording began. On failure, the
+    /// [`Failure`] says whether Citrix may have acted on the request anyway.
     pub async fn start_recording(
         &self,
         site: &str,
         id: &SessionId,
         notify_user: bool,
-    ) -> Result<Reply<Session>, Error> {
-        self.start_recording_limited(site, id, notify_user, None)
-            .await
+    ) -> Result<Reply<Session>, Failure> {
+        self.request_recording(
+            site,
+            id,
+            Action::Start { notify_user },
+            Patience::Interactive,
+            None,
+        )
+        .await
     }
 
     /// `POST /Sessions/{id}/$stopRecording`.
@@ -269,8 +310,9 @@ impl CitrixClient {
         &self,
         site: &str,
         id: &SessionId,
-    ) -> Result<Reply<Session>, Error> {
-        self.stop_recording_limited(site, id, None).await
+    ) -> Result<Reply<Session>, Failure> {
+        self.request_recording(site, id, Action::Stop, Patience::Interactive, None)
+            .await
     }
 
     /// Asks Citrix to wake a hibernated site (the answer to `siteAsleep`). Citrix's Go SDK then
@@ -287,31 +329,104 @@ impl CitrixClient {
         let call = Call {
             method: Method::POST,
             url,
-            site: None,
-            scope: Scope::Account,
+            purpose: Purpose {
+                what: "wake the site",
+                scope: Scope::Account,
+                site: None,
+                recording: false,
+            },
             body: Body::None,
-            what: "wake the site",
-            recording: false,
+            patience: Patience::Interactive,
         };
-        self.http.call(call, None).await.map(|_| ())
+        self.http
+            .call(call, None)
+            .await
+            .map(|_| ())
+            .map_err(Error::from)
     }
 
-    pub(crate) async fn recording_status_limited(
+    /// One page of `GET /Sessions`.
+    pub(crate) async fn list_page(
+        &self,
+        site: &str,
+        limit: Option<u32>,
+        continuation: Option<&str>,
+    ) -> Result<Reply<SessionPage>, Error> {
+        let what = "list sessions";
+        let mut url = self.http.api_url(&["Sessions"])?;
+        add_query(&mut url, &page_query(limit, continuation));
+        let reply = self
+            .read(url, Some(checked_site(site)?), Scope::Site, what, None)
+            .await?;
+        page_reply(what, reply)
+    }
+
+    /// One page of `POST /Sessions/$search` with the free text matched by `operator`.
+    pub(crate) async fn search_page(
+        &self,
+        site: &str,
+        query: &SessionQuery,
+        operator: TextOperator,
+        limit: Option<u32>,
+        continuation: Option<&str>,
+    ) -> Result<Reply<SessionPage>, Failure> {
+        let what = "search sessions";
+        let mut url = self.http.api_url(&["Sessions", "$search"])?;
+        add_query(&mut url, &page_query(limit, continuation));
+        let call = Call {
+            method: Method::POST,
+            url,
+            purpose: Purpose {
+                what,
+                scope: Scope::Site,
+                site: Some(checked_site(site)?),
+                recording: false,
+            },
+            body: Body::Json(query.search_body(operator)),
+            patience: Patience::Interactive,
+        };
+        let reply = self.http.call(call, None).await?;
+        page_reply(what, reply).map_err(Failure::definite)
+    }
+
+    pub(crate) async fn session_with(
         &self,
         site: &str,
         id: &SessionId,
-        limiter: Option<&Limiter>,
-    ) -> Result<Reply<bool>, Error> {
+        patience: Patience,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Reply<Session>, Failure> {
+        let what = "read the session";
+        let url = self.http.api_url(&["Sessions", id.as_str()])?;
+        let call = self.get(
+            url,
+            Some(checked_site(site)?),
+            Scope::Session,
+            what,
+            patience,
+        );
+        let reply = self.http.call(call, cancel).await?;
+        session_reply(what, reply, false).map_err(Failure::definite)
+    }
+
+    pub(crate) async fn recording_status_with(
+        &self,
+        site: &str,
+        id: &SessionId,
+        patience: Patience,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Reply<bool>, Failure> {
         let what = "read the recording status";
         let mut url = self.http.api_url(&["Sessions", "RecordingStatus"])?;
         add_query(&mut url, &[("id", id.as_str().to_owned())]);
-        let reply = self
-            .http
-            .call(
-                self.get(url, Some(checked_site(site)?), Scope::Session, what),
-                limiter,
-            )
-            .await?;
+        let call = self.get(
+            url,
+            Some(checked_site(site)?),
+            Scope::Session,
+            what,
+            patience,
+        );
+        let reply = self.http.call(call, cancel).await?;
         let flag = reply
             .value
             .as_object()
@@ -332,57 +447,115 @@ impl CitrixClient {
                 transaction_id: reply.transaction_id,
                 raw: Some(reply.value),
             }),
-            None => Err(unexpected_shape(what, &reply)),
+            None => Err(Failure::definite(unexpected_shape(what, &reply))),
         }
     }
 
-    pub(crate) async fn start_recording_limited(
+    pub(crate) async fn check_recording_with(
         &self,
         site: &str,
         id: &SessionId,
-        notify_user: bool,
-        limiter: Option<&Limiter>,
-    ) -> Result<Reply<Session>, Error> {
-        let what = "start recording";
-        let mut url = self
-            .http
-            .api_url(&["Sessions", id.as_str(), "$startRecording"])?;
-        // Always explicit: Citrix defaults notifyUser to true, and the officer's choice must be
-        // what happens whatever the default is.
-        add_query(&mut url, &[("notifyUser", notify_user.to_string())]);
-        self.record(url, site, what, limiter).await
+        patience: Patience,
+        cancel: Option<&CancellationToken>,
+    ) -> Reply<RecordingCheck> {
+        let unknown = |reason: Error| Reply {
+            transaction_id: reason.transaction_id().map(str::to_owned),
+            value: RecordingCheck::Unknown { reason },
+            raw: None,
+        };
+        let status = match self.recording_status_with(site, id, patience, cancel).await {
+            Ok(status) => {
+                return Reply {
+                    value: if status.value {
+                        RecordingCheck::Recording
+                    } else {
+                        RecordingCheck::NotRecording
+                    },
+                    transaction_id: status.transaction_id,
+                    raw: status.raw,
+                }
+            }
+            Err(failure) => failure.error,
+        };
+        if !matches!(status, Error::NotFound { .. }) {
+            return unknown(status);
+        }
+        // `RecordingStatus` does not know the session. Only the session resource itself can say
+        // that the session is gone.
+        match self.session_with(site, id, patience, cancel).await {
+            Err(Failure {
+                error: Error::NotFound { transaction_id, .. },
+                ..
+            }) => Reply {
+                value: RecordingCheck::SessionEnded,
+                transaction_id,
+                raw: None,
+            },
+            Ok(session) => unknown(Error::Unexpected {
+                message: format!(
+                    "Citrix did not report the recording status of this session ({}), although the session is still there.",
+                    status.message()
+                ),
+                transaction_id: session.transaction_id,
+            }),
+            Err(failure) => unknown(failure.error),
+        }
     }
 
-    pub(crate) async fn stop_recording_limited(
+    /// Sends one start or stop (retries included). Never a guess: the [`Failure`] says whether
+    /// Citrix may have acted on it.
+    pub(crate) async fn request_recording(
         &self,
         site: &str,
         id: &SessionId,
-        limiter: Option<&Limiter>,
-    ) -> Result<Reply<Session>, Error> {
-        let url = self
-            .http
-            .api_url(&["Sessions", id.as_str(), "$stopRecording"])?;
-        self.record(url, site, "stop recording", limiter).await
-    }
-
-    async fn record(
-        &self,
-        url: url::Url,
-        site: &str,
-        what: &'static str,
-        limiter: Option<&Limiter>,
-    ) -> Result<Reply<Session>, Error> {
+        action: Action,
+        patience: Patience,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Reply<Session>, Failure> {
+        let (what, segment) = match action {
+            Action::Start { .. } => ("start recording", "$startRecording"),
+            Action::Stop => ("stop recording", "$stopRecording"),
+        };
+        let mut url = self.http.api_url(&["Sessions", id.as_str(), segment])?;
+        if let Action::Start { notify_user } = action {
+            // Always explicit: Citrix defaults notifyUser to true, and the officer's choice must
+            // be what happens whatever the default is.
+            add_query(&mut url, &[("notifyUser", notify_user.to_string())]);
+        }
         let call = Call {
             method: Method::POST,
             url,
-            site: Some(checked_site(site)?),
-            scope: Scope::Session,
+            purpose: Purpose {
+                what,
+                scope: Scope::Session,
+                site: Some(checked_site(site)?),
+                recording: true,
+            },
             // Citrix's samples and generated client send no body.
             body: Body::None,
-            what,
-            recording: true,
+            patience,
         };
-        session_reply(what, self.http.call(call, limiter).await?, true)
+        let reply = self.http.call(call, cancel).await?;
+        // A 2xx whose body is not a session object still means Citrix accepted the request.
+        session_reply(what, reply, true).map_err(|error| Failure {
+            error,
+            may_have_been_applied: true,
+            answer: None,
+            status: None,
+        })
+    }
+
+    /// A GET through the limiter, for callers that need only the [`Error`].
+    async fn read(
+        &self,
+        url: url::Url,
+        site: Option<&str>,
+        scope: Scope,
+        what: &'static str,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Reply<Value>, Error> {
+        let call = self.get(url, site, scope, what, Patience::Interactive);
+        self.http.call(call, cancel).await.map_err(Error::from)
     }
 
     fn get<'a>(
@@ -391,17 +564,35 @@ impl CitrixClient {
         site: Option<&'a str>,
         scope: Scope,
         what: &'static str,
+        patience: Patience,
     ) -> Call<'a> {
         Call {
             method: Method::GET,
             url,
-            site,
-            scope,
+            purpose: Purpose {
+                what,
+                scope,
+                site,
+                recording: false,
+            },
             body: Body::None,
-            what,
-            recording: false,
+            patience,
         }
     }
+}
+
+/// `limit` (clamped to what Citrix accepts: it may default to 250 and may reject more than 1000)
+/// and `continuationToken`, which the URL serializer percent-encodes: Citrix's tokens can be
+/// base64 with `+`, `/` and `=`.
+fn page_query(limit: Option<u32>, continuation: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut q = Vec::new();
+    if let Some(limit) = limit {
+        q.push(("limit", limit.clamp(1, 1000).to_string()));
+    }
+    if let Some(c) = continuation.filter(|c| !c.is_empty()) {
+        q.push(("continuationToken", c.to_owned()));
+    }
+    q
 }
 
 fn checked_site(site: &str) -> Result<&str, Error> {
@@ -476,6 +667,33 @@ mod tests {
             Me::from_json(&json!({})).map(|m| m.customers.len()),
             Some(0)
         );
+    }
+
+    #[test]
+    fn the_connected_customer_or_the_ones_that_can_be_seen() {
+        let me = Me::from_json(&json!({
+            "UserId": "u", "Customers": [{"Id": "Acme01", "Sites": []}, {"Id": "beta02", "Name": "Beta"}]
+        }))
+        .expect("me");
+        assert_eq!(me.customer(" acme01 ").map(|c| c.id.as_str()), Ok("Acme01"));
+        let visible = me.customer("gamma03").expect_err("not visible");
+        let ids: Vec<&str> = visible.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["Acme01", "beta02"]);
+    }
+
+    #[test]
+    fn page_query_clamps_and_keeps_the_token_whole() {
+        assert_eq!(
+            page_query(Some(5000), Some("a+b/c==")),
+            vec![
+                ("limit", "1000".to_owned()),
+                ("continuationToken", "a+b/c==".to_owned())
+            ]
+        );
+        let mut url = url::Url::parse("http://127.0.0.1:1/Sessions").expect("url");
+        add_query(&mut url, &page_query(None, Some("a+b/c==")));
+        assert_eq!(url.query(), Some("continuationToken=a%2Bb%2Fc%3D%3D"));
+        assert!(page_query(Some(0), Some("")).len() == 1);
     }
 
     #[test]

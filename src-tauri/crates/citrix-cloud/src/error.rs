@@ -133,6 +133,12 @@ pub enum Error {
         message: String,
         transaction_id: Option<String>,
     },
+    /// The caller cancelled the call (an officer cancelling a run) before Citrix answered.
+    #[error("{message}")]
+    Cancelled {
+        message: String,
+        transaction_id: Option<String>,
+    },
 }
 
 impl Error {
@@ -156,11 +162,12 @@ impl Error {
             Error::InvalidSessionId { .. } => "invalidSessionId",
             Error::HostNotAllowed { .. } => "hostNotAllowed",
             Error::NotRequested { .. } => "notRequested",
+            Error::Cancelled { .. } => "cancelled",
         }
     }
 
     /// Every kind this crate can produce (the UI's copy table is tested against it).
-    pub const KINDS: [&'static str; 17] = [
+    pub const KINDS: [&'static str; 18] = [
         "badCredentials",
         "tokenRejected",
         "forbidden",
@@ -178,6 +185,7 @@ impl Error {
         "invalidSessionId",
         "hostNotAllowed",
         "notRequested",
+        "cancelled",
     ];
 
     /// The `citrix-transactionid` to quote to Citrix support, if any.
@@ -215,7 +223,8 @@ impl Error {
             | Error::Unexpected { message, .. }
             | Error::InvalidSessionId { message, .. }
             | Error::HostNotAllowed { message, .. }
-            | Error::NotRequested { message, .. } => message,
+            | Error::NotRequested { message, .. }
+            | Error::Cancelled { message, .. } => message,
         }
     }
 
@@ -289,6 +298,10 @@ impl Error {
             | Error::NotRequested {
                 message,
                 transaction_id,
+            }
+            | Error::Cancelled {
+                message,
+                transaction_id,
             } => (message, transaction_id),
         }
     }
@@ -301,6 +314,70 @@ impl Error {
         }
     }
 }
+
+/// A call that got no success answer, with what is known about whether Citrix acted on it.
+///
+/// Only start/stop recording change anything at Citrix, so only their callers need more than the
+/// [`Error`]; every other operation returns the error alone (`From<Failure> for Error`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub error: Error,
+    /// Whether Citrix may have carried out the request although no success answer came back: a
+    /// timeout or a dropped connection after the request was sent, a 5xx (also after retries),
+    /// a success answer that could not be read, or any answer to an attempt that followed one of
+    /// those. `false` means Citrix did not act on it: a refusal (4xx) on the first attempt, only
+    /// 429s, a connection that never opened, or nothing sent at all.
+    pub may_have_been_applied: bool,
+    /// Citrix's last answer as JSON, when there was one (a refusal's `ErrorData`, for the audit
+    /// trail).
+    pub answer: Option<Value>,
+    /// The HTTP status of Citrix's last answer, when there was one.
+    pub status: Option<u16>,
+}
+
+impl Failure {
+    /// A failure from before anything reached Citrix, or a definite refusal.
+    pub fn definite(error: Error) -> Failure {
+        Failure {
+            error,
+            may_have_been_applied: false,
+            answer: None,
+            status: None,
+        }
+    }
+
+    pub fn may_have_been_applied(&self) -> bool {
+        self.may_have_been_applied
+    }
+
+    /// The same failure of a call that had already lost an answer earlier (`lost`): then it may
+    /// have been carried out whatever this failure says.
+    pub(crate) fn after_lost_answer(mut self, lost: bool) -> Failure {
+        self.may_have_been_applied |= lost;
+        self
+    }
+}
+
+/// An error found before anything was sent (a bad address, no site): nothing was done.
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::definite(error)
+    }
+}
+
+impl From<Failure> for Error {
+    fn from(failure: Failure) -> Error {
+        failure.error
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Failure {}
 
 /// Serialized as `{ "kind", "message", "transactionId" }`, the IPC error shape plus the
 /// transaction ID.

@@ -14,90 +14,38 @@
 //!   attempts and backoff (honouring `Retry-After`). Retrying is safe for every call we make: they
 //!   are reads, token requests, or start/stop recording, which Citrix documents as idempotent
 //!   (starting a session that is already recorded is a silent no-op; stopping likewise).
-//! - Every failure becomes one of the [`Error`] kinds; every result carries the transaction ID.
+//! - Every API request takes a permit of the client's one limiter (runs, status look-ups and
+//!   searches share Citrix's rate limit), and every wait (for a permit, a backoff, a 429 pause, an
+//!   answer) gives way to the caller's cancellation token.
+//! - Every failure becomes one of the [`Error`] kinds, with whether Citrix may have carried the
+//!   request out anyway ([`Failure`]); every result carries the transaction ID. The retry policy
+//!   is in [`crate::retry`], the meaning of each status in `http_status`.
 
+use std::future::Future;
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::auth::{parse_token_response, Token, TokenCache};
-use crate::error::{snippet, ErrorBody};
+use crate::error::{snippet, ErrorBody, Failure};
+use crate::http_status::{self, detail, map_status, rate_limited, Answer, Purpose, Scope};
 use crate::limiter::{Limiter, Throttle};
 use crate::region::{endpoint_allowed, is_loopback, Endpoints};
+use crate::retry::{
+    parse_retry_after, too_long_to_wait, Patience, RetryPolicy, MAX_DROP_RETRIES,
+    RETRY_AFTER_CEILING, THROTTLE_HARD_CAP_FACTOR,
+};
 use crate::secret::Secret;
 use crate::{ClientConfig, Error, Reply};
 
-/// How hard to try before giving up on 429 / 5xx / dropped connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Total attempts per call, the first one included (0 is treated as 1).
-    pub max_attempts: u32,
-    /// Backoff before the first retry; doubles each time.
-    pub base_delay: Duration,
-    /// Cap on a single backoff.
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// Four attempts, 1 s doubling to at most 20 s: a few seconds of patience for a blip, without
-    /// leaving an officer staring at a spinner for minutes.
-    fn default() -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(20),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The delay before retry `n` (1-based): `base * 2^(n-1)`, capped at `max_delay`, then
-    /// "equal jitter" (a random point in the upper half) so that many clients, or the many
-    /// requests of one bulk run, do not retry in lockstep.
-    pub fn backoff(&self, n: u32) -> Duration {
-        let exp = n.saturating_sub(1).min(20);
-        let full = self
-            .base_delay
-            .saturating_mul(1u32 << exp)
-            .min(self.max_delay);
-        let half = full / 2;
-        half + half.mul_f64(jitter())
-    }
-
-    fn attempts(&self) -> u32 {
-        self.max_attempts.max(1)
-    }
-}
-
-/// A number in [0, 1). A v4 UUID is 122 bits from the OS generator; the crate already depends on
-/// it, and jitter needs no more than "not the same in every task".
-fn jitter() -> f64 {
-    let (hi, _) = uuid::Uuid::new_v4().as_u64_pair();
-    (hi >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// For an interactive call, a server asking us to wait longer than this is treated as "rate
-/// limited now": blocking the officer's screen for minutes is worse than an error that says when
-/// to try again.
-const RETRY_AFTER_CEILING: Duration = Duration::from_secs(60);
-
-/// A bulk run (a call with a limiter) waits out a longer `Retry-After`, pausing the whole run,
-/// because failing every session of a compliance action is worse than a slower run. It is still
-/// bounded: requests already sent are finished even after the officer cancels the run, so a
-/// request must not be able to sit for an hour. Beyond this the call fails with `rateLimited`
-/// and the asked wait on the error ([`Error::retry_after`]).
-const BULK_RETRY_AFTER_CEILING: Duration = Duration::from_secs(300);
-
-/// Dropped connections are retried at most this many times, on top of being within
-/// `max_attempts`: a server that keeps dropping us is not coming back in seconds.
-const MAX_DROP_RETRIES: u32 = 2;
-
-/// With a bulk limiter, 429s are governed by the limiter; this is a last-resort cap per request so
-/// that nothing can loop forever.
-const THROTTLE_HARD_CAP_FACTOR: u32 = 8;
+/// After a cancel, a request already on the wire gets this long to bring its answer back: an
+/// answer (accepted, refused) is worth more than "not known", and it is well within the second a
+/// cancel may take.
+const CANCEL_GRACE: Duration = Duration::from_millis(500);
 
 const JSON: &str = "application/json";
 /// Exactly this: Citrix's token service rejects the `; charset=...` some libraries add.
@@ -109,41 +57,13 @@ pub(crate) enum Body {
     Form(Vec<(&'static str, String)>),
 }
 
-/// What a call is about, which decides what a 404 means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scope {
-    /// The account or customer (`/me`, waking the site, the token service).
-    Account,
-    /// The whole site (listing or searching sessions): a 404 means the site is gone.
-    Site,
-    /// One session (`/Sessions/{id}...`, `RecordingStatus?id=`): a 404 means it has ended.
-    Session,
-}
-
 /// One logical API call. (No `Debug`: a form body can hold the client secret.)
 pub(crate) struct Call<'a> {
     pub method: Method,
     pub url: Url,
-    /// The `Citrix-InstanceId` (site ID); `None` for `/me` and the site-activation call.
-    pub site: Option<&'a str>,
-    pub scope: Scope,
+    pub purpose: Purpose<'a>,
     pub body: Body,
-    /// What we were doing, for messages: "start recording", "list sessions"...
-    pub what: &'static str,
-    /// Start/stop recording: 400/409 business errors mean "cannot record this session".
-    pub recording: bool,
-}
-
-/// A response of any status, read completely.
-struct Raw {
-    status: StatusCode,
-    /// The server's `citrix-transactionid`, else the one we sent.
-    transaction_id: String,
-    retry_after: Option<Duration>,
-    location: Option<String>,
-    body: Vec<u8>,
-    /// Counted attempts made (for "after N attempts" messages).
-    attempts: u32,
+    pub patience: Patience,
 }
 
 /// Why a request got no response.
@@ -174,6 +94,9 @@ pub(crate) struct Http {
     client_id: String,
     secret: Secret,
     pub tokens: TokenCache,
+    /// Every API request of this client takes a permit: runs, status look-ups and searches share
+    /// Citrix's rate limit, and a 429 slows all of them down together.
+    pub limiter: Limiter,
 }
 
 impl Http {
@@ -229,6 +152,7 @@ impl Http {
             client_id,
             secret: creds.secret.clone(),
             tokens: TokenCache::default(),
+            limiter: Limiter::new(cfg.concurrency),
         })
     }
 
@@ -250,35 +174,68 @@ impl Http {
         join(&self.endpoints.resource_provider_base(), segments)
     }
 
-    /// Sends an authenticated API call and decodes a successful JSON answer (`Null` when empty).
+    /// Sends an authenticated API call through the client's limiter and decodes a successful
+    /// JSON answer (`Null` when empty). On failure, says whether Citrix may have acted on it.
     pub async fn call(
         &self,
         call: Call<'_>,
-        limiter: Option<&Limiter>,
-    ) -> Result<Reply<Value>, Error> {
-        check_host(&call.url)?;
-        let mut token = self.tokens.get(|| self.fetch_token()).await?;
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Reply<Value>, Failure> {
+        check_host(&call.url).map_err(Failure::definite)?;
+        // An answer lost earlier in this call (before a 401 made us sign in again) makes every
+        // later failure of it ambiguous too.
+        let mut lost = false;
+        let token = cancellable(
+            cancel,
+            Duration::ZERO,
+            self.tokens.get(|| self.fetch_token()),
+        )
+        .await
+        .ok_or_else(|| Failure::definite(cancelled(&call.purpose, None)))?
+        .map_err(Failure::definite)?;
+        let mut token = token;
         let mut renewed = false;
         loop {
-            let raw = self.exchange(&call, Auth::Bearer(&token), limiter).await?;
-            if raw.status == StatusCode::UNAUTHORIZED {
+            let answer = self
+                .exchange(&call, Auth::Bearer(&token), Some(&self.limiter), cancel)
+                .await
+                .map_err(|f| f.after_lost_answer(lost))?;
+            lost |= answer.follows_lost_answer;
+            if answer.answer.status == StatusCode::UNAUTHORIZED {
                 if !renewed {
                     // Expired early, revoked, or rotated: one fresh token, one more try.
                     renewed = true;
-                    tracing::debug!(what = call.what, "401; renewing the token once");
-                    token = self.tokens.renew(&token, || self.fetch_token()).await?;
+                    tracing::debug!(what = call.purpose.what, "401; renewing the token once");
+                    let renewal = self.tokens.renew(&token, || self.fetch_token());
+                    token = cancellable(cancel, Duration::ZERO, renewal)
+                        .await
+                        .ok_or_else(|| {
+                            Failure::definite(cancelled(&call.purpose, None))
+                                .after_lost_answer(lost)
+                        })?
+                        .map_err(|e| Failure::definite(e).after_lost_answer(lost))?;
                     continue;
                 }
-                let body = ErrorBody::parse(&raw.body);
-                return Err(Error::TokenRejected {
-                    message: format!(
-                        "Citrix Cloud rejected the access token even after signing in again (HTTP 401){}",
-                        detail(&body)
-                    ),
-                    transaction_id: Some(raw.transaction_id),
+                let body = ErrorBody::parse(&answer.answer.body);
+                return Err(Failure {
+                    error: Error::TokenRejected {
+                        message: format!(
+                            "Citrix Cloud rejected the access token even after signing in again (HTTP 401){}",
+                            detail(&body)
+                        ),
+                        transaction_id: Some(answer.answer.transaction_id.clone()),
+                    },
+                    may_have_been_applied: lost,
+                    answer: answer.answer.json(),
+                    status: Some(401),
                 });
             }
-            return decode_success(&call, raw);
+            return http_status::decode(&call.purpose, &answer.answer).map_err(|error| Failure {
+                error,
+                may_have_been_applied: lost || http_status::may_have_been_applied(&answer.answer),
+                answer: answer.answer.json(),
+                status: Some(answer.answer.status.as_u16()),
+            });
         }
     }
 
@@ -291,35 +248,38 @@ impl Http {
         let call = Call {
             method: Method::POST,
             url,
-            site: None,
             body: Body::Form(vec![
                 ("grant_type", "client_credentials".to_owned()),
                 ("client_id", self.client_id.clone()),
                 ("client_secret", self.secret.expose().to_owned()),
             ]),
-            scope: Scope::Account,
-            what: "sign in to Citrix Cloud",
-            recording: false,
+            purpose: Purpose {
+                what: "sign in to Citrix Cloud",
+                scope: Scope::Account,
+                site: None,
+                recording: false,
+            },
+            patience: Patience::Interactive,
         };
         check_host(&call.url)?;
-        // Not through the bulk limiter: the token service is a different service with its own
-        // limits, and a run waits for its one token anyway.
-        let raw = self.exchange(&call, Auth::None, None).await?;
-        let status = raw.status.as_u16();
-        if raw.status.is_success() {
-            let value = serde_json::from_slice::<Value>(&raw.body).ok();
+        // Not through the limiter: the token service is a different service with its own
+        // limits, and every caller waits for the one token anyway.
+        let answer = self.exchange(&call, Auth::None, None, None).await?.answer;
+        let status = answer.status.as_u16();
+        if answer.status.is_success() {
+            let value = serde_json::from_slice::<Value>(&answer.body).ok();
             return match value.as_ref().and_then(parse_token_response) {
                 Some((secret, lifetime)) => Ok(Token::new(secret, lifetime)),
                 None => Err(Error::Unexpected {
                     message: format!(
                         "The Citrix Cloud token service answered without a usable token{}",
-                        detail(&ErrorBody::parse(&raw.body))
+                        detail(&ErrorBody::parse(&answer.body))
                     ),
-                    transaction_id: Some(raw.transaction_id),
+                    transaction_id: Some(answer.transaction_id),
                 }),
             };
         }
-        let body = ErrorBody::parse(&raw.body);
+        let body = ErrorBody::parse(&answer.body);
         // 400 invalid_client is what Citrix documents for a wrong ID or secret (its samples also
         // show a bare "Invalid request"); Citrix's Terraform provider treats 401 the same way. An
         // unknown customer ID in the path can only be a credentials mistake too.
@@ -335,119 +295,170 @@ impl Http {
                     self.customer_id,
                     detail(&body)
                 ),
-                transaction_id: Some(raw.transaction_id),
+                transaction_id: Some(answer.transaction_id),
             });
         }
-        Err(map_status(&call, &raw, &body))
+        Err(map_status(&call.purpose, &answer, &body))
     }
 
     /// Sends `call`, retrying throttling, transient server errors and dropped connections within
-    /// the policy. Returns the first response that is not retried (whatever its status).
+    /// the policy, and keeping count of whether an attempt may have been carried out without its
+    /// answer reaching us. Returns the first response that is not retried (whatever its status).
     async fn exchange(
         &self,
         call: &Call<'_>,
         auth: Auth<'_>,
         limiter: Option<&Limiter>,
-    ) -> Result<Raw, Error> {
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Exchanged, Failure> {
         let max = self.retry.attempts();
+        let purpose = &call.purpose;
         let mut counted = 0u32;
         let mut throttled = 0u32;
         let mut drops = 0u32;
+        // Whether an earlier attempt may have been carried out without its answer reaching us.
+        let mut lost = false;
+        let stop = |lost: bool, tx: Option<String>| Failure {
+            error: cancelled(purpose, tx),
+            may_have_been_applied: lost,
+            answer: None,
+            status: None,
+        };
         loop {
             let permit = match limiter {
-                Some(l) => Some(l.acquire().await),
+                Some(l) => Some(
+                    cancellable(cancel, Duration::ZERO, l.acquire())
+                        .await
+                        .ok_or_else(|| stop(lost, None))?,
+                ),
                 None => None,
             };
             let sent_tx = uuid::Uuid::new_v4().to_string();
-            let result = self.send_once(call, auth, &sent_tx).await;
+            // A request on the wire may already be applied: after a cancel it gets a short grace
+            // to bring its answer back, and is then reported as possibly carried out.
+            let result = cancellable(cancel, CANCEL_GRACE, self.send_once(call, auth, &sent_tx))
+                .await
+                .ok_or_else(|| stop(true, Some(sent_tx.clone())))?;
+            let was_lost = lost;
+            let failure = move |error: Error, applied: bool| Failure {
+                error,
+                may_have_been_applied: was_lost || applied,
+                answer: None,
+                status: None,
+            };
             match result {
-                Ok(mut raw) if raw.status == StatusCode::TOO_MANY_REQUESTS => {
+                Ok(mut answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
+                    // A 429 is an answer from before anything was done: it adds no doubt.
                     throttled += 1;
-                    if let Some(wait) = too_long_to_wait(raw.retry_after, limiter.is_some()) {
-                        raw.attempts = counted + throttled;
-                        return Err(rate_limited(call, &raw, Some(wait)));
+                    answer.attempts = counted + throttled;
+                    if let Some(wait) = too_long_to_wait(answer.retry_after, call.patience) {
+                        return Err(Failure {
+                            error: rate_limited(purpose, &answer, Some(wait)),
+                            may_have_been_applied: lost,
+                            answer: answer.json(),
+                            status: Some(429),
+                        });
                     }
-                    let give_up = match permit {
-                        Some(p) => {
-                            p.throttled(raw.retry_after, &self.retry) == Throttle::GiveUp
+                    let verdict = permit.map(|p| p.throttled(answer.retry_after, &self.retry));
+                    let give_up = match call.patience {
+                        Patience::Interactive => throttled >= max,
+                        Patience::Run => {
+                            verdict == Some(Throttle::GiveUp)
                                 || throttled >= max * THROTTLE_HARD_CAP_FACTOR
                         }
-                        None => {
-                            counted += 1;
-                            counted >= max
-                        }
                     };
-                    raw.attempts = counted.max(throttled);
                     if give_up {
-                        return Err(rate_limited(call, &raw, None));
+                        return Err(Failure {
+                            error: rate_limited(purpose, &answer, None),
+                            may_have_been_applied: lost,
+                            answer: answer.json(),
+                            status: Some(429),
+                        });
                     }
-                    if limiter.is_none() {
-                        let wait = raw
+                    // With the limiter, its pause (shared by every request) is the wait.
+                    if verdict.is_none() {
+                        let wait = answer
                             .retry_after
-                            .unwrap_or_else(|| self.retry.backoff(counted));
-                        tracing::debug!(what = call.what, ?wait, "429; waiting");
-                        tokio::time::sleep(wait).await;
+                            .unwrap_or_else(|| self.retry.backoff(throttled));
+                        tracing::debug!(what = purpose.what, ?wait, "429; waiting");
+                        sleep(cancel, wait).await.ok_or_else(|| stop(lost, None))?;
                     }
                 }
-                Ok(mut raw) if is_retryable_status(&raw) => {
+                Ok(mut answer) if http_status::is_retryable(&answer) => {
                     drop(permit);
                     counted += 1;
-                    raw.attempts = counted;
+                    answer.attempts = counted;
                     if counted >= max {
-                        return Ok(raw);
+                        return Ok(Exchanged {
+                            answer,
+                            follows_lost_answer: lost,
+                        });
                     }
+                    lost = true;
                     // A 503 may say when to come back; a reasonable hint beats our guess.
-                    let wait = raw
+                    let wait = answer
                         .retry_after
                         .filter(|w| *w <= RETRY_AFTER_CEILING)
                         .unwrap_or_else(|| self.retry.backoff(counted));
                     tracing::debug!(
-                        what = call.what,
-                        status = raw.status.as_u16(),
+                        what = purpose.what,
+                        status = answer.status.as_u16(),
                         ?wait,
                         "retrying"
                     );
-                    tokio::time::sleep(wait).await;
+                    sleep(cancel, wait).await.ok_or_else(|| stop(lost, None))?;
                 }
-                Ok(mut raw) => {
+                Ok(mut answer) => {
                     if let Some(p) = permit {
                         p.succeeded();
                     }
                     counted += 1;
-                    raw.attempts = counted;
-                    return Ok(raw);
+                    answer.attempts = counted;
+                    return Ok(Exchanged {
+                        answer,
+                        follows_lost_answer: lost,
+                    });
                 }
                 Err(SendFailure::Timeout { connecting: true }) => {
-                    return Err(Error::Timeout {
-                        message: format!(
-                            "Could not connect to {} within {} s to {}.",
-                            host_label(&call.url),
-                            self.connect_timeout.as_secs_f32(),
-                            call.what
-                        ),
-                        transaction_id: None,
-                    });
+                    return Err(failure(
+                        Error::Timeout {
+                            message: format!(
+                                "Could not connect to {} within {} s to {}.",
+                                host_label(&call.url),
+                                self.connect_timeout.as_secs_f32(),
+                                purpose.what
+                            ),
+                            transaction_id: None,
+                        },
+                        false,
+                    ));
                 }
                 Err(SendFailure::Timeout { connecting: false }) => {
-                    return Err(Error::Timeout {
-                        message: format!(
-                            "Citrix Cloud did not answer within {} s while trying to {}.",
-                            self.request_timeout.as_secs_f32(),
-                            call.what
-                        ),
-                        // The request may have reached Citrix: our ID is what support can find.
-                        transaction_id: Some(sent_tx),
-                    });
+                    return Err(failure(
+                        Error::Timeout {
+                            message: format!(
+                                "Citrix Cloud did not answer within {} s while trying to {}.",
+                                self.request_timeout.as_secs_f32(),
+                                purpose.what
+                            ),
+                            // The request may have reached Citrix: our ID is what support can find.
+                            transaction_id: Some(sent_tx),
+                        },
+                        true,
+                    ));
                 }
                 Err(SendFailure::Connect(cause)) => {
-                    return Err(Error::Network {
-                        message: format!(
-                            "Could not connect to {} to {}: {cause}",
-                            host_label(&call.url),
-                            call.what
-                        ),
-                        transaction_id: None,
-                    });
+                    return Err(failure(
+                        Error::Network {
+                            message: format!(
+                                "Could not connect to {} to {}: {cause}",
+                                host_label(&call.url),
+                                purpose.what
+                            ),
+                            transaction_id: None,
+                        },
+                        false,
+                    ));
                 }
                 Err(SendFailure::Dropped(cause)) => {
                     // The request may or may not have been processed. Sending it again is safe
@@ -456,24 +467,36 @@ impl Http {
                     drop(permit);
                     counted += 1;
                     drops += 1;
+                    lost = true;
                     if drops > MAX_DROP_RETRIES || counted >= max {
-                        return Err(Error::Network {
-                            message: format!(
-                                "The connection to {} was dropped before it answered (tried {counted} times to {}): {cause}",
-                                host_label(&call.url),
-                                call.what
-                            ),
-                            transaction_id: Some(sent_tx),
-                        });
+                        return Err(failure(
+                            Error::Network {
+                                message: format!(
+                                    "The connection to {} was dropped before it answered (tried {counted} times to {}): {cause}",
+                                    host_label(&call.url),
+                                    purpose.what
+                                ),
+                                transaction_id: Some(sent_tx),
+                            },
+                            true,
+                        ));
                     }
-                    tracing::debug!(what = call.what, %cause, "connection dropped; retrying");
-                    tokio::time::sleep(self.retry.backoff(counted)).await;
+                    tracing::debug!(what = purpose.what, %cause, "connection dropped; retrying");
+                    sleep(cancel, self.retry.backoff(counted))
+                        .await
+                        .ok_or_else(|| stop(lost, None))?;
                 }
                 Err(SendFailure::Invalid(cause)) => {
-                    return Err(Error::BadRequest {
-                        message: format!("Could not build the request to {}: {cause}", call.what),
-                        transaction_id: None,
-                    });
+                    return Err(failure(
+                        Error::BadRequest {
+                            message: format!(
+                                "Could not build the request to {}: {cause}",
+                                purpose.what
+                            ),
+                            transaction_id: None,
+                        },
+                        false,
+                    ));
                 }
             }
         }
@@ -484,7 +507,7 @@ impl Http {
         call: &Call<'_>,
         auth: Auth<'_>,
         tx: &str,
-    ) -> Result<Raw, SendFailure> {
+    ) -> Result<Answer, SendFailure> {
         let mut rb = self
             .client
             .request(call.method.clone(), call.url.clone())
@@ -504,7 +527,7 @@ impl Http {
                 "Citrix-CustomerId",
                 header_value(&self.customer_id, "customer ID")?,
             );
-            if let Some(site) = call.site {
+            if let Some(site) = call.purpose.site {
                 rb = rb.header("Citrix-InstanceId", header_value(site, "site ID")?);
             }
         }
@@ -531,7 +554,7 @@ impl Http {
             transaction_id = server_tx.as_deref().unwrap_or(tx),
             "citrix response"
         );
-        Ok(Raw {
+        Ok(Answer {
             status,
             transaction_id: server_tx.unwrap_or_else(|| tx.to_owned()),
             retry_after,
@@ -557,46 +580,6 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
-}
-
-/// The server's `Retry-After` when it is longer than this call may wait (see the ceilings above).
-fn too_long_to_wait(retry_after: Option<Duration>, bulk: bool) -> Option<Duration> {
-    let ceiling = if bulk {
-        BULK_RETRY_AFTER_CEILING
-    } else {
-        RETRY_AFTER_CEILING
-    };
-    retry_after.filter(|w| *w > ceiling)
-}
-
-/// "about 2 minutes", for telling the officer when to try again.
-fn rough_duration(d: Duration) -> String {
-    let secs = d.as_secs_f64().ceil() as u64;
-    let (n, unit) = if secs < 90 {
-        (secs, "second")
-    } else if secs < 3600 {
-        ((secs + 30) / 60, "minute")
-    } else {
-        ((secs + 1800) / 3600, "hour")
-    };
-    format!("about {n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-/// `Retry-After` in seconds. The HTTP-date form is not used by Citrix as far as we know; it
-/// falls back to our own backoff, which is safe.
-fn parse_retry_after(v: &str) -> Option<Duration> {
-    let secs: f64 = v.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
-}
-
-fn is_retryable_status(raw: &Raw) -> bool {
-    match raw.status.as_u16() {
-        502..=504 => true,
-        // Citrix sometimes reports a missing object as a 500 (see `map_status`); retrying that
-        // would only delay the answer.
-        500 => !ErrorBody::parse(&raw.body).mentions("object does not exist"),
-        _ => false,
-    }
 }
 
 fn classify(e: reqwest::Error) -> SendFailure {
@@ -639,168 +622,49 @@ fn host_label(url: &Url) -> String {
     }
 }
 
-fn detail(body: &ErrorBody) -> String {
-    body.summary().map(|s| format!(": {s}")).unwrap_or_default()
+/// What [`Http::exchange`] hands back: the answer not retried, and whether an attempt before it
+/// may have been carried out without its answer reaching us.
+struct Exchanged {
+    answer: Answer,
+    follows_lost_answer: bool,
 }
 
-fn rate_limited(call: &Call<'_>, raw: &Raw, asked: Option<Duration>) -> Error {
-    let body = ErrorBody::parse(&raw.body);
-    let message = match asked {
-        Some(wait) => format!(
-            "Citrix Cloud is limiting how many requests we send (HTTP 429) and asked us to wait {} s before trying to {} again{}. Try again in {}.",
-            wait.as_secs(),
-            call.what,
-            detail(&body),
-            rough_duration(wait)
-        ),
-        None => format!(
-            "Citrix Cloud kept limiting how many requests we send (HTTP 429); gave up trying to {} after {} attempts{}",
-            call.what,
-            raw.attempts,
-            detail(&body)
-        ),
-    };
-    Error::RateLimited {
-        message,
-        transaction_id: Some(raw.transaction_id.clone()),
-        retry_after: raw.retry_after,
-    }
-}
-
-/// Turns a non-success response into the error kind that tells the officer what to do.
-fn map_status(call: &Call<'_>, raw: &Raw, body: &ErrorBody) -> Error {
-    let status = raw.status.as_u16();
-    let tx = Some(raw.transaction_id.clone());
-    let detail = detail(body);
-    let what = call.what;
-    match status {
-        401 => Error::TokenRejected {
-            message: format!("Citrix Cloud rejected the access token (HTTP 401){detail}"),
-            transaction_id: tx,
-        },
-        403 if body.mentions("not authenticated for the specified resource") => Error::WrongRegion {
-            message: format!(
-                "Citrix Cloud says this account is not in the region that was chosen (HTTP 403){detail}"
-            ),
-            transaction_id: tx,
-        },
-        403 => Error::Forbidden {
-            message: format!("Citrix Cloud refused permission to {what} (HTTP 403){detail}"),
-            transaction_id: tx,
-        },
-        404 => not_found(call, status, &detail, tx),
-        500 if body.mentions("object does not exist") => not_found(call, status, &detail, tx),
-        400 | 409
-            if call.recording
-                && (status == 409
-                    || body.sdk_error_id.is_some()
-                    || body.mentions("session operation")) =>
-        {
-            Error::CannotRecord {
-                message: format!("Citrix could not {what} for this session (HTTP {status}){detail}"),
-                transaction_id: tx,
-            }
-        }
-        429 => rate_limited(call, raw, None),
-        530 => Error::SiteAsleep {
-            message: format!(
-                "The Citrix DaaS site is hibernating (HTTP 530) and has to be woken up before it can {what}{detail}"
-            ),
-            transaction_id: tx,
-        },
-        500..=599 => Error::ServiceUnavailable {
-            message: format!(
-                "Citrix Cloud could not {what} right now (HTTP {status}, {} attempt{}){detail}",
-                raw.attempts,
-                if raw.attempts == 1 { "" } else { "s" }
-            ),
-            transaction_id: tx,
-        },
-        300..=399 => Error::Unexpected {
-            message: format!(
-                "Citrix Cloud redirected the request to {} (HTTP {status}); redirects are not followed so that credentials never leave Citrix",
-                raw.location.as_deref().unwrap_or("another address")
-            ),
-            transaction_id: tx,
-        },
-        400..=499 => Error::BadRequest {
-            message: format!("Citrix Cloud rejected the request to {what} (HTTP {status}){detail}"),
-            transaction_id: tx,
-        },
-        _ => Error::Unexpected {
-            message: format!("Citrix Cloud answered with an unexpected HTTP {status} while trying to {what}{detail}"),
-            transaction_id: tx,
-        },
-    }
-}
-
-/// A 404 (or Citrix's 500 "Object does not exist") means something different depending on what
-/// was asked for; only a per-session call may say "the session has ended".
-fn not_found(call: &Call<'_>, status: u16, detail: &str, transaction_id: Option<String>) -> Error {
-    let what = call.what;
-    match call.scope {
-        Scope::Session => Error::NotFound {
-            message: format!(
-                "Citrix Cloud does not know this session (it has probably ended) while trying to {what} (HTTP {status}){detail}"
-            ),
-            transaction_id,
-        },
-        Scope::Site => Error::SiteNotFound {
-            message: format!(
-                "Citrix Cloud does not know the site \"{}\" any more (HTTP {status} while trying to {what}){detail}. Choose the site again.",
-                call.site.unwrap_or_default()
-            ),
-            transaction_id,
-        },
-        Scope::Account => Error::BadRequest {
-            message: format!(
-                "Citrix Cloud has nothing at the address used to {what} (HTTP {status}){detail}. Check that the region is the one the account is in."
-            ),
-            transaction_id,
-        },
-    }
-}
-
-fn decode_success(call: &Call<'_>, raw: Raw) -> Result<Reply<Value>, Error> {
-    if !raw.status.is_success() {
-        let body = ErrorBody::parse(&raw.body);
-        return Err(map_status(call, &raw, &body));
-    }
-    if raw.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Reply {
-            value: Value::Null,
-            transaction_id: Some(raw.transaction_id),
-            raw: None,
-        });
-    }
-    match serde_json::from_slice::<Value>(&raw.body) {
-        Ok(value) => Ok(Reply {
-            value,
-            transaction_id: Some(raw.transaction_id),
-            raw: None,
-        }),
-        // A 200 that is not JSON is typically a proxy's or portal's web page: never a success.
-        Err(_) => Err(Error::Unexpected {
-            message: format!(
-                "Citrix Cloud's answer to \"{}\" could not be read (HTTP {}): expected JSON, got {}",
-                call.what,
-                raw.status.as_u16(),
-                ErrorBody::parse(&raw.body).message.unwrap_or_else(|| "something else".into())
-            ),
-            transaction_id: Some(raw.transaction_id),
-        }),
-    }
-}
-
-/// A successful JSON answer that does not have the expected shape.
-pub(crate) fn unexpected_shape(what: &str, reply: &Reply<Value>) -> Error {
-    Error::Unexpected {
+fn cancelled(purpose: &Purpose<'_>, transaction_id: Option<String>) -> Error {
+    Error::Cancelled {
         message: format!(
-            "Citrix Cloud's answer to \"{what}\" did not have the expected shape: {}",
-            snippet(&reply.value.to_string())
+            "Stopped before Citrix answered the request to {}: it was cancelled.",
+            purpose.what
         ),
-        transaction_id: reply.transaction_id.clone(),
+        transaction_id,
     }
+}
+
+/// Runs `work` unless `cancel` fires first (plus `grace` for work already under way); `None`
+/// when cancelled. Without a token the work simply runs.
+async fn cancellable<T>(
+    cancel: Option<&CancellationToken>,
+    grace: Duration,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    let Some(cancel) = cancel else {
+        return Some(work.await);
+    };
+    if cancel.is_cancelled() && grace.is_zero() {
+        return None;
+    }
+    tokio::select! {
+        biased;
+        out = work => Some(out),
+        () = async {
+            cancel.cancelled().await;
+            tokio::time::sleep(grace).await;
+        } => None,
+    }
+}
+
+/// A pause that a cancel cuts short (`None`).
+async fn sleep(cancel: Option<&CancellationToken>, wait: Duration) -> Option<()> {
+    cancellable(cancel, Duration::ZERO, tokio::time::sleep(wait)).await
 }
 
 fn join(base: &Url, segments: &[&str]) -> Result<Url, Error> {
@@ -870,54 +734,6 @@ mod tests {
             let e = check_host(&url(bad)).expect_err(bad);
             assert_eq!(e.kind(), "hostNotAllowed");
         }
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let p = RetryPolicy {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(500),
-        };
-        for _ in 0..50 {
-            let d1 = p.backoff(1);
-            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
-            let d3 = p.backoff(3);
-            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
-            assert!(p.backoff(30) <= Duration::from_millis(500));
-        }
-    }
-
-    #[test]
-    fn a_bulk_run_waits_out_a_longer_retry_after_than_an_interactive_call() {
-        let secs = |s| Some(Duration::from_secs(s));
-        // Interactive: up to a minute, then fail fast.
-        assert_eq!(too_long_to_wait(secs(60), false), None);
-        assert_eq!(too_long_to_wait(secs(90), false), secs(90));
-        // Bulk (with a limiter): a 90 s pause is waited out, an hour is not.
-        assert_eq!(too_long_to_wait(secs(90), true), None);
-        assert_eq!(too_long_to_wait(secs(300), true), None);
-        assert_eq!(too_long_to_wait(secs(3600), true), secs(3600));
-        assert_eq!(too_long_to_wait(None, false), None);
-    }
-
-    #[test]
-    fn rough_durations() {
-        let d = |s| rough_duration(Duration::from_secs(s));
-        assert_eq!(d(1), "about 1 second");
-        assert_eq!(d(61), "about 61 seconds");
-        assert_eq!(d(90), "about 2 minutes");
-        assert_eq!(d(600), "about 10 minutes");
-        assert_eq!(d(3600), "about 1 hour");
-        assert_eq!(d(86_400), "about 24 hours");
-    }
-
-    #[test]
-    fn retry_after_parsing() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(parse_retry_after("-1"), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! An AIMD (additive increase, multiplicative decrease) limiter shared by all requests of a bulk
-//! run, so that a run against a rate-limited Citrix tenant slows down to what the server accepts
-//! instead of failing sessions.
+//! An AIMD (additive increase, multiplicative decrease) limiter shared by every API request of a
+//! client (runs, status look-ups, searches), so that they all share Citrix's rate limit, and a run
+//! against a rate-limited tenant slows down to what the server accepts instead of failing
+//! sessions.
 //!
 //! - Each HTTP attempt holds a permit; at most `window` attempts are in flight.
 //! - A 429 halves the window (once per "round": answers to requests sent before the last
@@ -20,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::http::RetryPolicy;
+use crate::retry::RetryPolicy;
 
 /// See the module docs: rounds refused at a window of one, per `max_attempts`, before giving up.
 const FLOOR_ROUNDS_PER_ATTEMPT: u32 = 2;
@@ -28,10 +29,11 @@ const FLOOR_ROUNDS_PER_ATTEMPT: u32 = 2;
 pub(crate) struct Limiter {
     state: Mutex<State>,
     notify: Notify,
-    max: f64,
 }
 
 struct State {
+    /// The configured concurrency: the window's ceiling.
+    max: f64,
     window: f64,
     in_flight: usize,
     paused_until: Option<Instant>,
@@ -57,6 +59,7 @@ impl Limiter {
         let max = concurrency.max(1) as f64;
         Limiter {
             state: Mutex::new(State {
+                max,
                 window: max,
                 in_flight: 0,
                 paused_until: None,
@@ -65,8 +68,23 @@ impl Limiter {
                 at_floor: 0,
             }),
             notify: Notify::new(),
-            max,
         }
+    }
+
+    /// A new concurrency setting. The window starts afresh at it: the officer chose the number,
+    /// and throttling will bring it down again if Citrix disagrees.
+    pub fn set_concurrency(&self, concurrency: usize) {
+        {
+            let mut s = self.lock();
+            s.max = concurrency.max(1) as f64;
+            s.window = s.max;
+        }
+        self.notify.notify_waiters();
+    }
+
+    /// The configured concurrency.
+    pub fn concurrency(&self) -> usize {
+        self.lock().max as usize
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -125,7 +143,7 @@ impl Permit<'_> {
     /// The server answered without throttling.
     pub fn succeeded(self) {
         let mut s = self.limiter.lock();
-        s.window = (s.window + 1.0 / s.window).min(self.limiter.max);
+        s.window = (s.window + 1.0 / s.window).min(s.max);
         s.consecutive = 0;
         s.at_floor = 0;
     }

@@ -13,11 +13,37 @@ use serde_json::{json, Value};
 #[serde(transparent)]
 pub struct Session(Value);
 
-/// Why a session cannot be recorded; `Display` is a sentence for the officer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
-pub struct NotRecordable {
-    pub reason: String,
+/// Whether Citrix can record a session, as far as what Citrix reported about it tells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Recordability {
+    /// Citrix reports an active HDX session.
+    Recordable,
+    /// Citrix reports a state or a protocol that cannot be recorded; `reason` is a sentence for
+    /// the officer.
+    NotRecordable { reason: String },
+    /// Citrix did not report the state or the protocol (every field of its session model is
+    /// nullable). The session is offered for recording and Citrix decides; `reason` says what
+    /// was missing.
+    Unknown { reason: String },
+}
+
+impl Recordability {
+    /// Whether the session may be selected and sent in a run: everything Citrix did not report
+    /// as unrecordable.
+    pub fn is_offered(&self) -> bool {
+        !matches!(self, Recordability::NotRecordable { .. })
+    }
+
+    /// The sentence for the officer, for the two cases that have one.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Recordability::Recordable => None,
+            Recordability::NotRecordable { reason } | Recordability::Unknown { reason } => {
+                Some(reason)
+            }
+        }
+    }
 }
 
 impl Session {
@@ -95,12 +121,26 @@ impl Session {
         self.str_at(&["Client", "Name"])
     }
 
+    /// `State` as Citrix reported it; `None` when missing, null or Citrix's own "Unknown".
+    pub fn reported_state(&self) -> Option<&str> {
+        self.str_at(&["State"])
+            .filter(|s| !s.eq_ignore_ascii_case("Unknown"))
+    }
+
+    /// `Connection.Protocol` as Citrix reported it; `None` when missing, null or "Unknown".
+    pub fn reported_protocol(&self) -> Option<&str> {
+        self.str_at(&["Connection", "Protocol"])
+            .filter(|s| !s.eq_ignore_ascii_case("Unknown"))
+    }
+
     /// Whether Citrix can record this session: only Active sessions over HDX can be (Broker SDK
-    /// notes for `Start-BrokerSessionRecording`). Checked before asking, so the officer learns why
-    /// up front instead of from a failed request.
-    pub fn recordable(&self) -> Result<(), NotRecordable> {
-        let state = self.state();
-        if !state.eq_ignore_ascii_case("Active") {
+    /// notes for `Start-BrokerSessionRecording`). A state or protocol Citrix *reported* as
+    /// something else rules the session out up front, so the officer learns why before asking;
+    /// one Citrix did not report rules nothing out: Citrix decides when asked.
+    pub fn recordable(&self) -> Recordability {
+        let state = self.reported_state();
+        let protocol = self.reported_protocol();
+        if let Some(state) = state.filter(|s| !s.eq_ignore_ascii_case("Active")) {
             let reason = match state.to_ascii_lowercase().as_str() {
                 "disconnected" => {
                     "The session is disconnected; only active sessions can be recorded.".to_owned()
@@ -113,18 +153,27 @@ impl Session {
                     "The session is in state \"{state}\"; only active sessions can be recorded."
                 ),
             };
-            return Err(NotRecordable { reason });
+            return Recordability::NotRecordable { reason };
         }
-        let protocol = self.protocol();
-        if !protocol.eq_ignore_ascii_case("Hdx") {
+        if let Some(protocol) = protocol.filter(|p| !p.eq_ignore_ascii_case("Hdx")) {
             let reason = match protocol.to_ascii_lowercase().as_str() {
                 "rdp" => "The session uses Remote Desktop (RDP); only Citrix HDX sessions can be recorded.".to_owned(),
                 "console" => "The session is a console session; only Citrix HDX sessions can be recorded.".to_owned(),
                 _ => format!("The session's protocol is \"{protocol}\"; only Citrix HDX sessions can be recorded."),
             };
-            return Err(NotRecordable { reason });
+            return Recordability::NotRecordable { reason };
         }
-        Ok(())
+        let missing = match (state, protocol) {
+            (Some(_), Some(_)) => return Recordability::Recordable,
+            (None, None) => "state or connection protocol",
+            (None, Some(_)) => "state",
+            (Some(_), None) => "connection protocol",
+        };
+        Recordability::Unknown {
+            reason: format!(
+                "Citrix did not report this session's {missing}, so it may or may not be recordable; Citrix decides when recording is started."
+            ),
+        }
     }
 
     /// The non-empty string at a path of object keys; `None` for anything else.
@@ -163,17 +212,6 @@ impl PageRequest {
             limit: self.limit,
             continuation: Some(c.clone()),
         })
-    }
-
-    pub(crate) fn query_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut q = Vec::new();
-        if let Some(limit) = self.limit {
-            q.push(("limit", limit.clamp(1, 1000).to_string()));
-        }
-        if let Some(c) = self.continuation.as_deref().filter(|c| !c.is_empty()) {
-            q.push(("continuationToken", c.to_owned()));
-        }
-        q
     }
 }
 
@@ -255,35 +293,52 @@ pub struct SessionQuery {
     pub state: Option<SessionState>,
 }
 
+/// The operator a search uses for the officer's free text. Citrix does not document which
+/// operators each property accepts, so the client starts with `Contains` and falls back (see the
+/// `search` module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextOperator {
+    Contains,
+    /// `Like` with the text between `*` wildcards: the same meaning as `Contains`.
+    Like,
+}
+
 impl SessionQuery {
-    /// The `MachineAndSessionSearchRequestModel` body for `POST /Sessions/$search`.
+    /// The `MachineAndSessionSearchRequestModel` body for `POST /Sessions/$search`, matching the
+    /// free text with `Contains`.
     ///
     /// Plain `SearchFilters` are ANDed by Citrix; the user text needs an OR across four
     /// properties, which only a `SearchFilterGroups` entry of type `Or` expresses. The groups are
     /// combined with the plain filters by `SearchFilterGroupsType: And`.
     pub fn to_search_body(&self) -> Value {
+        self.search_body(TextOperator::Contains)
+    }
+
+    pub(crate) fn search_body(&self, operator: TextOperator) -> Value {
+        let text = |value: &str| match operator {
+            TextOperator::Contains => ("Contains", value.to_owned()),
+            TextOperator::Like => ("Like", format!("*{value}*")),
+        };
         let filter = |property: &str, operator: &str, value: &str| json!({ "Property": property, "Value": value, "Operator": operator });
         let mut filters = Vec::new();
         if let Some(m) = non_empty(&self.machine) {
-            filters.push(filter("MachineName", "Contains", m));
+            let (op, value) = text(m);
+            filters.push(filter("MachineName", op, &value));
         }
         if let Some(dg) = non_empty(&self.delivery_group) {
-            filters.push(filter("DeliveryGroup", "Contains", dg));
+            let (op, value) = text(dg);
+            filters.push(filter("DeliveryGroup", op, &value));
         }
         if let Some(state) = self.state.and_then(SessionState::citrix_name) {
             filters.push(filter("SessionState", "Equals", state));
         }
         let mut body = json!({ "SearchFilters": filters });
         if let Some(u) = non_empty(&self.user) {
-            let user_filters: Vec<Value> = [
-                "CurrentUser",
-                "UserName",
-                "UserDisplayName",
-                "UserPrincipalName",
-            ]
-            .iter()
-            .map(|p| filter(p, "Contains", u))
-            .collect();
+            let (op, value) = text(u);
+            let user_filters: Vec<Value> = USER_PROPERTIES
+                .iter()
+                .map(|p| filter(p, op, &value))
+                .collect();
             body["SearchFilterGroups"] = json!([{
                 "SearchFilterGroupType": "Or",
                 "SearchFilters": user_filters,
@@ -292,7 +347,70 @@ impl SessionQuery {
         }
         body
     }
+
+    /// Whether the query has free text, the part whose operator Citrix may refuse.
+    pub(crate) fn has_text(&self) -> bool {
+        [&self.user, &self.machine, &self.delivery_group]
+            .into_iter()
+            .any(|t| non_empty(t).is_some())
+    }
+
+    /// Whether the free text holds a character that `Like` would read as a wildcard, so that a
+    /// `Like` search would not mean "contains" any more.
+    pub(crate) fn has_wildcards(&self) -> bool {
+        [&self.user, &self.machine, &self.delivery_group]
+            .into_iter()
+            .filter_map(non_empty)
+            .any(|t| t.contains(['*', '?', '[', ']']))
+    }
+
+    /// Whether `session` matches, with the meaning the search has at Citrix: each text is
+    /// contained (ignoring case) in one of the fields of its properties, the state is equal.
+    /// Used when Citrix refuses every operator and the client lists sessions and filters them.
+    pub fn matches(&self, session: &Session) -> bool {
+        let contains = |needle: Option<&str>, paths: &[&[&str]]| {
+            needle.is_none_or(|needle| {
+                let needle = needle.to_lowercase();
+                paths.iter().any(|path| {
+                    session
+                        .str_at(path)
+                        .is_some_and(|v| v.to_lowercase().contains(&needle))
+                })
+            })
+        };
+        let state_ok = self
+            .state
+            .and_then(SessionState::citrix_name)
+            .is_none_or(|want| session.state().eq_ignore_ascii_case(want));
+        state_ok
+            && contains(
+                non_empty(&self.user),
+                &[
+                    &["User", "SamName"],
+                    &["Brokering", "UserName"],
+                    &["User", "DisplayName"],
+                    &["User", "PrincipalName"],
+                ],
+            )
+            && contains(
+                non_empty(&self.machine),
+                &[&["Machine", "Name"], &["Machine", "DnsName"]],
+            )
+            && contains(
+                non_empty(&self.delivery_group),
+                &[&["Machine", "DeliveryGroup", "Name"]],
+            )
+    }
 }
+
+/// The search properties the user text is matched against: the logged-on user, the
+/// `DOMAIN\user` name, the display name and the UPN.
+const USER_PROPERTIES: [&str; 4] = [
+    "CurrentUser",
+    "UserName",
+    "UserDisplayName",
+    "UserPrincipalName",
+];
 
 fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -330,7 +448,7 @@ mod tests {
         assert_eq!(s.protocol(), "Hdx");
         assert_eq!(s.start_time(), Some("2022-03-15T07:41:45Z"));
         assert_eq!(s.client_name(), Some("testpc"));
-        assert_eq!(s.recordable(), Ok(()));
+        assert_eq!(s.recordable(), Recordability::Recordable);
     }
 
     #[test]
@@ -344,7 +462,9 @@ mod tests {
             assert_eq!(s.user_name(), None);
             assert_eq!(s.state(), "Unknown");
             assert_eq!(s.protocol(), "Unknown");
-            assert!(s.recordable().is_err());
+            let r = s.recordable();
+            assert!(matches!(r, Recordability::Unknown { .. }), "{r:?}");
+            assert!(r.is_offered(), "Citrix decides what it did not report");
         }
     }
 
@@ -352,14 +472,63 @@ mod tests {
     fn not_recordable_reasons() {
         let mut v = citrix_doc_sample().into_raw();
         v["State"] = json!("Disconnected");
-        let e = Session::from_json(v.clone())
-            .recordable()
-            .expect_err("disconnected");
-        assert!(e.to_string().contains("disconnected"));
+        let r = Session::from_json(v.clone()).recordable();
+        assert!(!r.is_offered());
+        assert!(
+            r.reason().is_some_and(|t| t.contains("disconnected")),
+            "{r:?}"
+        );
         v["State"] = json!("Active");
         v["Connection"]["Protocol"] = json!("Rdp");
-        let e = Session::from_json(v).recordable().expect_err("rdp");
-        assert!(e.to_string().contains("RDP"));
+        let r = Session::from_json(v).recordable();
+        assert!(!r.is_offered());
+        assert!(r.reason().is_some_and(|t| t.contains("RDP")), "{r:?}");
+    }
+
+    #[test]
+    fn a_reported_wrong_value_rules_out_what_was_not_reported() {
+        let cases = [
+            // (State, Protocol, offered, unknown)
+            (json!("Active"), json!("Hdx"), true, false),
+            (json!(null), json!("Hdx"), true, true),
+            (json!("Active"), json!(null), true, true),
+            (json!("Unknown"), json!("Unknown"), true, true),
+            (json!("Disconnected"), json!(null), false, false),
+            (json!(null), json!("Rdp"), false, false),
+        ];
+        for (state, protocol, offered, unknown) in cases {
+            let mut v = citrix_doc_sample().into_raw();
+            v["State"] = state.clone();
+            v["Connection"]["Protocol"] = protocol.clone();
+            let r = Session::from_json(v).recordable();
+            assert_eq!(r.is_offered(), offered, "{state} {protocol}: {r:?}");
+            assert_eq!(
+                matches!(r, Recordability::Unknown { .. }),
+                unknown,
+                "{state} {protocol}: {r:?}"
+            );
+        }
+        let mut v = citrix_doc_sample().into_raw();
+        v.as_object_mut().expect("object").remove("Connection");
+        let r = Session::from_json(v).recordable();
+        assert!(r.reason().is_some_and(|t| t.contains("protocol")), "{r:?}");
+    }
+
+    #[test]
+    fn local_matching_means_what_the_search_means() {
+        let s = citrix_doc_sample();
+        let q = |user: &str, machine: &str, dg: &str, state| SessionQuery {
+            user: Some(user.into()),
+            machine: Some(machine.into()),
+            delivery_group: Some(dg.into()),
+            state: Some(state),
+        };
+        assert!(q("administrator", "w2k22", "winos", SessionState::Active).matches(&s));
+        assert!(q("XF4B5\\ADMIN", "", " ", SessionState::Any).matches(&s));
+        assert!(!q("smith", "", "", SessionState::Any).matches(&s));
+        assert!(!q("", "vda", "", SessionState::Disconnected).matches(&s));
+        assert!(!q("", "", "finance", SessionState::Any).matches(&s));
+        assert!(SessionQuery::default().matches(&s));
     }
 
     #[test]
@@ -390,6 +559,21 @@ mod tests {
             ..SessionQuery::default()
         };
         assert_eq!(any.to_search_body(), json!({"SearchFilters": []}));
+        assert!(!any.has_text());
+        let like = q.search_body(TextOperator::Like);
+        assert_eq!(like["SearchFilters"][0]["Operator"], "Like");
+        assert_eq!(like["SearchFilters"][0]["Value"], "*VDA-FIN*");
+        assert_eq!(like["SearchFilters"][2]["Operator"], "Equals");
+        assert_eq!(
+            like["SearchFilterGroups"][0]["SearchFilters"][0]["Value"],
+            "*smith*"
+        );
+        assert!(q.has_text() && !q.has_wildcards());
+        let starred = SessionQuery {
+            machine: Some("VDA*".into()),
+            ..SessionQuery::default()
+        };
+        assert!(starred.has_wildcards());
     }
 
     #[test]
@@ -402,16 +586,5 @@ mod tests {
         assert_eq!(p.continuation, None);
         assert_eq!(p.total_items, Some(9));
         assert!(SessionPage::from_json(&json!({"items": 1})).is_none());
-        let req = PageRequest {
-            limit: Some(5000),
-            continuation: Some("t".into()),
-        };
-        assert_eq!(
-            req.query_pairs(),
-            vec![
-                ("limit", "1000".to_owned()),
-                ("continuationToken", "t".to_owned())
-            ]
-        );
     }
 }

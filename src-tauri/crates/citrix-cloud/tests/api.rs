@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use citrix_cloud::{
-    CitrixClient, ClientConfig, Credentials, Endpoints, PageRequest, Secret, SessionId,
-    SessionQuery, SessionState,
+    CitrixClient, ClientConfig, Credentials, Endpoints, PageRequest, Recordability, Secret,
+    SessionId, SessionQuery, SessionState,
 };
 use citrix_sim::SimConfig;
 use common::{config_for, demo_credentials, fast_retry, header_in, Canned, Env, Scripted, SITE};
@@ -265,7 +265,7 @@ async fn one_session_keeps_all_json_including_hostile_text() {
         jane.machine_name(),
         Some(citrix_sim::fixtures::SPECIAL_MACHINE)
     );
-    assert_eq!(jane.recordable(), Ok(()));
+    assert_eq!(jane.recordable(), Recordability::Recordable);
     assert!(jane.start_time().is_some());
 }
 
@@ -514,11 +514,26 @@ async fn forbidden_and_other_shapes_from_a_scripted_server() {
     );
     let e = client.me().await.unwrap_err();
     assert_eq!(e.kind(), "wrongRegion", "PascalCase ErrorResponse: {e}");
-    let e = client.start_recording(SITE, &sid, true).await.unwrap_err();
-    assert_eq!(e.kind(), "cannotRecord", "409: {e}");
-    let e = client.stop_recording(SITE, &sid).await.unwrap_err();
-    assert_eq!(e.kind(), "cannotRecord", "400 SessionOperationFailed: {e}");
-    assert!(e.message().contains("SessionOperationFailed"), "{e}");
+    let f = client.start_recording(SITE, &sid, true).await.unwrap_err();
+    assert_eq!(f.error.kind(), "cannotRecord", "409: {f}");
+    assert!(
+        !f.may_have_been_applied(),
+        "a first answer of 409 is a refusal"
+    );
+    assert_eq!(f.status, Some(409));
+    let f = client.stop_recording(SITE, &sid).await.unwrap_err();
+    assert_eq!(
+        f.error.kind(),
+        "cannotRecord",
+        "400 SessionOperationFailed: {f}"
+    );
+    assert!(f.error.message().contains("SessionOperationFailed"), "{f}");
+    assert!(!f.may_have_been_applied());
+    assert_eq!(
+        f.answer.as_ref().map(|a| a["SdkErrorId"].clone()),
+        Some(serde_json::json!("SessionOperationFailed")),
+        "Citrix's answer is kept for the audit trail"
+    );
     let before = server.api_requests();
     let e = client.session(SITE, &sid).await.unwrap_err();
     assert_eq!(e.kind(), "notFound", "500 Object does not exist: {e}");
@@ -566,7 +581,8 @@ async fn not_found() {
         env.client
             .start_recording(SITE, &ended, true)
             .await
-            .unwrap_err(),
+            .unwrap_err()
+            .into(),
     ] {
         assert_eq!(e.kind(), "notFound", "{e}");
     }
@@ -579,16 +595,18 @@ async fn cannot_record_rdp_or_disconnected() {
     for sid in [&special.rdp, &special.disconnected, &special.connected] {
         let sid = id(sid);
         let s = env.client.session(SITE, &sid).await.unwrap().value;
-        assert!(s.recordable().is_err(), "the model predicts it");
-        let e = env
+        assert!(!s.recordable().is_offered(), "the model predicts it");
+        let f = env
             .client
             .start_recording(SITE, &sid, true)
             .await
             .unwrap_err();
-        assert_eq!(e.kind(), "cannotRecord", "{e}");
-        assert!(e.transaction_id().is_some());
-        let e = env.client.stop_recording(SITE, &sid).await.unwrap_err();
-        assert_eq!(e.kind(), "cannotRecord", "{e}");
+        assert_eq!(f.error.kind(), "cannotRecord", "{f}");
+        assert!(f.error.transaction_id().is_some());
+        assert!(!f.may_have_been_applied());
+        let f = env.client.stop_recording(SITE, &sid).await.unwrap_err();
+        assert_eq!(f.error.kind(), "cannotRecord", "{f}");
+        assert!(!env.ctl.is_recording(sid.as_str()));
     }
 }
 
@@ -968,8 +986,12 @@ async fn only_a_per_session_404_says_the_session_ended() {
     for e in [
         client.session(SITE, &sid).await.unwrap_err(),
         client.recording_status(SITE, &sid).await.unwrap_err(),
-        client.start_recording(SITE, &sid, false).await.unwrap_err(),
-        client.stop_recording(SITE, &sid).await.unwrap_err(),
+        client
+            .start_recording(SITE, &sid, false)
+            .await
+            .unwrap_err()
+            .into(),
+        client.stop_recording(SITE, &sid).await.unwrap_err().into(),
     ] {
         assert_eq!(e.kind(), "notFound", "{e}");
         assert!(e.message().contains("session"), "{e}");
@@ -998,7 +1020,7 @@ async fn a_long_retry_after_fails_an_interactive_call_fast_and_says_when() {
 
 #[tokio::test]
 async fn a_bulk_run_reports_a_retry_after_beyond_its_bound_on_the_error() {
-    use citrix_cloud::bulk::{self, Action, BulkOptions, NoObserver, Outcome};
+    use citrix_cloud::bulk::{self, Action, BulkOptions, NoObserver, Status};
     let server = Scripted::start(vec![
         Canned::json(429, "{}").with_header("retry-after", "3600")
     ])
@@ -1015,12 +1037,15 @@ async fn a_bulk_run_reports_a_retry_after_beyond_its_bound_on_the_error() {
         std::sync::Arc::new(NoObserver),
     )
     .await;
-    assert_eq!(report.failed, 1);
-    match &report.outcomes[0].1 {
-        Outcome::Failed { error } => {
-            assert_eq!(error.kind(), "rateLimited", "{error}");
-            assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        report.refused, 1,
+        "a 429 is a definite 'not now': nothing was done"
+    );
+    let outcome = &report.outcomes[0].1;
+    assert_eq!(outcome.status, Status::Refused);
+    assert!(!outcome.accepted && !outcome.answer_lost, "{outcome:?}");
+    let error = outcome.reason.as_ref().expect("the reason");
+    assert_eq!(error.kind(), "rateLimited", "{error}");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(server.api_requests(), 1);
 }

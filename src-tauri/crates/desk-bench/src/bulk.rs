@@ -37,6 +37,8 @@ use crate::sim::{Bench, RunFigures, SITE};
 pub struct Args {
     pub sessions: usize,
     pub latency: Duration,
+    /// How long after an accepted start `RecordingStatus` shows it (a Recording Server's start).
+    pub record_delay: Duration,
     /// Sessions in the one-at-a-time loop (its time is scaled up to `sessions` if fewer).
     pub sequential: usize,
     pub concurrency: Vec<usize>,
@@ -49,21 +51,25 @@ const DEFAULT_CONCURRENCY: usize = 16;
 
 pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
     let bench = Bench::start(args.sessions, args.latency).await?;
+    bench
+        .ctl
+        .set_record_delay(args.record_delay, Duration::ZERO);
     let n = bench.ids.len();
     let latency_ms = args.latency.as_millis();
+    let delay_ms = args.record_delay.as_millis();
     println!(
-        "\n== Part 1: bulk start of {n} sessions, simulator latency {latency_ms} ms per call ==\n"
+        "\n== Part 1: bulk start of {n} sessions, simulator latency {latency_ms} ms per call, \
+         recording shown {delay_ms} ms after a start ==\n"
     );
 
     let mut runs: Vec<Measured> = Vec::new();
     for &concurrency in &args.concurrency {
         for verify in [false, true] {
             let opts = BulkOptions {
-                concurrency,
                 verify,
                 ..BulkOptions::default()
             };
-            let figures = bench.run_bulk(opts).await?;
+            let figures = bench.run_bulk(concurrency, opts).await?;
             runs.push(Measured {
                 concurrency,
                 verify,
@@ -112,7 +118,7 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
     ]);
     for run in &runs {
         let (concurrency, verify, f) = (run.concurrency, run.verify, &run.figures);
-        let ideal = ideal(n, verify, args.latency, concurrency);
+        let ideal = ideal(n, verify, args.latency, concurrency, args.record_delay);
         table.row(vec![
             run.engine(),
             if verify { "on" } else { "off" }.into(),
@@ -139,7 +145,9 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
     }
     println!(
         "ideal = sessions × calls × latency / concurrency, calls = 1 (start) without verification, \
-         2 (start + one RecordingStatus check) with it; the loop's ideal is sessions × latency."
+         2 (start + one RecordingStatus check) with it, plus the recording delay when verifying \
+         (the last session's recording shows that long after its start); the loop's ideal is \
+         sessions × latency."
     );
     for run in &runs {
         if let Some((t, dir)) = &run.trail {
@@ -188,7 +196,7 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
         // The goals are set for the app's default concurrency; the other rows are there to
         // show how the engine scales.
         if *concurrency == DEFAULT_CONCURRENCY {
-            let ideal = ideal(n, *verify, args.latency, *concurrency);
+            let ideal = ideal(n, *verify, args.latency, *concurrency, args.record_delay);
             let ratio = f.wall.as_secs_f64() / ideal.as_secs_f64();
             summary.check(
                 format!("{label}: wall / ideal"),
@@ -215,7 +223,8 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
             "exactly 1",
             f.client_tokens == 1 && f.server_tokens == 1,
         );
-        let ok = f.failed == 0 && f.confirmed == n && f.recording_on_server == n;
+        // Without verification nothing is confirmed: the simulator's own state is the proof.
+        let ok = f.failed == 0 && (!*verify || f.confirmed == n) && f.recording_on_server == n;
         summary.check(
             format!("{label}: sessions recording"),
             format!("{} of {n} ({} failed)", f.recording_on_server, f.failed),
@@ -266,7 +275,6 @@ async fn audited_run(bench: &Bench, verify: bool) -> Result<Measured, String> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let opts = BulkOptions {
-        concurrency: DEFAULT_CONCURRENCY,
         verify,
         ..BulkOptions::default()
     };
@@ -303,6 +311,8 @@ async fn run_through_the_app(
     })
     .await
     .map_err(|e| format!("could not connect: {e}"))?;
+    connected.client.set_concurrency(DEFAULT_CONCURRENCY);
+    let verify = options.verify;
     let log = Arc::new(AuditLog::with_anchor(
         dir.join(AUDIT_FILE),
         dir.join(ANCHOR_FILE),
@@ -321,7 +331,7 @@ async fn run_through_the_app(
     let seen = Arc::clone(&first_error);
     let sink: EventSink = Arc::new(move |event| {
         if let RunEvent::Finished { outcome, .. } = event {
-            if outcome.status == RunStatus::Failed {
+            if !matches!(outcome.status, RunStatus::Recording | RunStatus::Unknown) {
                 let mut first = seen.lock().unwrap_or_else(|p| p.into_inner());
                 first.get_or_insert_with(|| {
                     let kind = outcome.kind.map(|k| k.name()).unwrap_or_default();
@@ -357,7 +367,7 @@ async fn run_through_the_app(
     let recording = bench
         .ids
         .iter()
-        .filter(|id| bench.ctl.is_recording(id.as_str()))
+        .filter(|id| bench.recording_once_settled(id))
         .count();
     let first_error = first_error
         .lock()
@@ -370,7 +380,11 @@ async fn run_through_the_app(
         client_tokens: connected.client.token_requests(),
         server_tokens: bench.ctl.token_requests() - tokens_before,
         confirmed: report.succeeded as usize,
-        failed: (report.failed + report.not_verified + report.cancelled) as usize,
+        failed: (report.not_recording
+            + report.session_ended
+            + report.refused
+            + report.cancelled
+            + if verify { report.unknown } else { 0 }) as usize,
         recording_on_server: recording,
         first_error,
     };
@@ -388,9 +402,20 @@ async fn run_through_the_app(
 }
 
 /// See the module docs.
-fn ideal(sessions: usize, verify: bool, latency: Duration, concurrency: usize) -> Duration {
+fn ideal(
+    sessions: usize,
+    verify: bool,
+    latency: Duration,
+    concurrency: usize,
+    record_delay: Duration,
+) -> Duration {
     let calls = if verify { 2.0 } else { 1.0 };
-    latency.mul_f64(sessions as f64 * calls / concurrency.max(1) as f64)
+    let requests = latency.mul_f64(sessions as f64 * calls / concurrency.max(1) as f64);
+    if verify {
+        requests + record_delay
+    } else {
+        requests
+    }
 }
 
 #[cfg(test)]
@@ -400,7 +425,11 @@ mod tests {
     #[test]
     fn ideal_counts_the_verification_call() {
         let l = Duration::from_millis(100);
-        assert_eq!(ideal(1000, false, l, 16), Duration::from_millis(6250));
-        assert_eq!(ideal(1000, true, l, 16), Duration::from_millis(12500));
+        let none = Duration::ZERO;
+        assert_eq!(ideal(1000, false, l, 16, none), Duration::from_millis(6250));
+        assert_eq!(ideal(1000, true, l, 16, none), Duration::from_millis(12500));
+        // The issue's goal: 1.25 × (2 × 1,000 × 100 ms ÷ 16 + 2 s) = 18.1 s.
+        let two = Duration::from_secs(2);
+        assert_eq!(ideal(1000, true, l, 16, two), Duration::from_millis(14500));
     }
 }

@@ -29,6 +29,7 @@ const USAGE: &str = "usage: desk-bench <bulk|ratelimit|all|app> [options]
 options (bulk, ratelimit, all):
   --sessions N        sessions per run (default 1000)
   --latency-ms MS     simulator latency per call (default 100)
+  --record-delay-ms MS  bulk: recording shows this long after a start (default 2000)
   --concurrency LIST  bulk concurrencies, comma-separated (default 16,32,64)
   --sequential N      sessions in the one-at-a-time loop, scaled up if fewer (default: all)
   --rates LIST        rate limits in requests per second (default 50,100)
@@ -45,6 +46,7 @@ struct Args {
     command: String,
     sessions: usize,
     latency: Duration,
+    record_delay: Duration,
     concurrency: Vec<usize>,
     sequential: Option<usize>,
     rates: Vec<f64>,
@@ -66,6 +68,7 @@ fn parse_args() -> Result<Args, String> {
         command,
         sessions: 1000,
         latency: Duration::from_millis(100),
+        record_delay: Duration::from_millis(2000),
         concurrency: vec![16, 32, 64],
         sequential: None,
         rates: vec![50.0, 100.0],
@@ -81,6 +84,7 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--sessions" => args.sessions = number(&value()?)?,
             "--latency-ms" => args.latency = Duration::from_millis(number(&value()?)?),
+            "--record-delay-ms" => args.record_delay = Duration::from_millis(number(&value()?)?),
             "--concurrency" => args.concurrency = list(&value()?)?,
             "--sequential" => args.sequential = Some(number(&value()?)?),
             "--rates" => args.rates = list(&value()?)?,
@@ -159,6 +163,7 @@ fn engine(args: &Args, summary: &mut Summary) -> Result<(), String> {
             let bulk_args = bulk::Args {
                 sessions: args.sessions,
                 latency: args.latency,
+                record_delay: args.record_delay,
                 sequential: args.sequential.unwrap_or(args.sessions),
                 concurrency: args.concurrency.clone(),
             };

@@ -27,14 +27,11 @@ const MIN_FRACTION: f64 = 0.85;
 pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
     let bench = Bench::start(args.sessions, args.latency).await?;
     let n = bench.ids.len();
-    let opts = BulkOptions {
-        concurrency: args.concurrency,
-        ..BulkOptions::default()
-    };
+    let opts = BulkOptions::default();
     println!(
         "\n== Part 2: bulk start of {n} sessions under a rate limit, latency {} ms, concurrency {}, verify on ==\n",
         args.latency.as_millis(),
-        opts.concurrency
+        args.concurrency
     );
     let mut table = Table::new(&[
         "limit",
@@ -53,7 +50,7 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
             bench
                 .ctl
                 .rate_limit_per_second(Some(rate), with_retry_after);
-            let f = bench.run_bulk(opts.clone()).await?;
+            let f = bench.run_bulk(args.concurrency, opts.clone()).await?;
             bench.ctl.rate_limit_per_second(None, false);
             // Start + one confirming status check per confirmed session.
             let accepted = 2 * f.confirmed as u64;
@@ -76,7 +73,7 @@ pub async fn run(args: &Args, summary: &mut Summary) -> Result<(), String> {
             ]);
             let label = format!(
                 "rate limit {rate:.0}/s, Retry-After {ra}, concurrency {}",
-                opts.concurrency
+                args.concurrency
             );
             if let Some(e) = &f.first_error {
                 println!("{label}: first error: {e}");

@@ -14,7 +14,7 @@ use crate::account::{ConnectionInfo, Mode, RegionTs, SavedAccount, Site};
 use crate::audit::{ActionKind, AuditFilter, AuditRecord, AuditView};
 use crate::desk::AppStatus;
 use crate::error::{ErrorKind, InputField, IpcError};
-use crate::run::{RunEvent, RunOutcome, RunReport};
+use crate::run::{CheckResult, RunEvent, RunOutcome, RunReport};
 use crate::sessions::{LookupResult, SessionDetail, SessionPage, SessionQueryInput};
 use crate::settings::Settings;
 
@@ -59,6 +59,7 @@ fn export_typescript_bindings() {
     RunEvent::export_all(&cfg).expect("RunEvent");
     RunOutcome::export_all(&cfg).expect("RunOutcome");
     RunReport::export_all(&cfg).expect("RunReport");
+    CheckResult::export_all(&cfg).expect("CheckResult");
     AuditRecord::export_all(&cfg).expect("AuditRecord");
     AuditView::export_all(&cfg).expect("AuditView");
     AuditFilter::export_all(&cfg).expect("AuditFilter");

@@ -21,7 +21,7 @@ use crate::demo::{self, Demo};
 use crate::error::{Error, Result};
 use crate::notices::Notices;
 use crate::paths::AppPaths;
-use crate::run::{self, EventSink, RunReport, RunRequest, RunSlot};
+use crate::run::{self, CheckResult, EventSink, RunReport, RunRequest, RunSlot};
 use crate::sessions::{
     self, LookupResult, RowCache, SessionDetail, SessionPage, SessionQueryInput,
 };
@@ -242,6 +242,12 @@ impl Desk {
         Ok(info)
     }
 
+    /// The officer's "sessions at a time" is the window of the client's one limiter, shared by
+    /// runs, searches' status look-ups and pasted-ID look-ups, so together they keep to it.
+    fn apply_concurrency(&self, client: &citrix_cloud::CitrixClient) {
+        client.set_concurrency(self.settings.get().concurrency as usize);
+    }
+
     pub async fn search_sessions(
         &self,
         query: &SessionQueryInput,
@@ -249,6 +255,7 @@ impl Desk {
     ) -> Result<SessionPage> {
         let connected = self.connection.require()?;
         let (client, site) = connected.site()?;
+        self.apply_concurrency(client);
         let page = sessions::search(client, site, query, continuation).await?;
         self.cache.remember(&page.items);
         Ok(page)
@@ -257,6 +264,7 @@ impl Desk {
     pub async fn lookup_sessions(&self, ids: Vec<String>) -> Result<Vec<LookupResult>> {
         let connected = self.connection.require()?;
         let (client, site) = connected.site()?;
+        self.apply_concurrency(client);
         let results = sessions::lookup(client, site, ids).await;
         let rows: Vec<_> = results.iter().filter_map(|r| r.row.clone()).collect();
         self.cache.remember(&rows);
@@ -331,7 +339,8 @@ impl Desk {
     ) -> Result<RunReport> {
         let ids = run::parse_ids(session_ids)?;
         let connected = self.connection.require()?;
-        connected.site()?;
+        let (client, _) = connected.site()?;
+        self.apply_concurrency(client);
         let ticket = self.runs.begin()?;
         // Held until the run's last record is written.
         let _trail = self.hold_trail(waiting).await?;
@@ -344,10 +353,7 @@ impl Desk {
             run_id: ticket.run_id.clone(),
             action,
             ids,
-            options: BulkOptions {
-                concurrency: self.settings.get().concurrency as usize,
-                ..BulkOptions::default()
-            },
+            options: BulkOptions::default(),
             os_user: audit::os_user(),
             computer: audit::computer_name(),
         };
@@ -401,6 +407,13 @@ impl Desk {
 
     pub fn is_running(&self) -> bool {
         self.runs.is_busy()
+    }
+
+    /// "Check again": asks Citrix about a session whose outcome in run `run_id` was not known,
+    /// and writes the answer to the audit trail.
+    pub async fn check_again(&self, run_id: &str, session_id: &str) -> Result<CheckResult> {
+        let connected = self.connection.require()?;
+        run::check_again(&connected, Arc::clone(&self.audit), run_id, session_id).await
     }
 
     pub async fn audit_view(&self, filter: AuditFilter) -> Result<AuditView> {

@@ -35,6 +35,7 @@ pub enum ErrorKind {
     Unexpected,
     InvalidSessionId,
     HostNotAllowed,
+    Cancelled,
     // Recording Desk's own.
     KeychainUnavailable,
     KeychainLocked,
@@ -71,6 +72,7 @@ impl ErrorKind {
             E::Unexpected { .. } => ErrorKind::Unexpected,
             E::InvalidSessionId { .. } => ErrorKind::InvalidSessionId,
             E::HostNotAllowed { .. } => ErrorKind::HostNotAllowed,
+            E::Cancelled { .. } => ErrorKind::Cancelled,
             // The bulk engine's "the observer refused": the core's observer refuses only when
             // the audit record could not be written.
             E::NotRequested { .. } => ErrorKind::AuditUnavailable,
@@ -389,17 +391,20 @@ mod tests {
                 message: m.clone(),
                 transaction_id: t.clone(),
             },
+            E::Cancelled {
+                message: m.clone(),
+                transaction_id: t.clone(),
+            },
         ];
         for e in &all {
             assert_eq!(ErrorKind::of(e).name(), e.kind());
         }
         let mut named: Vec<&str> = all.iter().map(citrix_cloud::Error::kind).collect();
         named.push("notRequested");
-        assert_eq!(
-            named,
-            citrix_cloud::Error::KINDS,
-            "a client kind is untested"
-        );
+        named.sort_unstable();
+        let mut kinds = citrix_cloud::Error::KINDS;
+        kinds.sort_unstable();
+        assert_eq!(named, kinds, "a client kind is untested");
         let refused = E::NotRequested {
             message: m,
             transaction_id: t,

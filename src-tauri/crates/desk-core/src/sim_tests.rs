@@ -53,6 +53,33 @@ async fn connecting_checks_the_credentials_and_picks_the_only_site() {
     assert!(sim.control().token_requests() >= 1);
 }
 
+/// A token for a customer the API client cannot see (the simulator grants one, then refuses
+/// every call naming that customer): the connection is refused, never made to another customer
+/// the client can see.
+#[tokio::test]
+async fn a_customer_the_api_client_cannot_see_is_never_switched_for_another() {
+    let config = SimConfig {
+        unseen_customer_tokens: citrix_sim::UnseenCustomerTokens::Grant,
+        other_customers: vec![citrix_sim::VisibleCustomer {
+            id: "fabrikam".into(),
+            name: Some("Fabrikam".into()),
+            sites: Vec::new(),
+        }],
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config.clone()).await.expect("simulator");
+    let mut req = request(&sim, &config, &config.client_secret);
+    req.credentials.customer_id = "northwind".into();
+    let err = account::connect(req).await.err().expect("refused");
+    assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+
+    // The visible customer, in other letters, is connected as itself.
+    let mut req = request(&sim, &config, &config.client_secret);
+    req.credentials.customer_id = config.customer_id.to_uppercase();
+    let c = account::connect(req).await.expect("connect");
+    assert_eq!(c.info.sites.len(), 1);
+}
+
 #[tokio::test]
 async fn connection_failures_have_their_own_kind_and_message() {
     let (sim, config) = simulator().await;
@@ -216,10 +243,7 @@ fn run_request(action: Action, ids: &[&str]) -> RunRequest {
             .iter()
             .map(|id| SessionId::parse(id).expect("id"))
             .collect(),
-        options: BulkOptions {
-            concurrency: 4,
-            ..BulkOptions::default()
-        },
+        options: BulkOptions::default(),
         os_user: "officer".into(),
         computer: "DESK-01".into(),
     }
@@ -256,8 +280,9 @@ async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
     .expect("run");
 
     assert_eq!(report.total, 2);
-    assert_eq!(report.succeeded + report.not_verified, 1);
-    assert_eq!(report.failed, 1);
+    // The test site shows recording as soon as Citrix accepts a start.
+    assert_eq!((report.succeeded, report.recording), (1, 1));
+    assert_eq!(report.refused, 1, "Citrix refuses to record an RDP session");
     assert!(sim.control().is_recording(&special.recordable));
     assert_eq!(sim.control().notify_user(&special.recordable), Some(false));
 
@@ -279,8 +304,10 @@ async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
         .find(|(id, _)| *id == special.rdp)
         .expect("rdp")
         .1;
-    assert_eq!(rdp.status, RunStatus::Failed);
+    assert_eq!(rdp.status, RunStatus::Refused);
+    assert!(!rdp.accepted && !rdp.answer_lost);
     assert!(rdp.kind.is_some());
+    assert!(!sim.control().is_recording(&special.rdp));
 
     let scan = log.scan().expect("scan");
     assert!(scan.chain.intact, "{}", scan.chain.message);
@@ -298,10 +325,11 @@ async fn a_run_writes_the_request_before_acting_and_the_outcome_after() {
     assert_eq!(mine[0].notify_user, Some(false));
     assert_eq!(mine[0].os_user, "officer");
     assert_eq!(mine[0].site_id, config.site_id);
-    assert!(matches!(
-        mine[1].outcome.as_deref(),
-        Some("recording" | "startedNotRecording")
-    ));
+    assert_eq!(mine[1].outcome.as_deref(), Some("recording"));
+    assert_eq!(
+        (mine[1].accepted, mine[1].answer_lost),
+        (Some(true), Some(false))
+    );
     assert!(cache.last_action(&special.recordable).is_some());
     assert!(crate::audit::unknown_outcomes(&scan.records, None).is_empty());
 }
@@ -360,10 +388,8 @@ async fn an_outcome_that_cannot_be_written_is_flagged_not_shown_as_normal() {
         })
         .expect("finished");
     assert!(outcome.audit_missing);
-    assert!(matches!(
-        outcome.status,
-        RunStatus::Recording | RunStatus::StartedNotRecording
-    ));
+    assert_eq!(outcome.status, RunStatus::Recording);
+    assert!(sim.control().is_recording(&special.recordable));
 }
 
 #[tokio::test]
@@ -387,7 +413,7 @@ async fn no_session_is_touched_when_the_audit_trail_cannot_be_written() {
     .await
     .expect("run");
 
-    assert_eq!(report.failed, 1);
+    assert_eq!(report.cancelled, 1, "not sent");
     assert!(!sim.control().is_recording(&special.recordable));
     let events = events.lock().expect("events").clone();
     let outcome = events
@@ -430,10 +456,90 @@ async fn a_cancelled_run_acts_on_nothing_and_only_one_run_is_allowed() {
     .expect("run");
     assert_eq!(report.cancelled, 1);
     assert!(!sim.control().is_recording(&special.recordable));
-    assert!(
-        log.scan().expect("scan").records.is_empty(),
-        "nothing requested, nothing audited"
+    assert_eq!(
+        sim.control().applied(&special.recordable).map(|a| a.starts),
+        Some(0),
+        "no request reached the simulator"
     );
+    let records = log.scan().expect("scan").records;
+    assert_eq!(records.len(), 1, "no request, one record saying so");
+    assert_eq!(records[0].event, AuditEvent::Outcome);
+    assert_eq!(records[0].outcome.as_deref(), Some("cancelled"));
+    assert_eq!(
+        records[0].message.as_deref(),
+        Some(crate::run::CANCELLED_BEFORE_SENDING)
+    );
+}
+
+/// Cancelled while Citrix had not yet confirmed the start: the outcome is "not known", an open
+/// outcome of the Audit screen. Check again asks Citrix, writes the answer next to the request,
+/// and the outcome is no longer open.
+#[tokio::test]
+async fn an_unknown_outcome_is_open_until_checked_again() {
+    let (sim, config) = simulator().await;
+    let c = connected(&sim, &config).await;
+    let special = SpecialSessions::ids();
+    // Recording shows long after the start: the run is still waiting when it is cancelled.
+    sim.control().set_record_delay(
+        std::time::Duration::from_secs(60),
+        std::time::Duration::ZERO,
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = Arc::new(AuditLog::new(dir.path().join("audit.jsonl")));
+    let cancel = CancellationToken::new();
+    let (events, collect) = collecting_sink();
+    let on_waiting = cancel.clone();
+    let sink: run::EventSink = Arc::new(move |e| {
+        if matches!(e, RunEvent::Waiting { .. }) {
+            on_waiting.cancel();
+        }
+        collect(e);
+    });
+    let report = run::execute(
+        &c,
+        log.clone(),
+        Arc::new(RowCache::default()),
+        run_request(START_QUIETLY, &[&special.recordable]),
+        cancel,
+        sink,
+    )
+    .await
+    .expect("run");
+    assert_eq!(report.unknown, 1, "{report:?}");
+    let waited = events
+        .lock()
+        .expect("events")
+        .iter()
+        .any(|e| matches!(e, RunEvent::Waiting { accepted: true, .. }));
+    assert!(waited, "the window was told it waits for Citrix");
+    let scan = log.scan().expect("scan");
+    let open = crate::audit::unknown_outcomes(&scan.records, None);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].outcome.as_deref(), Some("unknown"));
+    assert_eq!(open[0].accepted, Some(true));
+
+    // Citrix has started recording meanwhile.
+    sim.control().set_recording(&special.recordable, true);
+    let checked = run::check_again(&c, log.clone(), "test-run", &special.recordable)
+        .await
+        .expect("check");
+    assert_eq!(checked.status, RunStatus::Recording);
+    assert!(sim.control().is_recording(&special.recordable));
+    assert!(!checked.audit_missing);
+    let scan = log.scan().expect("scan");
+    assert!(scan.chain.intact, "{}", scan.chain.message);
+    let last = scan.records.last().expect("record");
+    assert_eq!(last.event, AuditEvent::Check);
+    assert_eq!(
+        (last.run_id.as_str(), last.outcome.as_deref()),
+        ("test-run", Some("recording"))
+    );
+    assert!(crate::audit::unknown_outcomes(&scan.records, None).is_empty());
+
+    let err = run::check_again(&c, log, "another-run", &special.recordable)
+        .await
+        .expect_err("no such request");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
 mod sign_in {

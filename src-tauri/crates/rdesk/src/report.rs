@@ -122,7 +122,7 @@ impl Results {
     }
 }
 
-/// One line of totals, e.g. "Start recording: 1 of 2 sessions done as asked; 1 failed."
+/// One line of totals, e.g. "Start recording: 1 of 2 sessions done as asked; 1 refused by Citrix."
 fn summary(action: &Action, r: &RunReport) -> String {
     let what = match action {
         Action::Start { notify_user: true } => "Start recording (users told)",
@@ -133,13 +133,24 @@ fn summary(action: &Action, r: &RunReport) -> String {
         "{what}: {} of {} sessions done as asked",
         r.succeeded, r.total
     );
+    let start = matches!(action, Action::Start { .. });
     for (n, label) in [
-        (r.failed, "failed"),
         (
-            r.not_verified,
-            "started but not reported as recording by Citrix",
+            if start { r.not_recording } else { r.recording },
+            if start {
+                "started, but Citrix does not report them as recording: ask your Citrix \
+                 administrator, quoting the session, machine, time and transaction ID"
+            } else {
+                "stop sent, but Citrix still reports them as recording"
+            },
         ),
-        (r.cancelled, "cancelled before anything was sent"),
+        (r.session_ended, "had ended (confirmed by Citrix)"),
+        (r.refused, "refused by Citrix"),
+        (
+            r.unknown,
+            "not known: Citrix could not be asked (check again)",
+        ),
+        (r.cancelled, "cancelled before sending"),
         (r.not_audited, "not written to the audit trail"),
     ] {
         if n > 0 {

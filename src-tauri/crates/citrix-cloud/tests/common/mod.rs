@@ -3,6 +3,8 @@
 //! for the response shapes the simulator has no switch for.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod runs;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -86,9 +88,27 @@ pub struct Canned {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Wait this long before answering.
+    pub delay: std::time::Duration,
 }
 
 impl Canned {
+    /// No answer at all: the connection is closed once the request has been read, as when an
+    /// answer is lost after the service acted.
+    pub fn dropped() -> Canned {
+        Canned {
+            status: 0,
+            headers: Vec::new(),
+            body: String::new(),
+            delay: std::time::Duration::ZERO,
+        }
+    }
+
+    pub fn after(mut self, delay: std::time::Duration) -> Canned {
+        self.delay = delay;
+        self
+    }
+
     pub fn json(status: u16, body: &str) -> Canned {
         Canned {
             status,
@@ -97,6 +117,7 @@ impl Canned {
                 "application/json; charset=utf-8".into(),
             )],
             body: body.to_owned(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -105,6 +126,7 @@ impl Canned {
             status,
             headers: vec![("content-type".into(), "text/html".into())],
             body: body.to_owned(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -119,6 +141,7 @@ impl Canned {
 pub struct Seen {
     pub method: String,
     pub target: String,
+    pub body: String,
 }
 
 /// Answers token requests with a valid token (or the next of its own token script) and every
@@ -128,6 +151,8 @@ pub struct Scripted {
     pub url: Url,
     pub seen: Arc<Mutex<Vec<Seen>>>,
     tokens_seen: Arc<std::sync::atomic::AtomicUsize>,
+    /// (API requests being answered now, the most there ever were).
+    in_flight: Arc<Mutex<(usize, usize)>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -159,6 +184,8 @@ impl Scripted {
         let tokens_seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let tokens_seen2 = tokens_seen.clone();
         let seen2 = seen.clone();
+        let in_flight = Arc::new(Mutex::new((0usize, 0usize)));
+        let in_flight2 = in_flight.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -168,6 +195,7 @@ impl Scripted {
                 let script = script.clone();
                 let tokens = tokens.clone();
                 let tokens_seen = tokens_seen2.clone();
+                let in_flight = in_flight2.clone();
                 tokio::spawn(async move {
                     let mut reader = BufReader::new(stream);
                     let mut line = String::new();
@@ -200,13 +228,31 @@ impl Scripted {
                             .cloned()
                             .unwrap_or_else(|| Canned::json(500, "{}"))
                     };
-                    let canned = if target.contains("/tokens/clients") {
+                    let is_token = target.contains("/tokens/clients");
+                    let canned = if is_token {
                         tokens_seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         next_of(&tokens)
                     } else {
-                        seen.lock().unwrap().push(Seen { method, target });
+                        let body = String::from_utf8_lossy(&body).into_owned();
+                        seen.lock().unwrap().push(Seen {
+                            method,
+                            target,
+                            body,
+                        });
+                        let mut f = in_flight.lock().unwrap();
+                        f.0 += 1;
+                        f.1 = f.1.max(f.0);
                         next_of(&script)
                     };
+                    tokio::time::sleep(canned.delay).await;
+                    if !is_token {
+                        in_flight.lock().unwrap().0 -= 1;
+                    }
+                    let mut stream = reader.into_inner();
+                    if canned.status == 0 {
+                        let _ = stream.shutdown().await;
+                        return;
+                    }
                     let mut out = format!(
                         "HTTP/1.1 {} Scripted\r\ncontent-length: {}\r\nconnection: close\r\n",
                         canned.status,
@@ -217,7 +263,6 @@ impl Scripted {
                     }
                     out.push_str("\r\n");
                     out.push_str(&canned.body);
-                    let mut stream = reader.into_inner();
                     let _ = stream.write_all(out.as_bytes()).await;
                     let _ = stream.shutdown().await;
                 });
@@ -227,16 +272,33 @@ impl Scripted {
             url,
             seen,
             tokens_seen,
+            in_flight,
             task,
         }
     }
 
     pub fn client(&self) -> CitrixClient {
-        CitrixClient::new(config_for(&self.url, demo_credentials())).expect("client")
+        self.client_with(|_| {})
+    }
+
+    pub fn client_with(&self, tweak: impl FnOnce(&mut ClientConfig)) -> CitrixClient {
+        let mut cfg = config_for(&self.url, demo_credentials());
+        tweak(&mut cfg);
+        CitrixClient::new(cfg).expect("client")
     }
 
     pub fn api_requests(&self) -> usize {
         self.seen.lock().unwrap().len()
+    }
+
+    /// The most API requests that were ever being answered at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.in_flight.lock().unwrap().1
+    }
+
+    /// The requests seen so far, in order.
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
     }
 
     pub fn token_requests(&self) -> usize {

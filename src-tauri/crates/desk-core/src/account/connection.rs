@@ -141,26 +141,23 @@ pub async fn connect(req: ConnectRequest) -> Result<Connected> {
         }
     };
 
+    // Never another customer than the one asked for: the officer would act on the wrong
+    // tenant's sessions. The refusal lists the customers this API client can see.
     let customer = me
-        .customers
-        .iter()
-        .find(|c| c.id.eq_ignore_ascii_case(&customer_id))
-        .or_else(|| me.customers.first());
+        .customer(&customer_id)
+        .map_err(|visible| unseen_customer(&customer_id, visible))?;
     let sites: Vec<Site> = customer
-        .map(|c| {
-            c.sites
-                .iter()
-                .map(|s| Site {
-                    id: s.id.clone(),
-                    name: if s.name.is_empty() {
-                        s.id.clone()
-                    } else {
-                        s.name.clone()
-                    },
-                })
-                .collect()
+        .sites
+        .iter()
+        .map(|s| Site {
+            id: s.id.clone(),
+            name: if s.name.is_empty() {
+                s.id.clone()
+            } else {
+                s.name.clone()
+            },
         })
-        .unwrap_or_default();
+        .collect();
     let site_id = pick_site(&sites, req.preferred_site.as_deref());
 
     Ok(Connected {
@@ -169,12 +166,37 @@ pub async fn connect(req: ConnectRequest) -> Result<Connected> {
             mode: req.mode,
             region: req.region,
             customer_id,
-            customer_name: customer.and_then(|c| c.name.clone()),
+            customer_name: customer.name.clone(),
             user_display_name: me.display_name.clone(),
             sites,
             site_id,
         },
     })
+}
+
+/// The refusal of a customer ID the API client cannot see, naming those it can.
+fn unseen_customer(customer_id: &str, visible: &[citrix_cloud::Customer]) -> Error {
+    let names: Vec<String> = visible
+        .iter()
+        .map(|c| match &c.name {
+            Some(name) => format!("{} ({name})", c.id),
+            None => c.id.clone(),
+        })
+        .collect();
+    let message = if names.is_empty() {
+        format!(
+            "This API client cannot see customer “{customer_id}”, nor any other. Check the \
+             customer ID on the API Access page of Citrix Cloud, or ask your Citrix administrator \
+             for an API client of that customer."
+        )
+    } else {
+        format!(
+            "This API client cannot see customer “{customer_id}”. The customer IDs it can see: \
+             {}. Enter one of these, or use an API client of customer “{customer_id}”.",
+            names.join(", ")
+        )
+    };
+    Error::invalid_field(crate::error::InputField::CustomerId, message)
 }
 
 /// The remembered site if the account still has it, else the only site, else none (the officer
@@ -308,5 +330,36 @@ mod tests {
         );
         assert_eq!(pick_site(&[s("a"), s("b")], None), None);
         assert_eq!(pick_site(&[], None), None);
+    }
+}
+
+#[cfg(test)]
+mod customer_tests {
+    use super::*;
+
+    #[test]
+    fn an_unseen_customer_is_refused_on_its_field_naming_those_the_client_can_see() {
+        let visible = [
+            citrix_cloud::Customer {
+                id: "contoso".into(),
+                name: Some("Contoso".into()),
+                sites: Vec::new(),
+            },
+            citrix_cloud::Customer {
+                id: "fabrikam".into(),
+                name: None,
+                sites: Vec::new(),
+            },
+        ];
+        let ipc = unseen_customer("northwind", &visible).to_ipc();
+        assert_eq!(ipc.field, Some(crate::error::InputField::CustomerId));
+        assert!(
+            ipc.message.contains("cannot see customer “northwind”")
+                && ipc.message.contains("contoso (Contoso), fabrikam."),
+            "{}",
+            ipc.message
+        );
+        let none = unseen_customer("northwind", &[]).to_ipc();
+        assert!(none.message.contains("nor any other"), "{}", none.message);
     }
 }

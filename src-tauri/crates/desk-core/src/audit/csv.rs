@@ -11,7 +11,7 @@ pub fn write_csv(records: &[AuditRecord], path: &Path) -> Result<usize> {
     write_csv_to(records, file).map_err(|e| Error::file_write(path, e))
 }
 
-const CSV_HEADER: [&str; 22] = [
+const CSV_HEADER: [&str; 24] = [
     "seq",
     "time",
     "event",
@@ -25,6 +25,8 @@ const CSV_HEADER: [&str; 22] = [
     "kind",
     "message",
     "transactionId",
+    "accepted",
+    "answerLost",
     "osUser",
     "computer",
     "appVersion",
@@ -43,6 +45,7 @@ fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::
     csv.write_record(CSV_HEADER)?;
     for r in records {
         let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let flag = |b: Option<bool>| b.map(|b| b.to_string()).unwrap_or_default();
         let region = r
             .region
             .and_then(|region| serde_json::to_value(region).ok())
@@ -54,17 +57,20 @@ fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::
             match r.event {
                 AuditEvent::Requested => "requested".to_owned(),
                 AuditEvent::Outcome => "outcome".to_owned(),
+                AuditEvent::Check => "check".to_owned(),
             },
             r.action.as_str().to_owned(),
             r.run_id.clone(),
             r.session_id.clone(),
             opt(&r.session_user),
             opt(&r.machine),
-            r.notify_user.map(|b| b.to_string()).unwrap_or_default(),
+            flag(r.notify_user),
             opt(&r.outcome),
             opt(&r.kind),
             opt(&r.message),
             opt(&r.transaction_id),
+            flag(r.accepted),
+            flag(r.answer_lost),
             r.os_user.clone(),
             r.computer.clone(),
             r.app_version.clone(),
@@ -124,9 +130,9 @@ mod tests {
         assert_eq!(&row[6], "Smith, \"Jane\"\nsecond line");
         assert_eq!(&row[8], "true");
         assert_eq!(
-            &row[16], "cloud",
+            &row[18], "cloud",
             "demo and real actions are told apart in the export"
         );
-        assert_eq!(&row[17], "eu");
+        assert_eq!(&row[19], "eu");
     }
 }

@@ -69,7 +69,7 @@ impl AuditFilter {
                 let action_matches = self.action.is_none_or(|a| a == r.action);
                 let outcome_matches = outcome.is_none_or(|o| match r.event {
                     AuditEvent::Requested => o == "requested",
-                    AuditEvent::Outcome => r.outcome.as_deref() == Some(o),
+                    AuditEvent::Outcome | AuditEvent::Check => r.outcome.as_deref() == Some(o),
                 });
                 let mode_matches = self.mode.is_none_or(|m| m == r.mode);
                 in_range && user_matches && action_matches && outcome_matches && mode_matches
@@ -115,10 +115,14 @@ fn out_of_range(s: &str) -> Error {
     ))
 }
 
-/// The request records that never got an outcome (the app or computer stopped mid-run), oldest
-/// first: for each, the officer must check the session's status. Runs still going are left out.
-/// Each record is returned, not just its session, because a session can have an open request
-/// in one run and a completed one in the next; only the open one is in doubt.
+/// The outcome written when Citrix could not be asked: "not known — check again".
+const UNKNOWN: &str = "unknown";
+
+/// The records whose outcome is open, oldest first: requests that never got an outcome (the app
+/// or computer stopped mid-run) and outcomes "not known" that no later check of the same request
+/// answered. For each, the officer must check the session's status. Runs still going are left
+/// out. Each record is returned, not just its session, because a session can have an open
+/// request in one run and a completed one in the next; only the open one is in doubt.
 pub fn unknown_outcomes(records: &[AuditRecord], active_run: Option<&str>) -> Vec<AuditRecord> {
     let mut open: HashMap<(&str, &str, ActionKind), usize> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
@@ -127,7 +131,10 @@ pub fn unknown_outcomes(records: &[AuditRecord], active_run: Option<&str>) -> Ve
             AuditEvent::Requested => {
                 open.insert(key, i);
             }
-            AuditEvent::Outcome => {
+            AuditEvent::Outcome | AuditEvent::Check if r.outcome.as_deref() == Some(UNKNOWN) => {
+                open.insert(key, i);
+            }
+            AuditEvent::Outcome | AuditEvent::Check => {
                 open.remove(&key);
             }
         }

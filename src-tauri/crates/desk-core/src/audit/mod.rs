@@ -75,6 +75,9 @@ pub enum AuditEvent {
     Requested,
     /// Written when the result is known.
     Outcome,
+    /// Written when the officer asked Citrix again about an outcome that was not known
+    /// ("Check again"); it carries the same run ID and action as the outcome it answers.
+    Check,
 }
 
 /// One line of the audit file. Field order here is the order on disk (for people reading the
@@ -95,11 +98,22 @@ pub struct AuditRecord {
     pub machine: Option<String>,
     /// Whether the session's user was told; only for starts.
     pub notify_user: Option<bool>,
-    /// For outcome records: recording, startedNotRecording, stopped, failed or cancelled.
+    /// For outcome and check records, what Citrix reports: recording, notRecording,
+    /// sessionEnded, refused, unknown or cancelled (see [`crate::run::RunStatus`]). Older trails
+    /// also hold startedNotRecording, stopped and failed, which keep their meaning.
     pub outcome: Option<String>,
     pub kind: Option<String>,
     pub message: Option<String>,
     pub transaction_id: Option<String>,
+    /// Outcome records: Citrix answered 2xx to the start/stop. Absent from older trails (left
+    /// out when absent, so their records hash exactly as they were written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub accepted: Option<bool>,
+    /// Outcome records: the start/stop may have been carried out but its answer was lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub answer_lost: Option<bool>,
     pub os_user: String,
     pub computer: String,
     pub app_version: String,
@@ -136,6 +150,8 @@ pub struct Entry {
     pub kind: Option<String>,
     pub message: Option<String>,
     pub transaction_id: Option<String>,
+    pub accepted: Option<bool>,
+    pub answer_lost: Option<bool>,
 }
 
 /// The Audit screen: the records asked for, the requests still in doubt, and whether the trail
@@ -144,8 +160,9 @@ pub struct Entry {
 #[serde(rename_all = "camelCase")]
 pub struct AuditView {
     pub records: Vec<AuditRecord>,
-    /// The request records (whatever the filter) that never got an outcome: the officer must
-    /// check those sessions. The UI marks exactly these rows, by `seq`.
+    /// The records (whatever the filter) whose outcome is open: requests that never got an
+    /// outcome, and outcomes "not known" that no later check answered. The officer must check
+    /// those sessions. The UI marks exactly these rows, by `seq`.
     pub unknown_outcomes: Vec<AuditRecord>,
     pub chain: AuditChain,
     pub path: String,
@@ -262,6 +279,8 @@ pub(crate) mod testing {
             kind: None,
             message: None,
             transaction_id: None,
+            accepted: None,
+            answer_lost: None,
             os_user: "officer".into(),
             computer: "DESK".into(),
             app_version: "0.1.0".into(),

@@ -141,6 +141,8 @@ impl AuditLog {
                 kind: entry.kind,
                 message: entry.message,
                 transaction_id: entry.transaction_id,
+                accepted: entry.accepted,
+                answer_lost: entry.answer_lost,
                 os_user: ctx.os_user.clone(),
                 computer: ctx.computer.clone(),
                 app_version: ctx.app_version.clone(),

@@ -8,6 +8,7 @@
 //! records are waiting, never the async runtime (the other sessions, the other commands). The
 //! engine's own report is the run's result.
 
+mod check;
 mod observer;
 mod slot;
 
@@ -15,7 +16,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use citrix_cloud::bulk::{self, Action, BulkObserver, BulkOptions};
-use citrix_cloud::SessionId;
+use citrix_cloud::{RecordingCheck, SessionId};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -26,12 +27,17 @@ use crate::audit::{AuditContext, AuditLog};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sessions::{self, RowCache, SessionRow};
 
-pub use observer::RunObserver;
+pub use check::{check_again, CheckResult};
+pub use observer::{RunObserver, CANCELLED_BEFORE_SENDING};
 pub use slot::{RunSlot, RunTicket};
 
 /// Concurrent look-ups of sessions the UI has not shown yet (for the audit's user and machine).
 const PREFETCH_CONCURRENCY: usize = 8;
 
+/// A session's progress as the window shows it, in this order: `requested`, `waiting` (Citrix
+/// accepted the request, or its answer was lost, and the session waits for Citrix to confirm),
+/// `finished`; then one `done` for the run. `waiting` is missing when there was nothing to wait
+/// for (a refusal, a session cancelled before sending).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(
     tag = "type",
@@ -42,8 +48,12 @@ pub enum RunEvent {
     Requested {
         session_id: String,
     },
-    Verifying {
+    /// "Started — waiting for Citrix to confirm" (or "Stop sent — waiting ...").
+    Waiting {
         session_id: String,
+        /// Citrix answered 2xx; `false` when the answer was lost and what Citrix did is checked.
+        accepted: bool,
+        transaction_id: Option<String>,
     },
     Finished {
         session_id: String,
@@ -54,24 +64,67 @@ pub enum RunEvent {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// A session's final status: what Citrix reports, never a guess. The same words in the run's
+/// events, the audit trail (`outcome`) and the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum RunStatus {
+    /// Citrix reports the session as being recorded.
     Recording,
-    StartedNotRecording,
-    Stopped,
-    Failed,
+    /// Citrix reports it as not being recorded.
+    NotRecording,
+    /// Citrix confirmed the session is gone.
+    SessionEnded,
+    /// Citrix refused the request with a definite answer: nothing was done.
+    Refused,
+    /// Citrix could not be asked: "Not known — check again".
+    Unknown,
+    /// No request reached Citrix.
     Cancelled,
 }
 
 impl RunStatus {
     pub fn as_str(self) -> &'static str {
+        self.engine().as_str()
+    }
+
+    fn engine(self) -> bulk::Status {
         match self {
-            RunStatus::Recording => "recording",
-            RunStatus::StartedNotRecording => "startedNotRecording",
-            RunStatus::Stopped => "stopped",
-            RunStatus::Failed => "failed",
-            RunStatus::Cancelled => "cancelled",
+            RunStatus::Recording => bulk::Status::Recording,
+            RunStatus::NotRecording => bulk::Status::NotRecording,
+            RunStatus::SessionEnded => bulk::Status::SessionEnded,
+            RunStatus::Refused => bulk::Status::Refused,
+            RunStatus::Unknown => bulk::Status::Unknown,
+            RunStatus::Cancelled => bulk::Status::Cancelled,
+        }
+    }
+
+    /// Whether this status means `action` took effect.
+    pub fn is_success(self, action: Action) -> bool {
+        self.engine().is_success(action)
+    }
+}
+
+impl From<bulk::Status> for RunStatus {
+    fn from(status: bulk::Status) -> RunStatus {
+        match status {
+            bulk::Status::Recording => RunStatus::Recording,
+            bulk::Status::NotRecording => RunStatus::NotRecording,
+            bulk::Status::SessionEnded => RunStatus::SessionEnded,
+            bulk::Status::Refused => RunStatus::Refused,
+            bulk::Status::Unknown => RunStatus::Unknown,
+            bulk::Status::Cancelled => RunStatus::Cancelled,
+        }
+    }
+}
+
+impl From<RecordingCheck> for RunStatus {
+    fn from(check: RecordingCheck) -> RunStatus {
+        match check {
+            RecordingCheck::Recording => RunStatus::Recording,
+            RecordingCheck::NotRecording => RunStatus::NotRecording,
+            RecordingCheck::SessionEnded => RunStatus::SessionEnded,
+            RecordingCheck::Unknown { .. } => RunStatus::Unknown,
         }
     }
 }
@@ -80,6 +133,12 @@ impl RunStatus {
 #[serde(rename_all = "camelCase")]
 pub struct RunOutcome {
     pub status: RunStatus,
+    /// Citrix answered 2xx to the start/stop.
+    pub accepted: bool,
+    /// The start/stop may have been carried out, but its answer was lost.
+    pub answer_lost: bool,
+    /// Why, where there is more to say: Citrix's refusal, why the status is not known, why
+    /// nothing was sent.
     pub kind: Option<ErrorKind>,
     pub message: Option<String>,
     pub transaction_id: Option<String>,
@@ -88,16 +147,20 @@ pub struct RunOutcome {
     pub audit_missing: bool,
 }
 
+/// The run's totals, one per final status.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RunReport {
     pub run_id: String,
     pub total: u32,
+    /// Sessions where the action took effect, as Citrix reports.
     pub succeeded: u32,
-    pub failed: u32,
+    pub recording: u32,
+    pub not_recording: u32,
+    pub session_ended: u32,
+    pub refused: u32,
+    pub unknown: u32,
     pub cancelled: u32,
-    /// Started, but Citrix did not report the session as recording within the check period.
-    pub not_verified: u32,
     /// Outcomes that could not be written to the audit trail.
     pub not_audited: u32,
 }
@@ -124,7 +187,8 @@ pub struct RunRequest {
     pub run_id: String,
     pub action: Action,
     pub ids: Vec<SessionId>,
-    /// The engine's options: sessions at a time (the officer's setting), verification.
+    /// The engine's options: verification and its timing. The sessions at a time are the
+    /// client's (the officer's setting), shared with every other call to Citrix.
     pub options: BulkOptions,
     /// Fixed per run: who, where, which account.
     pub os_user: String,
@@ -180,9 +244,12 @@ pub async fn execute(
         run_id: req.run_id,
         total: count(engine.total),
         succeeded: count(engine.succeeded()),
-        failed: count(engine.failed),
+        recording: count(engine.recording),
+        not_recording: count(engine.not_recording),
+        session_ended: count(engine.session_ended),
+        refused: count(engine.refused),
+        unknown: count(engine.unknown),
         cancelled: count(engine.cancelled),
-        not_verified: count(engine.not_verified()),
         not_audited: observer.not_audited(),
     };
     tracing::info!(?report, action = ?req.action, "run finished");

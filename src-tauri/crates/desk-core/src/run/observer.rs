@@ -72,7 +72,8 @@ impl RunObserver {
     /// it is on record), then tells the window.
     async fn finished(&self, id: &SessionId, outcome: Outcome) {
         let id_text = id.to_string();
-        let (mut run_outcome, response) = self.describe(outcome);
+        let response = outcome.response.clone();
+        let mut run_outcome = self.describe(outcome);
 
         let was_requested = self.tally().requested.contains(&id_text);
 
@@ -88,14 +89,17 @@ impl RunObserver {
             );
         }
 
-        // Only sessions with a request on record get an outcome record; a session cancelled
-        // before its turn was never acted on.
-        if was_requested {
+        // Every session with a request on record gets its outcome record, and so does every
+        // session cancelled before sending: the trail says it was not acted on, rather than
+        // leaving a selected session out.
+        if was_requested || run_outcome.status == RunStatus::Cancelled {
             let mut entry = self.entry(&id_text);
             entry.outcome = Some(run_outcome.status.as_str().to_owned());
             entry.kind = run_outcome.kind.map(|k| k.name());
             entry.message = run_outcome.message.clone();
             entry.transaction_id = run_outcome.transaction_id.clone();
+            entry.accepted = Some(run_outcome.accepted);
+            entry.answer_lost = Some(run_outcome.answer_lost);
             let written = self
                 .audit
                 .append(&self.ctx, AuditEvent::Outcome, entry)
@@ -113,77 +117,38 @@ impl RunObserver {
         });
     }
 
-    /// The UI's view of an outcome, and the raw response worth keeping for the detail view.
-    fn describe(&self, outcome: Outcome) -> (RunOutcome, Option<serde_json::Value>) {
-        let ok = |status, transaction_id: Option<String>, message: &str| RunOutcome {
-            status,
-            kind: None,
-            message: Some(message.to_owned()),
-            transaction_id,
-            audit_missing: false,
+    /// The front end's view of an outcome: the status and its flags as the engine found them,
+    /// and a sentence for the officer where there is more to say than the status.
+    fn describe(&self, outcome: Outcome) -> RunOutcome {
+        let status = RunStatus::from(outcome.status);
+        let error = outcome.reason.map(|reason| match reason {
+            // The engine did not send it because the audit record could not be written.
+            citrix_cloud::Error::NotRequested { .. } => Error::AuditUnavailable(format!(
+                "Not sent: the audit trail at {} could not be written, so Recording Desk did \
+                 not act on this session.",
+                self.audit.log().path().display()
+            )),
+            reason => Error::from(reason),
+        });
+        let message = match (status, &error) {
+            (RunStatus::Cancelled, None) => Some(CANCELLED_BEFORE_SENDING.to_owned()),
+            (_, e) => e.as_ref().map(Error::to_string),
         };
-        match outcome {
-            Outcome::Recording {
-                transaction_id,
-                response,
-            } => (
-                ok(RunStatus::Recording, transaction_id, "Recording is on."),
-                Some(response),
-            ),
-            Outcome::StartedNotRecording {
-                transaction_id,
-                response,
-            } => (
-                ok(
-                    RunStatus::StartedNotRecording,
-                    transaction_id,
-                    "Citrix accepted the request, but the session is not reported as recording. \
-                     Check its status again in a minute; if it still is not recording, the \
-                     Session Recording agent or policy on that machine needs attention.",
-                ),
-                Some(response),
-            ),
-            Outcome::Stopped {
-                transaction_id,
-                response,
-            } => (
-                ok(RunStatus::Stopped, transaction_id, "Recording stopped."),
-                Some(response),
-            ),
-            Outcome::Failed { error } => {
-                let transaction_id = error.transaction_id().map(str::to_owned);
-                let e = match error {
-                    // The engine did not send it because the audit record could not be written.
-                    citrix_cloud::Error::NotRequested { .. } => Error::AuditUnavailable(format!(
-                        "Not sent: the audit trail at {} could not be written, so Recording Desk \
-                         did not act on this session.",
-                        self.audit.log().path().display()
-                    )),
-                    citrix_cloud::Error::NotFound { .. } => Error::SessionNotFound,
-                    error => Error::from(error),
-                };
-                let outcome = RunOutcome {
-                    status: RunStatus::Failed,
-                    kind: Some(e.kind()),
-                    message: Some(e.to_string()),
-                    transaction_id,
-                    audit_missing: false,
-                };
-                (outcome, None)
-            }
-            Outcome::Cancelled => (
-                RunOutcome {
-                    status: RunStatus::Cancelled,
-                    kind: None,
-                    message: Some("Cancelled before Recording Desk acted on this session.".into()),
-                    transaction_id: None,
-                    audit_missing: false,
-                },
-                None,
-            ),
+        RunOutcome {
+            status,
+            accepted: outcome.accepted,
+            answer_lost: outcome.answer_lost,
+            kind: error.as_ref().map(Error::kind),
+            message,
+            transaction_id: outcome.transaction_id,
+            audit_missing: false,
         }
     }
 }
+
+/// What the trail says of a session whose request never left.
+pub const CANCELLED_BEFORE_SENDING: &str =
+    "Cancelled before sending: no request reached Citrix for this session.";
 
 impl BulkObserver for RunObserver {
     /// Finishes once the "requested" record is on disk; the engine sends the request only then.
@@ -216,9 +181,18 @@ impl BulkObserver for RunObserver {
             BulkEvent::Requested { id } => (self.sink)(RunEvent::Requested {
                 session_id: id.to_string(),
             }),
-            BulkEvent::Verifying { id } => (self.sink)(RunEvent::Verifying {
+            BulkEvent::Accepted { id, transaction_id } => (self.sink)(RunEvent::Waiting {
                 session_id: id.to_string(),
+                accepted: true,
+                transaction_id,
             }),
+            BulkEvent::AnswerLost { id, reason } => (self.sink)(RunEvent::Waiting {
+                session_id: id.to_string(),
+                accepted: false,
+                transaction_id: reason.transaction_id().map(str::to_owned),
+            }),
+            // The window already shows the session as waiting since it was accepted.
+            BulkEvent::Waiting { .. } => {}
             BulkEvent::Finished { id, outcome } => {
                 return Box::pin(async move { self.finished(&id, outcome).await })
             }
@@ -327,9 +301,13 @@ mod tests {
             Box::pin(async move {
                 o.on_event(BulkEvent::Finished {
                     id: i,
-                    outcome: Outcome::Recording {
+                    outcome: Outcome {
+                        status: citrix_cloud::bulk::Status::Recording,
+                        accepted: true,
+                        answer_lost: false,
                         transaction_id: Some("tx-1".into()),
-                        response: serde_json::Value::Null,
+                        response: None,
+                        reason: None,
                     },
                 })
                 .await

@@ -5,7 +5,7 @@
 mod cache;
 
 use citrix_cloud::bulk::Action;
-use citrix_cloud::{CitrixClient, PageRequest, Session, SessionId};
+use citrix_cloud::{CitrixClient, PageRequest, Recordability, Session, SessionId};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -16,10 +16,6 @@ pub use cache::{CachedSession, RowCache};
 
 /// Rows per page of search results.
 pub const PAGE_SIZE: u32 = 50;
-/// Concurrent RecordingStatus calls while filling a page.
-const STATUS_CONCURRENCY: usize = 8;
-/// Concurrent session look-ups for pasted IDs.
-const LOOKUP_CONCURRENCY: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -45,7 +41,11 @@ impl SessionRow {
     pub fn from_session(s: &Session, recording: Option<bool>) -> Self {
         // Whether and why not is decided by the client crate, the one place that knows Citrix's
         // rule (only Active HDX sessions can be recorded).
-        let reason = s.recordable().err().map(|e| e.reason);
+        let recordability = s.recordable();
+        let reason = match &recordability {
+            Recordability::NotRecordable { reason } => Some(reason.clone()),
+            _ => None,
+        };
         SessionRow {
             id: s.id().unwrap_or_default().to_owned(),
             user_display_name: s.user_display_name().map(str::to_owned),
@@ -187,7 +187,8 @@ async fn with_recording_status(
     let ids: Vec<Option<String>> = sessions.iter().map(|s| s.id().map(str::to_owned)).collect();
     let statuses: Vec<Option<bool>> = stream::iter(ids)
         .map(|id| async move { recording_status(client, site, id.as_deref()).await })
-        .buffered(STATUS_CONCURRENCY)
+        // As many at once as the client's limiter lets through (the run concurrency setting).
+        .buffered(client.concurrency())
         .collect()
         .await;
     sessions
@@ -238,7 +239,8 @@ pub async fn lookup(client: &CitrixClient, site: &str, ids: Vec<String>) -> Vec<
                 error,
             }
         })
-        .buffered(LOOKUP_CONCURRENCY)
+        // As many at once as the client's limiter lets through (the run concurrency setting).
+        .buffered(client.concurrency())
         .collect()
         .await
 }

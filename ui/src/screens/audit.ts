@@ -337,7 +337,7 @@ export class AuditScreen {
             h(
               "p",
               { class: "callout-text" },
-              "Citrix could not be asked what these requests did (or Recording Desk closed before it answered), so it is not known whether recording changed. Check the status of these sessions.",
+              "Citrix could not be asked what these requests did (or Recording Desk closed before it answered), so it is not known whether recording changed. Use Check again to ask Citrix now.",
             ),
             h(
               "ul",

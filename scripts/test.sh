@@ -7,6 +7,9 @@
 # `scripts/test.sh --quick` is the loop for while you work: formatting, clippy, the UI's lint, the
 # bindings, the Rust tests and the UI tests; no workflow lint, no bundle, no end-to-end tests.
 #
+# RECORDING_DESK_LEAN_DISK=1 (set by CI) removes build output that later steps no longer need, for
+# machines with little free disk.
+#
 # Everything runs inside a private D-Bus session with its own unlocked keyring, on a virtual display,
 # with fresh settings/data folders, so it never touches the keychain, settings or audit trail of the
 # person running it.
@@ -84,6 +87,10 @@ step "Windows: the whole workspace checked for x86_64-pc-windows-gnu (scripts/cr
 # run by the GitHub workflow: cold, it would take this command past an hour.
 if dpkg-query -W -f='${Status}' rustc-web 2>/dev/null | grep -q "install ok installed"; then
   scripts/cross-check.sh --windows-check
+  if [ -n "${RECORDING_DESK_LEAN_DISK:-}" ]; then
+    # A CI machine's disk may be small: nothing later needs the Windows build folder.
+    rm -rf "${RECORDING_DESK_CROSS_TARGET:-target-cross}"
+  fi
 else
   echo "Skipped: the cross toolchain (Debian 12's rustc-web) is not installed on this system; scripts/install-deps.sh installs it on Debian 12."
 fi

@@ -58,14 +58,14 @@ elapsed() { printf '%dm%02ds' $(((SECONDS - $1) / 60)) $(((SECONDS - $1) % 60));
 install_packages() {
   local missing=() p
   for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p")
   done
   [ "${#missing[@]}" -eq 0 ] && return
   say "Installing system packages: ${missing[*]}"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  if ! apt-cache policy rustc-web | grep -q 'Candidate: [0-9]'; then
+  if ! apt-cache policy rustc-web | grep 'Candidate: [0-9]' >/dev/null; then
     fail "Debian's rustc-web package is not available: this needs Debian 12 (bookworm) with its security updates."
   fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -119,7 +119,7 @@ tauri_free_crates() {
   cross_cargo tree --workspace --depth 0 --prefix none --locked --target "$WINDOWS" |
     awk 'NF { print $1 }' | sort -u |
     while read -r name; do
-      if ! cross_cargo tree -p "$name" --prefix none --locked --target "$WINDOWS" | grep -q '^tauri v'; then
+      if ! cross_cargo tree -p "$name" --prefix none --locked --target "$WINDOWS" | grep '^tauri v' >/dev/null; then
         printf '%s\n' "$name"
       fi
     done

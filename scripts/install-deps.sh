@@ -17,7 +17,7 @@ APT_PACKAGES=(
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p")
 done
 if ! command -v node >/dev/null 2>&1; then missing+=(nodejs npm); fi
 
@@ -45,7 +45,7 @@ fi
 
 # Debian's own Rust toolchain with its standard library sources, mingw-w64 and Wine: the
 # Windows and macOS checks of scripts/cross-check.sh (the test command runs its Windows check).
-if apt-cache policy rustc-web 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+if apt-cache policy rustc-web 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
   scripts/cross-check.sh --install
 else
   say "Not installing the cross toolchain: Debian 12's rustc-web is not available on this system (scripts/test.sh skips its Windows check)"

@@ -85,7 +85,7 @@ fi
 step "Windows: the whole workspace checked for x86_64-pc-windows-gnu (scripts/cross-check.sh --windows-check)"
 # The full cross check (macOS too, and the Windows tests under Wine) is scripts/cross-check.sh,
 # run by the GitHub workflow: cold, it would take this command past an hour.
-if dpkg-query -W -f='${Status}' rustc-web 2>/dev/null | grep -q "install ok installed"; then
+if dpkg-query -W -f='${Status}' rustc-web 2>/dev/null | grep "install ok installed" >/dev/null; then
   scripts/cross-check.sh --windows-check
   if [ -n "${RECORDING_DESK_LEAN_DISK:-}" ]; then
     # A CI machine's disk may be small: nothing later needs the Windows build folder.

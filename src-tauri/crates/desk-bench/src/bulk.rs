@@ -298,6 +298,9 @@ async fn run_through_the_app(
     dir: &Path,
 ) -> Result<(RunFigures, TrailCheck), String> {
     bench.reset();
+    // Token requests are counted from before the connection, as the client's own count is: the
+    // connection signs in once and the run must reuse that token ("exactly 1" below).
+    let tokens_before = bench.ctl.token_requests();
     let connected = account::connect(ConnectRequest {
         mode: Mode::Cloud,
         region: None,
@@ -350,7 +353,6 @@ async fn run_through_the_app(
     };
 
     let calls_before = bench.ctl.api_requests();
-    let tokens_before = bench.ctl.token_requests();
     let started = Instant::now();
     let report = run::execute(
         &connected,

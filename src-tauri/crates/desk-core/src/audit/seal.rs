@@ -11,7 +11,8 @@
 //! Both live in their own keychain entries, never cross IPC and are never logged.
 
 use std::fmt::Write as _;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use citrix_cloud::Secret;
@@ -213,6 +214,112 @@ impl TrailSeals {
                 KEYCHAIN_TIMEOUT.as_secs()
             )),
         }
+    }
+}
+
+/// Notes the anchor in the keychain on a thread of its own, so a run never waits for the
+/// keychain: each write of records hands over its new head, and the thread writes the latest one
+/// waiting, at most once per [`ANCHOR_INTERVAL`] (a keychain write costs the keychain's daemon
+/// CPU time that a busy run on a small machine needs; a batch of records is far cheaper). The
+/// anchor can therefore lag the file by the records of that interval, as it can after a crash;
+/// the checks accept an anchor that lags, never one that leads. Dropping it writes what is still
+/// waiting, at once.
+const ANCHOR_INTERVAL: Duration = Duration::from_millis(200);
+
+pub(super) struct AnchorNoter {
+    shared: Arc<(Mutex<Noting>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct Noting {
+    waiting: Option<Anchor>,
+    /// An anchor is being written right now.
+    busy: bool,
+    closing: bool,
+}
+
+impl AnchorNoter {
+    pub(super) fn start(seals: TrailSeals) -> AnchorNoter {
+        let shared = Arc::new((Mutex::new(Noting::default()), Condvar::new()));
+        let theirs = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("audit-anchor".into())
+            .spawn(move || note_anchors(&seals, &theirs))
+            .inspect_err(|e| tracing::error!("the audit anchor cannot be noted: {e}"))
+            .ok();
+        AnchorNoter { shared, thread }
+    }
+
+    /// Hands over the new head; an older one still waiting is dropped.
+    pub(super) fn note(&self, anchor: Anchor) {
+        let (lock, wake) = &*self.shared;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).waiting = Some(anchor);
+        wake.notify_all();
+    }
+
+    /// Waits until nothing is waiting or being written.
+    pub(super) fn flush(&self) {
+        if self.thread.is_none() {
+            return;
+        }
+        let (lock, wake) = &*self.shared;
+        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+        while state.waiting.is_some() || state.busy {
+            state = wake.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+impl Drop for AnchorNoter {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.shared;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).closing = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn note_anchors(seals: &TrailSeals, shared: &(Mutex<Noting>, Condvar)) {
+    let (lock, wake) = shared;
+    let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let mut last_write: Option<std::time::Instant> = None;
+    loop {
+        let now = std::time::Instant::now();
+        let due = last_write
+            .map(|t| t + ANCHOR_INTERVAL)
+            .filter(|due| *due > now);
+        if let (Some(due), false, true) = (due, state.closing, state.waiting.is_some()) {
+            // More heads may arrive meanwhile; only the latest is written.
+            state = wake
+                .wait_timeout(state, due - now)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|p| p.into_inner().0);
+            continue;
+        }
+        if let Some(anchor) = state.waiting.take() {
+            state.busy = true;
+            drop(state);
+            if let Err(e) = seals.set_anchor(&anchor) {
+                // The records are on disk; only the check of the latest ones waits for the next
+                // anchor that can be written.
+                tracing::error!(
+                    seq = anchor.seq,
+                    "audit anchor not updated in the keychain: {e}"
+                );
+            }
+            last_write = Some(std::time::Instant::now());
+            state = lock.lock().unwrap_or_else(|p| p.into_inner());
+            state.busy = false;
+            wake.notify_all();
+            continue;
+        }
+        if state.closing {
+            return;
+        }
+        state = wake.wait(state).unwrap_or_else(|p| p.into_inner());
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 
 use super::chain::{hash_record, scan, ChainState, Check, End, Scan};
-use super::seal::{Anchor, TrailKey, TrailSeals};
+use super::seal::{Anchor, AnchorNoter, TrailKey, TrailSeals};
 use super::{notify_user, now_rfc3339, ActionKind, AuditContext, AuditEvent, AuditRecord, Entry};
 use crate::error::{Error, Result};
 
@@ -46,6 +46,8 @@ pub struct AuditLog {
     tail: Mutex<Option<Tail>>,
     /// How many [`TrailLock`]s this program holds on the trail.
     held: Arc<AtomicUsize>,
+    /// Writes the anchor after each write of records, off the writer's path (sealed logs only).
+    noter: Option<AnchorNoter>,
 }
 
 /// The last record written: its number and hash (the head file of earlier versions).
@@ -64,6 +66,7 @@ impl AuditLog {
             legacy_head: None,
             tail: Mutex::new(None),
             held: Arc::new(AtomicUsize::new(0)),
+            noter: None,
         }
     }
 
@@ -72,14 +75,19 @@ impl AuditLog {
     /// version wrote at `legacy_head`).
     pub fn sealed(path: PathBuf, legacy_head: PathBuf, seals: TrailSeals) -> Self {
         Self {
+            noter: Some(AnchorNoter::start(seals.clone())),
             seals: Some(seals),
             legacy_head: Some(legacy_head),
             ..Self::new(path)
         }
     }
 
-    /// The head noted in the keychain's anchor, if there is a readable one.
+    /// The head noted in the keychain's anchor, if there is a readable one, once the anchor of
+    /// this log's last write is noted.
     pub fn anchor(&self) -> Option<Anchor> {
+        if let Some(noter) = &self.noter {
+            noter.flush();
+        }
         self.seals.as_ref()?.anchor().ok().flatten()
     }
 
@@ -208,7 +216,11 @@ impl AuditLog {
         let record = written
             .pop()
             .ok_or_else(|| self.unavailable("no record was written"))?;
-        // The anchor is the point of a re-seal: a failure to note it is the officer's to know.
+        // The anchor is the point of a re-seal: written here and now, after any older one still
+        // waiting, and a failure to note it is the officer's to know.
+        if let Some(noter) = &self.noter {
+            noter.flush();
+        }
         if let (Some(seals), Some(key)) = (&self.seals, guard.as_ref().and_then(|t| t.key.clone()))
         {
             seals
@@ -253,28 +265,19 @@ impl AuditLog {
 
         match write_durably(&self.path, line.as_bytes()) {
             Ok(()) => {
-                let mut anchor_on = tail.anchor;
-                if let (true, Some(seals), Some(key)) = (tail.anchor, &self.seals, &tail.key) {
-                    // The record is already on disk, so a failure here costs only the check of
-                    // records after it: logged, not fatal. The anchor can lag the file (a crash
-                    // before it is noted), which the checks accept, but never lead it. A
-                    // keychain that failed (or timed out) is not asked again for every batch of
-                    // this run: the anchor catches up when the trail is next opened.
-                    let anchor = Anchor {
+                if let (true, Some(noter), Some(key)) = (tail.anchor, &self.noter, &tail.key) {
+                    // The record is already on disk; the anchor follows on its own thread (see
+                    // `AnchorNoter`), so the run never waits for the keychain.
+                    noter.note(Anchor {
                         trail_id: key.id.clone(),
                         seq: last.seq,
                         seal: last.hash.clone(),
-                    };
-                    if let Err(e) = seals.set_anchor(&anchor) {
-                        tracing::error!("audit anchor not updated in the keychain: {e}");
-                        anchor_on = false;
-                    }
+                    });
                 }
                 **guard = Some(Tail {
                     seq: last.seq,
                     hash: last.hash.clone(),
                     needs_newline: false,
-                    anchor: anchor_on,
                     ..tail
                 });
                 Ok(records)

@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "cancel_run",
     "check_again",
     "audit_view",
+    "reseal_audit",
     "export_audit_csv",
     "save_session_json",
     "get_settings",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use citrix_cloud::bulk::Action;
 use citrix_cloud::Region;
 use desk_core::account::ConnectionInfo;
-use desk_core::audit::{AuditFilter, AuditView};
+use desk_core::audit::{AuditChain, AuditFilter, AuditView};
 use desk_core::run::{CheckResult, EventSink, RunEvent, RunReport};
 use desk_core::sessions::{LookupResult, SessionDetail, SessionPage, SessionQueryInput};
 use desk_core::settings::Settings;
@@ -115,6 +115,12 @@ pub async fn check_again(
 #[tauri::command]
 pub async fn audit_view(filter: AuditFilter, desk: DeskState<'_>) -> Result<AuditView> {
     desk.audit_view(filter).await
+}
+
+/// The officer's explicit Re-seal of a trail whose end could not be verified.
+#[tauri::command]
+pub async fn reseal_audit(desk: DeskState<'_>) -> Result<AuditChain> {
+    desk.reseal_audit().await
 }
 
 #[tauri::command]

@@ -48,6 +48,7 @@ pub fn run() {
             commands::cancel_run,
             commands::check_again,
             commands::audit_view,
+            commands::reseal_audit,
             commands::export_audit_csv,
             commands::save_session_json,
             commands::get_settings,

@@ -36,6 +36,8 @@ pub fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error
     let options = DeskOptions::for_this_computer()
         .ok_or("this computer has no home folder for Recording Desk's settings and audit trail")?;
     let desk = Arc::new(Desk::open(options));
+    // The window is the trail's one writer for as long as it is open (see desk_core::audit).
+    desk.hold_trail_for_life();
 
     let stored = desk.stored_settings();
     if let Some(window) = app.get_webview_window("main") {

@@ -1,6 +1,9 @@
-// Reads the app's audit trail (JSON Lines) and checks its hash chain independently of the app:
-// each record's `hash` is the SHA-256 (hex) of its canonical JSON without `hash` (object keys
-// sorted, compact), and its `prevHash` is the previous record's hash (64 zeros for the first).
+// Reads the app's audit trail (JSON Lines) and checks its chain independently of the app: each
+// record's `prevHash` is the previous record's hash (64 zeros for the first). A record without
+// `keyId` (earlier versions) has as `hash` the SHA-256 (hex) of its canonical JSON without `hash`
+// (object keys sorted, compact), checked here; a keyed record's `hash` is an HMAC-SHA256 under a
+// key kept in the keychain, which this reader does not have: only its links are checked here,
+// its seal by the app (the Audit screen, `rdesk audit verify`) and desk-core's tamper tests.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -48,7 +51,8 @@ export function readAudit(path) {
       else badLines.push(i + 1);
       return;
     }
-    if (brokenAt === null && (value.seq !== expectedSeq || value.prevHash !== prevHash || recordHash(value) !== value.hash)) {
+    const hashHolds = value.keyId !== undefined ? /^[0-9a-f]{64}$/.test(value.hash) : recordHash(value) === value.hash;
+    if (brokenAt === null && (value.seq !== expectedSeq || value.prevHash !== prevHash || !hashHolds)) {
       brokenAt = expectedSeq;
     }
     prevHash = value.hash;

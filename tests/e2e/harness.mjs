@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import { Select } from 'selenium-webdriver/lib/select.js';
@@ -220,6 +220,9 @@ export function appEnv(home, env = {}) {
     XDG_CONFIG_HOME: dirs.config,
     XDG_CACHE_HOME: dirs.cache,
     XDG_STATE_HOME: dirs.state,
+    // Each home is a computer of its own, with its own audit trail key and anchor in the one
+    // keychain the tests share.
+    RECORDING_DESK_TRAIL_NAMESPACE: basename(home),
     ...env,
   };
 }

@@ -53,7 +53,11 @@ before(async () => {
   // Where the earlier version kept all of it.
   const dirs = appDirs(home);
   renameSync(join(dirs.data, APP_ID), join(dirs.data, OLD_ID));
-  renameSync(join(dirs.config, APP_ID), join(dirs.config, OLD_ID));
+  // The earlier version kept the note of the trail's latest record in its config folder; this
+  // version keeps it in the keychain, so the tool made no config folder to move.
+  mkdirSync(join(dirs.config, OLD_ID), { recursive: true });
+  const last = readAudit(join(dirs.data, OLD_ID, 'audit.jsonl')).records.at(-1);
+  writeFileSync(join(dirs.config, OLD_ID, 'audit.head'), JSON.stringify({ seq: last.seq, hash: last.hash }));
   mkdirSync(join(dirs.data, OLD_ID, 'logs'), { recursive: true });
   writeFileSync(join(dirs.data, OLD_ID, 'logs', 'recording-desk.log'), 'a line the earlier version logged\n');
   const stored = secret(KEYCHAIN_SERVICE);

@@ -162,9 +162,15 @@ test("the open request is flagged, not the later, answered request of the same s
 test("the intact message claims no more than the checks do; a cut-off trail names what is missing", async () => {
   let o = await openAudit();
   const text = await o.page.textContent(".chain-slot .callout-text");
-  assert.match(text, /a change to a record is detected/);
-  assert.match(text, /records removed from the end of the trail are detected/);
+  assert.match(text, /sealed with this computer's key/);
+  assert.match(text, /the end of the trail matches the note Recording Desk keeps in the keychain/);
   assert.doesNotMatch(text, /none has been changed or removed/);
+  assert.equal(await o.page.$(".chain-slot .chain-note"), null, "every record is keyed: no note about an earlier version");
+  // The help says what the trail proves, and against whom it does not.
+  await o.page.click(".chain-help summary");
+  const help = await o.page.textContent(".chain-help");
+  assert.match(help, /cannot open your keychain/);
+  assert.match(help, /It does not prove that no one with access to your keychain \(you, or an administrator signed in as you\)/);
   await o.context.close();
 
   o = await openAudit({
@@ -176,6 +182,51 @@ test("the intact message claims no more than the checks do; a cut-off trail name
   assert.equal(await o.page.textContent(".chain-slot .callout-title"), "Audit trail has been altered at record 13");
   assert.match(await o.page.textContent(".chain-slot .chain-detail"), /^Records after 12 are missing/);
   await o.context.close();
+});
+
+test("the Audit screen says which part of the trail is keyed", async () => {
+  const o = await openAudit({ audit: { seed: 6, unknown: 0, keyedFrom: 5 } });
+  assert.equal(await o.page.textContent(".chain-slot .callout-title"), "Audit trail intact");
+  assert.match(
+    await o.page.textContent(".chain-slot .chain-note"),
+    /^Records 1 to 4 were written by an earlier version of Recording Desk, before records were sealed with a key\. Record 5 and every record after it are sealed/,
+  );
+  await o.context.close();
+});
+
+test("a trail whose end cannot be verified is never called intact, and is re-sealed only when asked", async () => {
+  const { page, context } = await openAudit({ audit: { seed: 3, unknown: 0, endUnverified: true } });
+  assert.equal(await page.textContent(".chain-slot .callout-title"), "The end of the trail cannot be verified");
+  assert.doesNotMatch(await page.textContent(".chain-slot"), /intact/);
+  assert.match(
+    await page.textContent(".chain-slot .chain-detail"),
+    /^What was found: the note of its last record, which Recording Desk keeps in the keychain, is missing\. The file holds 6 records; the last one is record 6, written /,
+  );
+
+  // Asked in plain words; Cancel (the focused choice) changes nothing.
+  await page.click(".chain-slot button:has-text('Re-seal the trail')");
+  await page.waitForSelector("dialog.modal[open]");
+  assert.equal(await page.textContent("dialog.modal .modal-title"), "Re-seal the audit trail?");
+  assert.match(
+    await page.textContent("dialog.modal .modal-body"),
+    /add a record to the trail saying what was found, and that you re-sealed it/,
+  );
+  assert.match(await page.textContent("dialog.modal .chain-detail"), /The end of the trail cannot be verified/);
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Cancel");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("dialog.modal", { state: "detached" });
+  assert.deepEqual(await mockCall(page, "reseal_audit"), []);
+
+  await page.click(".chain-slot button:has-text('Re-seal the trail')");
+  await page.click("dialog.modal button:has-text('Re-seal the trail')");
+  await page.waitForFunction(() => document.querySelector(".chain-slot .callout-title")?.textContent === "Audit trail intact");
+  assert.equal((await mockCall(page, "reseal_audit")).length, 1);
+  assert.match(await page.textContent(".chain-slot"), /re-sealed at record 7, after its end could not be verified/);
+  const r = await rows(page);
+  assert.equal(r.at(-1)[0], "7");
+  assert.match(r.at(-1)[2], /^Re-sealed the trail$/);
+  assert.match(r.at(-1)[3], /^Re-sealed by officer on COMPLIANCE-PC-07\. What was found: The end of the trail cannot be verified/);
+  await context.close();
 });
 
 test("demo and Citrix Cloud records are kept apart, and marked when shown together", async () => {

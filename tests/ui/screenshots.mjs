@@ -126,6 +126,29 @@ for (const scheme of ["light", "dark"]) {
     await shot(page, `12-settings-demo-${scheme}`);
     await context.close();
   }
+  // The trail's verification states: intact with an earlier version's part, the end not
+  // verifiable, and the Re-seal question.
+  for (const { name, audit } of [
+    { name: "11a-audit-intact-legacy-part", audit: { seed: 6, unknown: 0, keyedFrom: 5 } },
+    { name: "11b-audit-end-unverified", audit: { seed: 6, unknown: 0, endUnverified: true } },
+  ]) {
+    const { page, context } = await openApp(env, connected({ audit }), o);
+    await waitForRows(page, 1);
+    await page.click("nav button:has-text('Audit trail')");
+    await waitForView(page, "audit");
+    await page.waitForSelector(".screen-audit tr.vt-row");
+    await page.click(".chain-help summary");
+    await shot(page, `${name}-${scheme}`);
+    if (audit.endUnverified) {
+      await page.click(".chain-slot button:has-text('Re-seal the trail')");
+      await page.waitForSelector("dialog.modal[open]");
+      await shot(page, `11c-audit-reseal-dialog-${scheme}`);
+      await page.click("dialog.modal button:has-text('Re-seal the trail')");
+      await page.waitForFunction(() => document.querySelector(".chain-slot .callout-title")?.textContent === "Audit trail intact");
+      await shot(page, `11d-audit-resealed-${scheme}`);
+    }
+    await context.close();
+  }
   {
     const { page, context } = await openApp(
       env,

@@ -5,6 +5,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { save } from "@tauri-apps/plugin-dialog";
 import type {
   AppStatus,
+  AuditChain,
   AuditFilter,
   AuditView,
   CheckResult,
@@ -92,6 +93,7 @@ export const cancelRun = () => call<null>("cancel_run");
 /** Asks Citrix again about a session whose outcome in run `runId` was not known; the answer is written to the audit trail. */
 export const checkAgain = (runId: string, sessionId: string) => call<CheckResult>("check_again", { runId, sessionId });
 export const auditView = (filter: AuditFilter) => call<AuditView>("audit_view", { filter });
+export const resealAudit = () => call<AuditChain>("reseal_audit");
 export const exportAuditCsv = (filter: AuditFilter, path: string) => call<number>("export_audit_csv", { filter, path });
 export const saveSessionJson = (sessionId: string, path: string) => call<null>("save_session_json", { sessionId, path });
 export const getSettings = () => call<Settings>("get_settings");

@@ -8,6 +8,7 @@ export type { AuditEvent } from "./bindings/AuditEvent";
 export type { AuditFilter } from "./bindings/AuditFilter";
 export type { AuditRecord } from "./bindings/AuditRecord";
 export type { AuditView } from "./bindings/AuditView";
+export type { ChainState } from "./bindings/ChainState";
 export type { Connection } from "./bindings/Connection";
 export type { ErrorKind } from "./bindings/ErrorKind";
 export type { InputField } from "./bindings/InputField";

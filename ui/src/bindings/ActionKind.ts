@@ -4,4 +4,4 @@
  * Which of the two actions a record is about, as the trail names it (`"start"`, `"stop"`); the
  * notify flag of a start is its own field of the record, `notifyUser`.
  */
-export type ActionKind = "start" | "stop";
+export type ActionKind = "start" | "stop" | "reseal";

@@ -35,4 +35,15 @@ accepted?: boolean,
 /**
  * Outcome records: the start/stop may have been carried out but its answer was lost.
  */
-answerLost?: boolean, osUser: string, computer: string, appVersion: string, mode: Mode, region: Region | null, customerId: string, siteId: string, prevHash: string, hash: string, };
+answerLost?: boolean, osUser: string, computer: string, appVersion: string, mode: Mode, region: Region | null, customerId: string, siteId: string, 
+/**
+ * Where the requests went: the Citrix API's host (and port, if not the usual one), so a run
+ * against a test server can never pass for one against Citrix Cloud. Absent from older
+ * trails.
+ */
+apiHost?: string, 
+/**
+ * The trail identifier of the key that sealed this record: `hash` is then an HMAC-SHA256
+ * under that key. Absent from records of earlier versions (plain SHA-256).
+ */
+keyId?: string, prevHash: string, hash: string, };

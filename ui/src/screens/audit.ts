@@ -4,6 +4,7 @@ import { dayBoundary, formatCount, formatTime, localDate, plural } from "../form
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
+import { confirmDialog } from "../components/dialog";
 import { VirtualTable } from "../components/virtual-table";
 import { shortMachine, timeCell } from "../components/session-table";
 import type { SessionStore } from "../store";
@@ -27,6 +28,7 @@ const OUTCOMES: [string, string][] = [
 ];
 
 function whatHappened(r: AuditRecord, open: boolean): string {
+  if (r.event === "resealed" || r.action === "reseal") return r.message ?? "The trail was re-sealed";
   if (r.event === "requested") return open ? "Outcome unknown \u2014 check status" : "Requested";
   const checked = r.event === "check" ? "Checked again: " : "";
   const outcome = r.outcome ?? "";
@@ -65,6 +67,61 @@ function checkText(status: RunStatus): string {
     case "cancelled":
       return "still not known";
   }
+}
+
+function actionText(action: AuditRecord["action"]): string {
+  switch (action) {
+    case "start":
+      return "Start recording";
+    case "stop":
+      return "Stop recording";
+    case "reseal":
+      return "Re-sealed the trail";
+  }
+}
+
+/** "Record 4" or "Records 1 to 4". */
+function recordRange(first: number, last: number): string {
+  return first === last ? `Record ${first}` : `Records ${first} to ${last}`;
+}
+
+/** The backend's finding without the words the callout's title already says. */
+function whatWasFound(message: string): string {
+  const lead = "The end of the trail cannot be verified: ";
+  return message.startsWith(lead) ? `What was found: ${message.slice(lead.length)}` : message;
+}
+
+/** What the trail proves and against whom, in the officer's words (the admin guide says more). */
+function chainHelp(): HTMLElement {
+  return h(
+    "details",
+    { class: "chain-help" },
+    h("summary", null, "What the audit trail proves"),
+    h(
+      "ul",
+      null,
+      h(
+        "li",
+        null,
+        "Each record is sealed with a key that Recording Desk keeps in this computer's keychain, and linked to the record before it. Recording Desk also notes the latest record in the keychain.",
+      ),
+      h(
+        "li",
+        null,
+        "So someone who can change files on this computer but cannot open your keychain cannot change, add or remove a record, cut records from the end, or put another trail in its place without it being detected here.",
+      ),
+      h(
+        "li",
+        null,
+        "It does not prove that no one with access to your keychain (you, or an administrator signed in as you) deleted the trail or cut its latest records together with the note. Against that, only a copy kept elsewhere helps, such as the exports your compliance team keeps.",
+      ),
+      h(
+        "li",
+        null,
+        "Records written by earlier versions of Recording Desk were not sealed with a key: anyone who could change the file could have rewritten them before this version first added to the trail.",
+      ),
+    ),
+  );
 }
 
 /** What the audit trail screen needs from the window around it. */
@@ -129,7 +186,7 @@ export class AuditScreen {
               h(
                 "span",
                 { class: "cell-text" },
-                r.action === "start" ? "Start recording" : "Stop recording",
+                actionText(r.action),
                 // Only needed when both kinds are listed; otherwise the "Where" filter says it.
                 r.mode === "demo" && this.filter.mode === null
                   ? h(
@@ -294,35 +351,7 @@ export class AuditScreen {
     const open = view.unknownOutcomes;
     this.unknownSeqs = new Set(open.map((r) => r.seq));
 
-    const c = view.chain;
-    this.chain.replaceChildren(
-      c.intact
-        ? callout(
-            "success",
-            "Audit trail intact",
-            "Every record is sealed to the one before it, so a change to a record is detected. Recording Desk also keeps a separate note of the latest record, so records removed from the end of the trail are detected too.",
-          )
-        : h(
-            "div",
-            { class: "callout callout-error", role: "alert" },
-            icon("warning", "icon callout-icon"),
-            h(
-              "div",
-              { class: "callout-body" },
-              h(
-                "p",
-                { class: "callout-title" },
-                c.brokenAt !== null ? `Audit trail has been altered at record ${c.brokenAt}` : "Audit trail has been altered",
-              ),
-              h(
-                "p",
-                { class: "callout-text" },
-                "Records from that point on may have been changed or removed after they were written. Keep a copy of the file and tell your IT or security team.",
-              ),
-              c.message ? h("p", { class: "callout-text chain-detail" }, c.message) : null,
-            ),
-          ),
-    );
+    this.chain.replaceChildren(this.chainState(view), chainHelp());
 
     if (open.length > 0) {
       this.unknownSlot.replaceChildren(
@@ -374,6 +403,122 @@ export class AuditScreen {
     this.table.setRows(view.records);
     this.status.textContent = view.records.length === 0 ? "No records" : `${plural(view.records.length, "record")}`;
     this.pathNote.textContent = view.path ? `The audit trail is kept in ${view.path}` : "";
+  }
+
+  /** Whether the trail can be relied on, and which part of it is sealed with the key. */
+  private chainState(view: AuditView): HTMLElement {
+    const c = view.chain;
+    const count = view.records.length;
+    if (c.state === "intact") {
+      const notes: string[] = [];
+      if (c.keyedFrom === null && count > 0) {
+        notes.push(
+          "These records were written by an earlier version of Recording Desk, before records were sealed with a key. They are linked to each other and the end matches the note the earlier version kept; new records will be sealed with this computer's key.",
+        );
+      } else if (c.keyedFrom !== null && c.keyedFrom > 1) {
+        notes.push(
+          `${recordRange(1, c.keyedFrom - 1)} ${c.keyedFrom === 2 ? "was" : "were"} written by an earlier version of Recording Desk, before records were sealed with a key. Record ${c.keyedFrom} and every record after it are sealed, and record ${c.keyedFrom} fixes the earlier ones as they were then.`,
+        );
+      }
+      if (c.resealedAt !== null) {
+        notes.push(
+          `The trail was re-sealed at record ${c.resealedAt}, after its end could not be verified: that record says what was found and who re-sealed it.`,
+        );
+      }
+      return h(
+        "div",
+        { class: "callout callout-success", "data-state": "intact" },
+        icon("check", "icon callout-icon"),
+        h(
+          "div",
+          { class: "callout-body" },
+          h("p", { class: "callout-title" }, "Audit trail intact"),
+          h(
+            "p",
+            { class: "callout-text" },
+            "Every record is sealed with this computer's key and linked to the one before it, and the end of the trail matches the note Recording Desk keeps in the keychain: a record changed, added or removed would be detected.",
+          ),
+          ...notes.map((n) => h("p", { class: "callout-text chain-note" }, n)),
+        ),
+      );
+    }
+    if (c.state === "endUnverified") {
+      const reseal = h("button", { type: "button", class: "btn btn-secondary" }, "Re-seal the trail\u2026");
+      reseal.addEventListener("click", () => void this.reseal(c.message, reseal));
+      return h(
+        "div",
+        { class: "callout callout-warning", role: "alert", "data-state": "endUnverified" },
+        icon("warning", "icon callout-icon"),
+        h(
+          "div",
+          { class: "callout-body" },
+          h("p", { class: "callout-title" }, "The end of the trail cannot be verified"),
+          h(
+            "p",
+            { class: "callout-text" },
+            "The records are linked to each other, but nothing outside the file vouches that it is the trail Recording Desk wrote, or that no records were cut from its end. Keep a copy of the file and tell your IT or security team.",
+          ),
+          h("p", { class: "callout-text chain-detail" }, whatWasFound(c.message)),
+          h(
+            "p",
+            { class: "callout-text" },
+            "Once they know what happened (for example, the keychain was reset), you can re-seal the trail: Recording Desk then checks its end again from a new record that says what was found and who re-sealed it.",
+          ),
+          h("div", { class: "callout-actions" }, reseal),
+        ),
+      );
+    }
+    return h(
+      "div",
+      { class: "callout callout-error", role: "alert", "data-state": "altered" },
+      icon("warning", "icon callout-icon"),
+      h(
+        "div",
+        { class: "callout-body" },
+        h(
+          "p",
+          { class: "callout-title" },
+          c.brokenAt !== null ? `Audit trail has been altered at record ${c.brokenAt}` : "Audit trail has been altered",
+        ),
+        h(
+          "p",
+          { class: "callout-text" },
+          "Records from that point on may have been changed or removed after they were written. Keep a copy of the file and tell your IT or security team.",
+        ),
+        c.message ? h("p", { class: "callout-text chain-detail" }, c.message) : null,
+      ),
+    );
+  }
+
+  /** The officer's explicit Re-seal, asked in plain words first; the trail reloads after it. */
+  private async reseal(found: string, button: HTMLButtonElement): Promise<void> {
+    const ok = await confirmDialog({
+      title: "Re-seal the audit trail?",
+      body: h(
+        "div",
+        null,
+        h("p", null, "Do this only after your IT or security team has looked at why the end of the trail cannot be verified."),
+        h("p", null, "Recording Desk will add a record to the trail saying what was found, and that you re-sealed it on this computer:"),
+        h("p", { class: "chain-detail" }, found),
+        h(
+          "p",
+          null,
+          "From then on the end of the trail is checked again. Re-sealing does not bring back records that are missing, and the records before it stay as they are.",
+        ),
+      ),
+      confirmLabel: "Re-seal the trail",
+      cancelLabel: "Cancel",
+    });
+    if (!ok) return;
+    button.disabled = true;
+    this.errorSlot.replaceChildren();
+    try {
+      await ipc.resealAudit();
+      await this.load();
+    } catch (err) {
+      button.disabled = false;
+      this.errorSlot.replaceChildren(errorView(err as CommandError));
+    }
   }
 
   /** Asks Citrix about an open outcome; the answer is written to the trail and the list reloads. */

@@ -4,8 +4,10 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   AppStatus,
+  AuditChain,
   AuditFilter,
   AuditRecord,
+  ChainState,
   CheckResult,
   Connection,
   ErrorKind,
@@ -64,6 +66,10 @@ export interface MockConfig {
     demo?: number;
     path?: string;
     chainMessage?: string;
+    /** Nothing vouches for the trail's end (the anchor missing): until the officer re-seals. */
+    endUnverified?: boolean;
+    /** The first keyed record; records before it are an earlier version's. Default: 1. */
+    keyedFrom?: number | null;
   };
   /** Session IDs whose outcome record "cannot be written" during a run. */
   auditMissing?: string[];
@@ -245,6 +251,8 @@ export class MockBackend {
   sites: Site[];
   audit: AuditRecord[] = [];
   brokenAt: number | null;
+  endUnverified: boolean;
+  resealedAt: number | null = null;
   private failures = new Map<string, IpcError[]>();
   private runId = "seed";
   private run: { cancelled: boolean } | null = null;
@@ -279,6 +287,7 @@ export class MockBackend {
     this.stuckRecording = new Set(cfg.stuckRecording ?? []);
     this.confirmations = { held: cfg.holdConfirmations ?? false, waiters: [] };
     this.brokenAt = cfg.audit?.brokenAt ?? null;
+    this.endUnverified = cfg.audit?.endUnverified ?? false;
     this.seedAudit(cfg.audit?.seed ?? 12, cfg.audit?.unknown ?? 1, cfg.audit?.retried ?? false, cfg.audit?.demo ?? 0);
     for (const [cmd, list] of Object.entries(cfg.fail ?? {})) this.failures.set(cmd, [...list]);
     this.held = new Set(cfg.held ?? []);
@@ -391,6 +400,8 @@ export class MockBackend {
         return this.checkAgain(args.runId as string, args.sessionId as string);
       case "audit_view":
         return this.auditView(args.filter as AuditFilter);
+      case "reseal_audit":
+        return this.reseal();
       case "export_audit_csv":
         this.requireString(args.path, "path");
         return this.filterAudit(args.filter as AuditFilter).length;
@@ -609,7 +620,7 @@ export class MockBackend {
 
   private writeAudit(
     event: AuditRecord["event"],
-    action: "start" | "stop",
+    action: AuditRecord["action"],
     sessionId: string,
     siteId: string,
     extra: Partial<AuditRecord>,
@@ -731,7 +742,7 @@ export class MockBackend {
         t <= to &&
         (!user || (r.sessionUser ?? "").toLowerCase().includes(user)) &&
         (!f.action || r.action === f.action) &&
-        (!f.mode || r.mode === f.mode) &&
+        (!f.mode || r.mode === f.mode || r.event === "resealed") &&
         (!f.outcome || (f.outcome === "requested" ? r.event === "requested" : r.outcome === f.outcome))
       );
     });
@@ -770,17 +781,51 @@ export class MockBackend {
     }
     const active = this.run ? this.runId : null;
     const unknownOutcomes = [...open.values()].filter((r) => r.runId !== active).sort((a, b) => a.seq - b.seq);
-    const intact = this.brokenAt === null;
     return {
       records: this.filterAudit(filter),
       unknownOutcomes,
-      chain: {
-        intact,
-        brokenAt: this.brokenAt,
-        message: intact ? "all records verified" : (this.cfg.audit?.chainMessage ?? `hash mismatch at seq ${this.brokenAt}`),
-      },
+      chain: this.chain(),
       path: this.cfg.audit?.path ?? "/home/officer/.local/share/recording-desk/audit.jsonl",
     };
+  }
+
+  /** As the backend states the trail's verification. */
+  private chain(): AuditChain {
+    const state: ChainState = this.brokenAt !== null ? "altered" : this.endUnverified ? "endUnverified" : "intact";
+    const keyedFrom = this.cfg.audit?.keyedFrom === undefined ? (this.audit.length > 0 ? 1 : null) : this.cfg.audit.keyedFrom;
+    const fallback =
+      state === "endUnverified"
+        ? `The end of the trail cannot be verified: the note of its last record, which Recording Desk keeps in the keychain, is missing. The file holds ${this.audit.length} records; the last one is record ${this.audit.length}, written ${this.audit.at(-1)?.time ?? "?"}.`
+        : state === "altered"
+          ? `hash mismatch at seq ${this.brokenAt}`
+          : "all records verified";
+    return {
+      intact: state === "intact",
+      state,
+      brokenAt: this.brokenAt,
+      message: state === "intact" ? fallback : (this.cfg.audit?.chainMessage ?? fallback),
+      keyedFrom,
+      resealedAt: this.resealedAt,
+    };
+  }
+
+  /** The officer's Re-seal: a record saying what was found, then the end is verified again. */
+  private reseal(): AuditChain {
+    const before = this.chain();
+    if (before.state !== "endUnverified")
+      throw err("invalidInput", "The end of the audit trail can be verified, so there is nothing to re-seal.");
+    const saved = this.runId;
+    this.runId = `reseal-${this.audit.length + 1}`;
+    const rec = this.writeAudit("resealed", "reseal", "", "", {
+      message: `Re-sealed by officer on COMPLIANCE-PC-07. What was found: ${before.message}`,
+      mode: "cloud",
+      customerId: "",
+      region: null,
+    });
+    this.runId = saved;
+    this.endUnverified = false;
+    this.resealedAt = rec.seq;
+    return this.chain();
   }
 }
 

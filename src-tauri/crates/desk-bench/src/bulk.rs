@@ -12,7 +12,8 @@
 //! The rows "with the audit trail" run at the app's default concurrency through the app's own
 //! run path (`desk_core::run::execute`, what the window's Start recording calls), which writes
 //! what a run of the app writes: for each session a "requested" record, synced to disk before
-//! its start is sent, and an outcome record after, hash-chained, with the head anchor updated,
+//! its start is sent, and an outcome record after, sealed with a key kept in the OS keychain (its
+//! anchor there updated after each write, in a keychain namespace of the bench's own),
 //! into a fresh trail in the system's temp folder (on the normal disk, not in memory). As in the
 //! app, the connection (token and `/me`) is made before the run, and the sessions' users and
 //! machines are known from the searches that found them. The ideal is the same as for the
@@ -26,10 +27,11 @@ use std::time::{Duration, Instant};
 use citrix_cloud::bulk::{BulkOptions, CancellationToken};
 use citrix_cloud::{Credentials, Endpoints, Secret};
 use desk_core::account::{self, ConnectRequest, Mode};
-use desk_core::audit::{self, AuditEvent, AuditLog};
+use desk_core::audit::{self, AuditEvent, AuditLog, TrailSeals};
 use desk_core::paths::{ANCHOR_FILE, AUDIT_FILE};
 use desk_core::run::{self, EventSink, RunEvent, RunRequest, RunStatus};
 use desk_core::sessions::{RowCache, SessionRow};
+use desk_core::vault::KeyringStore;
 
 use crate::report::{secs, Summary, Table};
 use crate::sim::{Bench, RunFigures, SITE};
@@ -258,7 +260,7 @@ struct TrailCheck {
     records: usize,
     requested: usize,
     outcomes: usize,
-    /// The hash chain holds and the file matches its head anchor.
+    /// The chain and every seal hold and the file matches its anchor in the keychain.
     intact: bool,
     message: String,
 }
@@ -316,9 +318,17 @@ async fn run_through_the_app(
     .map_err(|e| format!("could not connect: {e}"))?;
     connected.client.set_concurrency(DEFAULT_CONCURRENCY);
     let verify = options.verify;
-    let log = Arc::new(AuditLog::with_anchor(
+    // The app's sealed trail: its key and anchor in the OS keychain (a namespace of the bench's
+    // own, removed after the run), so the figures include those keychain writes.
+    let seals = TrailSeals::new(Arc::new(KeyringStore::new(format!(
+        "{}.bench-{}",
+        desk_core::vault::SERVICE,
+        std::process::id()
+    ))));
+    let log = Arc::new(AuditLog::sealed(
         dir.join(AUDIT_FILE),
         dir.join(ANCHOR_FILE),
+        seals.clone(),
     ));
     // The app knows each session's user and machine from its searches; so does this run.
     let cache = Arc::new(RowCache::with_capacity(usize::MAX));
@@ -392,6 +402,7 @@ async fn run_through_the_app(
     };
 
     let scan = log.scan().map_err(|e| e.to_string())?;
+    let _ = seals.delete_all();
     let count = |event| scan.records.iter().filter(|r| r.event == event).count();
     let check = TrailCheck {
         records: scan.records.len(),

@@ -16,7 +16,7 @@ use url::Url;
 use crate::account::{
     self, ConnectionInfo, ConnectionState, Mode, SavedAccount, SignIn, CLOUD_URL_ENV,
 };
-use crate::audit::{self, AuditFilter, AuditLog, AuditView};
+use crate::audit::{self, AuditChain, AuditFilter, AuditLog, AuditView, TrailLock, TrailSeals};
 use crate::demo::{self, Demo};
 use crate::error::{Error, Result};
 use crate::notices::Notices;
@@ -53,6 +53,9 @@ pub struct DeskOptions {
     /// back the same way. Off for the command-line tool: a `--demo` command must not switch the
     /// window to the demo site.
     pub remember_mode: bool,
+    /// The namespace of the audit trail's keychain entries (see [`audit::NAMESPACE_ENV`]);
+    /// `None` in normal use.
+    pub trail_namespace: Option<String>,
 }
 
 impl DeskOptions {
@@ -79,6 +82,7 @@ impl DeskOptions {
             cloud_url,
             notices: url_notice.into_iter().collect(),
             remember_mode: true,
+            trail_namespace: std::env::var(audit::NAMESPACE_ENV).ok(),
         }
     }
 }
@@ -94,6 +98,9 @@ pub struct Desk {
     runs: RunSlot,
     cache: Arc<RowCache>,
     audit: Arc<AuditLog>,
+    /// The trail, while this program holds it: for the window's whole life, for one command of
+    /// the command-line tool.
+    trail: Mutex<Option<TrailLock>>,
     demo: Demo,
     /// The first-run demo connection, which [`Desk::status`] waits for so the first view is
     /// already connected.
@@ -109,6 +116,8 @@ impl Desk {
             notices.push(notice);
         }
         let paths = options.paths;
+        let trail_seals =
+            TrailSeals::in_namespace(options.vault.store(), options.trail_namespace.as_deref());
         let settings = SettingsStore::open(paths.settings_file(), Arc::clone(&notices));
         tracing::info!(
             settings = %paths.settings_file().display(),
@@ -125,10 +134,12 @@ impl Desk {
             remember_mode: options.remember_mode,
             runs: RunSlot::default(),
             cache: Arc::new(RowCache::default()),
-            audit: Arc::new(AuditLog::with_anchor(
+            audit: Arc::new(AuditLog::sealed(
                 paths.audit_file(),
                 paths.anchor_file(),
+                trail_seals,
             )),
+            trail: Mutex::new(None),
             demo: Demo::default(),
             startup: Mutex::new(None),
         }
@@ -306,28 +317,15 @@ impl Desk {
     }
 
     /// Starts or stops recording on `session_ids`; progress goes to `sink`, the engine's report
-    /// comes back. One run at a time, on this computer: while another program runs one on the
-    /// same audit trail, this is refused (`busy`).
+    /// comes back. One run at a time, on this computer: while another program holds the audit
+    /// trail, this is refused (`busy`).
     pub async fn run(
         &self,
         action: Action,
         session_ids: &[String],
         sink: EventSink,
     ) -> Result<RunReport> {
-        self.run_with(action, session_ids, sink, None).await
-    }
-
-    /// Like [`Desk::run`], but while another program runs one on the same audit trail, calls
-    /// `waiting` once and waits for it to finish instead of refusing.
-    pub async fn run_when_free(
-        &self,
-        action: Action,
-        session_ids: &[String],
-        sink: EventSink,
-        waiting: impl FnOnce() + Send + 'static,
-    ) -> Result<RunReport> {
-        self.run_with(action, session_ids, sink, Some(Box::new(waiting)))
-            .await
+        self.run_with(action, session_ids, sink).await
     }
 
     async fn run_with(
@@ -335,15 +333,14 @@ impl Desk {
         action: Action,
         session_ids: &[String],
         sink: EventSink,
-        waiting: Option<Box<dyn FnOnce() + Send>>,
     ) -> Result<RunReport> {
         let ids = run::parse_ids(session_ids)?;
         let connected = self.connection.require()?;
         let (client, _) = connected.site()?;
         self.apply_concurrency(client);
         let ticket = self.runs.begin()?;
-        // Held until the run's last record is written.
-        let _trail = self.hold_trail(waiting).await?;
+        // Held until the run's last record is written, unless this program holds it anyway.
+        let _trail = self.trail_for_now(None).await?;
         let log = Arc::clone(&self.audit);
         tokio::task::spawn_blocking(move || log.check_writable())
             .await
@@ -378,9 +375,57 @@ impl Desk {
         Ok(report)
     }
 
-    /// Takes the audit trail for a run (see [`audit::TrailLock`]); refused, or waited for when
-    /// there is `waiting` to call, while another program holds it.
-    async fn hold_trail(
+    /// Takes the audit trail for the life of this desk (the window): at once if it is free,
+    /// otherwise on a thread that waits for the other program (rdesk) to finish its command;
+    /// meanwhile this desk's runs are refused with `trailInUse`.
+    pub fn hold_trail_for_life(self: &Arc<Self>) {
+        match self.audit.try_hold() {
+            Ok(Some(lock)) => self.keep_trail(lock),
+            Ok(None) => {
+                tracing::info!("the audit trail is held by another program; waiting for it");
+                let desk = Arc::clone(self);
+                let spawned = std::thread::Builder::new()
+                    .name("audit-trail-lock".into())
+                    .spawn(move || match desk.audit.hold() {
+                        Ok(lock) => desk.keep_trail(lock),
+                        Err(e) => tracing::warn!("audit trail not held: {e}"),
+                    });
+                if let Err(e) = spawned {
+                    tracing::warn!("audit trail not held: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("audit trail not held: {e}"),
+        }
+    }
+
+    /// Takes the audit trail for the rest of this desk's life (one command of the command-line
+    /// tool); refused with `trailInUse`, or waited for when there is `waiting` to call, while
+    /// another program holds it.
+    pub async fn hold_trail(&self, waiting: Option<Box<dyn FnOnce() + Send>>) -> Result<()> {
+        if let Some(lock) = self.trail_for_now(waiting).await? {
+            self.keep_trail(lock);
+        }
+        Ok(())
+    }
+
+    fn keep_trail(&self, lock: TrailLock) {
+        *self.trail.lock().unwrap_or_else(|p| p.into_inner()) = Some(lock);
+    }
+
+    /// The trail for one action that writes it: `None` when this desk holds it already.
+    async fn trail_for_now(
+        &self,
+        waiting: Option<Box<dyn FnOnce() + Send>>,
+    ) -> Result<Option<TrailLock>> {
+        if self.audit.is_held() {
+            return Ok(None);
+        }
+        self.take_trail(waiting).await.map(Some)
+    }
+
+    /// Takes the audit trail (see [`audit::TrailLock`]); refused, or waited for when there is
+    /// `waiting` to call, while another program holds it.
+    async fn take_trail(
         &self,
         waiting: Option<Box<dyn FnOnce() + Send>>,
     ) -> Result<audit::TrailLock> {
@@ -413,7 +458,23 @@ impl Desk {
     /// and writes the answer to the audit trail.
     pub async fn check_again(&self, run_id: &str, session_id: &str) -> Result<CheckResult> {
         let connected = self.connection.require()?;
+        let _trail = self.trail_for_now(None).await?;
         run::check_again(&connected, Arc::clone(&self.audit), run_id, session_id).await
+    }
+
+    /// Re-seals the audit trail after its end could not be verified, at the officer's explicit
+    /// request (see [`AuditLog::reseal`]); returns the trail's state afterwards.
+    pub async fn reseal_audit(&self) -> Result<AuditChain> {
+        self.not_during_a_run()?;
+        let _trail = self.trail_for_now(None).await?;
+        let log = Arc::clone(&self.audit);
+        tokio::task::spawn_blocking(move || {
+            let record = log.reseal(&audit::os_user(), &audit::computer_name())?;
+            tracing::warn!(seq = record.seq, "audit trail re-sealed by the officer");
+            Ok(log.scan()?.chain)
+        })
+        .await
+        .map_err(|e| Error::AuditUnavailable(e.to_string()))?
     }
 
     pub async fn audit_view(&self, filter: AuditFilter) -> Result<AuditView> {

@@ -139,11 +139,13 @@ pub enum Error {
     },
     #[error("A recording run is already in progress. Wait for it to finish or cancel it first.")]
     Busy,
-    /// Another program on this computer (the window, the command-line tool) is running a
-    /// recording run on the same audit trail.
+    /// Another program on this computer (the window for as long as it is open, the command-line
+    /// tool for one command) holds the audit trail.
     #[error(
-        "Another Recording Desk program on this computer (the window or rdesk) is starting or \
-         stopping recording right now. Nothing was sent. Wait for it to finish, then try again."
+        "Another Recording Desk program on this computer is using the audit trail: the \
+         Recording Desk window (which keeps it while it is open) or an rdesk command. Only one \
+         program at a time may write it. Nothing was sent. Close the window or wait for the \
+         other command to finish, then try again."
     )]
     TrailInUse,
     /// The in-app demo site (a local simulator) could not start.

@@ -572,6 +572,7 @@ mod sign_in {
             cloud_url: Some(sim.url()),
             notices: Vec::new(),
             remember_mode: true,
+            trail_namespace: None,
         });
         Setup {
             sim,

@@ -1,5 +1,6 @@
 //! The client secret lives in the OS keychain (macOS Keychain, Windows Credential Manager, the
-//! Secret Service on Linux) and nowhere else: not in settings, not in logs, never over IPC.
+//! Secret Service on Linux) and nowhere else: not in settings, not in logs, never over IPC. So do
+//! the audit trail's key and anchor (their own entries, see `audit::TrailSeals`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,10 @@ pub fn owned_entries(stored: &crate::settings::StoredSettings) -> Vec<String> {
         .account
         .iter()
         .map(|a| account(&a.customer_id, &a.client_id))
+        .chain([
+            crate::audit::KEY_ENTRY.to_owned(),
+            crate::audit::ANCHOR_ENTRY.to_owned(),
+        ])
         .collect()
 }
 
@@ -117,6 +122,12 @@ impl Vault {
 
     pub fn keyring() -> Self {
         Self::new(Arc::new(KeyringStore::new(SERVICE)))
+    }
+
+    /// The store itself, for the audit trail's writer thread, which calls it with its own
+    /// timeout (see `audit::TrailSeals`).
+    pub fn store(&self) -> Arc<dyn SecretStore> {
+        Arc::clone(&self.store)
     }
 
     pub async fn get(&self, account: &str) -> Result<Option<Secret>> {

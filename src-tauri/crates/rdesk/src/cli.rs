@@ -12,9 +12,10 @@ Exit codes:
   2  The command line itself is wrong (an unknown option, --notify/--no-notify missing, ...).
   3  Partly done: the run or look-up went ahead, but at least one session did not end as
      asked (or was not found). Each session's line says what happened to it.
-  4  Busy: another Recording Desk program on this computer (the window or rdesk) is starting or
-     stopping recording. Nothing was sent. Try again later, or add --wait.
-  5  The audit trail is not intact (`audit verify`).";
+  4  Busy: another Recording Desk program on this computer holds the audit trail: the window,
+     for as long as it is open, or another rdesk command. Nothing was sent. Close the window or
+     try again later, or add --wait.
+  5  The audit trail is not intact, or its end cannot be verified (`audit verify`).";
 
 /// Recording Desk on the command line: find Citrix DaaS sessions and start or stop Session
 /// Recording on them, from scripts and ticketing tools. It uses the same saved account,
@@ -143,8 +144,8 @@ pub struct Ids {
 
 #[derive(Args)]
 pub struct Wait {
-    /// While another Recording Desk program is starting or stopping recording, wait for it to
-    /// finish instead of giving up.
+    /// While another Recording Desk program holds the audit trail (the window, for as long as it
+    /// is open, or another rdesk command), wait until it lets go instead of giving up.
     #[arg(long)]
     pub wait: bool,
 }
@@ -175,8 +176,12 @@ pub struct Stop {
 
 #[derive(Subcommand)]
 pub enum AuditAction {
-    /// Check that no record of the audit trail was changed or removed.
-    Verify,
+    /// Check that no record of the audit trail was changed or removed, and that its end is the
+    /// one Recording Desk noted in the keychain.
+    Verify {
+        #[command(flatten)]
+        wait: Wait,
+    },
     /// Write the audit trail (or part of it) to a CSV file for a spreadsheet.
     Export {
         /// The CSV file to write (".csv" is added if missing).

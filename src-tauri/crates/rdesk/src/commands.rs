@@ -242,6 +242,7 @@ async fn recording_run(
 ) -> Outcome {
     // Every ID is checked before anything is sent.
     let ids = crate::ids::gather(ids)?;
+    hold_trail(desk, wait).await?;
     connect(desk, cli).await?;
     let results = Results::new(&action, ids.len(), cli.json);
     // Ctrl-C cancels like the window's Cancel: sessions not yet asked are left as they are.
@@ -254,19 +255,25 @@ async fn recording_run(
             }
         })
     };
-    let report = if wait {
-        desk.run_when_free(action, &ids, results.sink(), || {
-            eprintln!(
-                "Another Recording Desk program on this computer is starting or stopping \
-                 recording; waiting for it to finish..."
-            );
-        })
-        .await
-    } else {
-        desk.run(action, &ids, results.sink()).await
-    };
+    let report = desk.run(action, &ids, results.sink()).await;
     cancel.abort();
     Ok(results.print(&action, &ids, &report?, cli.json))
+}
+
+/// Takes the audit trail for the rest of this command, so no other program writes it meanwhile
+/// (and a record cut off half-way is never another program's record being written): refused
+/// while another program holds it, or, with `--wait`, waited for.
+async fn hold_trail(desk: &Desk, wait: bool) -> Result<(), Failure> {
+    let waiting: Option<Box<dyn FnOnce() + Send>> = wait.then(|| {
+        Box::new(|| {
+            eprintln!(
+                "Another Recording Desk program on this computer holds the audit trail (the \
+                 window, for as long as it is open, or another rdesk command); waiting for it \
+                 to let go..."
+            );
+        }) as Box<dyn FnOnce() + Send>
+    });
+    Ok(desk.hold_trail(waiting).await?)
 }
 
 async fn status(desk: &Desk, cli: &Cli, ids: &Ids) -> Outcome {
@@ -296,12 +303,15 @@ async fn status(desk: &Desk, cli: &Cli, ids: &Ids) -> Outcome {
 
 async fn audit(desk: &Desk, action: &AuditAction, json: bool) -> Outcome {
     match action {
-        AuditAction::Verify => {
+        AuditAction::Verify { wait } => {
+            hold_trail(desk, wait.wait).await?;
             let view = desk.audit_view(AuditFilter::default()).await?;
             let chain = &view.chain;
             if json {
                 output::json(&serde_json::json!({
                     "intact": chain.intact,
+                    "state": chain.state,
+                    "keyedFrom": chain.keyed_from,
                     "brokenAt": chain.broken_at,
                     "message": chain.message,
                     "records": view.records.len(),

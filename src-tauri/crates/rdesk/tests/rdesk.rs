@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use citrix_cloud::bulk::Action;
 use citrix_sim::{SimConfig, Simulator, SpecialSessions};
-use desk_core::audit::AuditLog;
+use desk_core::audit::{AuditLog, TrailSeals, NAMESPACE_ENV};
 use desk_core::paths::{AppPaths, IDENTIFIER};
-use desk_core::vault::Vault;
+use desk_core::vault::{KeyringStore, Vault};
 use desk_core::{Desk, DeskOptions};
 use serde_json::Value;
 
@@ -55,6 +55,7 @@ impl Computer {
             .env("XDG_DATA_HOME", self.root.path().join("data"))
             .env("XDG_CONFIG_HOME", self.root.path().join("config"))
             .env("RECORDING_DESK_CLOUD_URL", self.sim.url().to_string())
+            .env(NAMESPACE_ENV, &self.config.customer_id)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -93,12 +94,38 @@ impl Computer {
             cloud_url: Some(self.sim.url()),
             notices: Vec::new(),
             remember_mode: true,
+            trail_namespace: Some(self.config.customer_id.clone()),
         })
+    }
+
+    /// A computer on which `rdesk login` saved the account; `None` without a keychain.
+    async fn signed_in() -> Option<Computer> {
+        if !keychain_available() {
+            return None;
+        }
+        let pc = Computer::new().await;
+        pc.login().expect(0);
+        Some(pc)
+    }
+
+    /// The window, connected with the account and secret rdesk saved.
+    async fn connected_window(&self) -> Desk {
+        let window = self.window();
+        let saved = window.status().await.saved_account.expect("saved account");
+        window
+            .connect_cloud(saved.region, saved.customer_id, saved.client_id, None)
+            .await
+            .expect("the window connects with the secret rdesk stored");
+        window
     }
 
     fn trail(&self) -> AuditLog {
         let paths = self.paths();
-        AuditLog::with_anchor(paths.audit_file(), paths.anchor_file())
+        let seals = TrailSeals::in_namespace(
+            Arc::new(KeyringStore::new(desk_core::vault::SERVICE)),
+            Some(&self.config.customer_id),
+        );
+        AuditLog::sealed(paths.audit_file(), paths.anchor_file(), seals)
     }
 
     fn settings(&self) -> Value {
@@ -350,21 +377,14 @@ async fn nothing_is_sent_for_a_malformed_id_or_a_start_without_the_notify_choice
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_and_the_tool_share_the_account_and_one_audit_trail() {
-    if !keychain_available() {
+    let Some(pc) = Computer::signed_in().await else {
         return;
-    }
-    let pc = Computer::new().await;
+    };
     let s = ids();
     let control = pc.sim.control();
-    pc.login().expect(0);
 
     // The window finds the account rdesk saved, and its secret in the keychain.
-    let window = pc.window();
-    let saved = window.status().await.saved_account.expect("saved account");
-    window
-        .connect_cloud(saved.region, saved.customer_id, saved.client_id, None)
-        .await
-        .expect("the window connects with the secret rdesk stored");
+    let window = pc.connected_window().await;
 
     let start = Action::Start { notify_user: true };
     let report = window
@@ -422,7 +442,7 @@ async fn the_window_and_the_tool_share_the_account_and_one_audit_trail() {
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut said = String::new();
     stderr.read_line(&mut said).expect("stderr line");
-    assert!(said.contains("waiting for it to finish"), "{said}");
+    assert!(said.contains("waiting for it to let go"), "{said}");
     assert!(!control.is_recording(&s.recordable));
     assert_eq!(trail.scan().expect("scan").records.len(), 6);
     drop(held);
@@ -434,6 +454,79 @@ async fn the_window_and_the_tool_share_the_account_and_one_audit_trail() {
     assert_eq!(scan.records.len(), 8);
 
     pc.rdesk(&["logout"], "").expect(0);
+}
+
+/// The window holds the trail for as long as it is open: the tool, a second process, sends
+/// nothing and says why, or with --wait waits until the window closes; the chain stays whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_window_is_open_the_tool_is_refused_or_waits_for_it_to_close() {
+    let Some(pc) = Computer::signed_in().await else {
+        return;
+    };
+    let s = ids();
+    let control = pc.sim.control();
+
+    let window = Arc::new(pc.connected_window().await);
+    window.hold_trail_for_life();
+    let report = window
+        .run(
+            Action::Start { notify_user: true },
+            std::slice::from_ref(&s.second_of_user),
+            Arc::new(|_| {}),
+        )
+        .await
+        .expect("the window runs on the trail it holds");
+    assert_eq!(report.succeeded, 1);
+
+    let requests = control.activation_requests();
+    for args in [
+        &["start", "--no-notify", &s.recordable][..],
+        &["audit", "verify"][..],
+    ] {
+        let ran = pc.rdesk(args, "").expect(4);
+        assert!(
+            ran.stderr()
+                .contains("the Recording Desk window (which keeps it while it is open)"),
+            "{}",
+            ran.stderr()
+        );
+        assert!(ran.stderr().contains("--wait"), "{}", ran.stderr());
+    }
+    assert_eq!(control.activation_requests(), requests, "nothing was sent");
+    assert!(!control.is_recording(&s.recordable));
+
+    let mut child = pc
+        .command(&["audit", "verify", "--wait", "--json"])
+        .spawn()
+        .expect("rdesk starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    stderr.read_line(&mut said).expect("stderr line");
+    assert!(said.contains("waiting for it to let go"), "{said}");
+    // The window closes.
+    drop(window);
+    let out = child.wait_with_output().expect("rdesk ends");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let verify: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(verify["intact"], true, "{verify}");
+    assert_eq!(verify["state"], "intact", "{verify}");
+    assert_eq!(verify["records"], 2);
+    assert_eq!(verify["keyedFrom"], 1);
+    // Every record names where its request went: here the simulator, never Citrix Cloud.
+    let url = pc.sim.url();
+    let host = format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port().unwrap_or_default()
+    );
+    let scan = pc.trail().scan().expect("scan");
+    assert!(
+        scan.records
+            .iter()
+            .all(|r| r.api_host.as_deref() == Some(host.as_str())),
+        "{:?}",
+        scan.records.iter().map(|r| &r.api_host).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

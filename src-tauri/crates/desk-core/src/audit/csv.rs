@@ -58,6 +58,7 @@ fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::
                 AuditEvent::Requested => "requested".to_owned(),
                 AuditEvent::Outcome => "outcome".to_owned(),
                 AuditEvent::Check => "check".to_owned(),
+                AuditEvent::Resealed => "resealed".to_owned(),
             },
             r.action.as_str().to_owned(),
             r.run_id.clone(),

@@ -70,8 +70,11 @@ impl AuditFilter {
                 let outcome_matches = outcome.is_none_or(|o| match r.event {
                     AuditEvent::Requested => o == "requested",
                     AuditEvent::Outcome | AuditEvent::Check => r.outcome.as_deref() == Some(o),
+                    AuditEvent::Resealed => false,
                 });
-                let mode_matches = self.mode.is_none_or(|m| m == r.mode);
+                // A re-seal is about the whole trail, whichever site it was on.
+                let mode_matches =
+                    self.mode.is_none_or(|m| m == r.mode) || r.event == AuditEvent::Resealed;
                 in_range && user_matches && action_matches && outcome_matches && mode_matches
             })
             .cloned()
@@ -137,6 +140,7 @@ pub fn unknown_outcomes(records: &[AuditRecord], active_run: Option<&str>) -> Ve
             AuditEvent::Outcome | AuditEvent::Check => {
                 open.remove(&key);
             }
+            AuditEvent::Resealed => {}
         }
     }
     let mut pending: Vec<usize> = open

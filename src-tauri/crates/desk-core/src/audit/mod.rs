@@ -1,22 +1,31 @@
 //! The audit trail: an append-only JSON Lines file that says who asked to start or stop recording
 //! which session, from which computer, and what happened.
 //!
-//! - [`chain`]: each record carries `seq`, the previous record's hash and its own hash (SHA-256
-//!   over its canonical JSON without `hash`), so a changed record, or one removed from the middle,
-//!   is detected; a scan verifies the chain and the file's end against its head anchor.
+//! - [`chain`]: each record carries `seq`, the previous record's hash and its own seal
+//!   (HMAC-SHA256 under the installation's key over its canonical JSON without `hash`; records of
+//!   earlier versions: plain SHA-256), so a changed record, or one removed from the middle, is
+//!   detected, and someone without the key cannot write a record that passes; a scan verifies the
+//!   chain and the file's end against the anchor. It never says "intact" when nothing outside
+//!   the file vouches for its end.
+//! - [`seal`]: the key and the anchor (the trail's identifier, the last record's number and
+//!   seal), each in its own keychain entry, never in a file.
 //! - [`writer`]: the file itself ([`AuditLog`]): a record is written with one `write` and synced
-//!   to disk before the action it describes is sent to Citrix, and the head (`seq` and `hash` of
-//!   the last record) is noted in a small anchor file kept elsewhere (the config folder), which
-//!   catches records cut from the end or the whole file deleted or swapped for an older copy, as
-//!   long as the anchor survives; someone who can delete both files can still remove the trail,
-//!   which is why the Audit screen claims no more than that. Code on the async runtime appends
-//!   through an [`AuditWriter`], whose own thread does the blocking sync.
+//!   to disk before the action it describes is sent to Citrix, then the anchor is updated. One
+//!   program at a time writes it ([`TrailLock`]). Code on the async runtime appends through an
+//!   [`AuditWriter`], whose own thread does the blocking sync.
+//!
+//! What this proves, and against whom, is in the admin guide ("What the audit trail proves"):
+//! someone who can change files but not read the officer's keychain cannot forge or silently
+//! shorten the trail; an administrator or the officer, who can reach both, can still delete it.
 //! - [`filter`]: what the Audit screen asked to see, and the requests that never got an outcome.
 //! - [`csv`]: the export for a spreadsheet.
 
 mod chain;
 mod csv;
 mod filter;
+mod seal;
+#[cfg(test)]
+mod tamper;
 mod writer;
 
 use std::sync::OnceLock;
@@ -30,9 +39,10 @@ use ts_rs::TS;
 
 use crate::account::{Mode, RegionTs};
 
-pub use chain::{scan, AuditChain, Scan, GENESIS};
+pub use chain::{scan, AuditChain, ChainState, Check, Scan, GENESIS};
 pub use csv::write_csv;
 pub use filter::{unknown_outcomes, AuditFilter};
+pub use seal::{Anchor, TrailKey, TrailSeals, ANCHOR_ENTRY, KEY_ENTRY, NAMESPACE_ENV};
 pub use writer::{AuditLog, AuditWriter, Head, TrailLock};
 
 /// Which of the two actions a record is about, as the trail names it (`"start"`, `"stop"`); the
@@ -42,6 +52,8 @@ pub use writer::{AuditLog, AuditWriter, Head, TrailLock};
 pub enum ActionKind {
     Start,
     Stop,
+    /// The officer re-sealed the trail (see [`AuditEvent::Resealed`]); no session is involved.
+    Reseal,
 }
 
 impl ActionKind {
@@ -56,6 +68,7 @@ impl ActionKind {
         match self {
             ActionKind::Start => "start",
             ActionKind::Stop => "stop",
+            ActionKind::Reseal => "reseal",
         }
     }
 }
@@ -78,6 +91,9 @@ pub enum AuditEvent {
     /// Written when the officer asked Citrix again about an outcome that was not known
     /// ("Check again"); it carries the same run ID and action as the outcome it answers.
     Check,
+    /// The officer re-sealed the trail after its end could not be verified: the record says
+    /// what was found (`message`), and who did it; the anchor starts again from it.
+    Resealed,
 }
 
 /// One line of the audit file. Field order here is the order on disk (for people reading the
@@ -122,6 +138,17 @@ pub struct AuditRecord {
     pub region: Option<Region>,
     pub customer_id: String,
     pub site_id: String,
+    /// Where the requests went: the Citrix API's host (and port, if not the usual one), so a run
+    /// against a test server can never pass for one against Citrix Cloud. Absent from older
+    /// trails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub api_host: Option<String>,
+    /// The trail identifier of the key that sealed this record: `hash` is then an HMAC-SHA256
+    /// under that key. Absent from records of earlier versions (plain SHA-256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub key_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -138,6 +165,8 @@ pub struct AuditContext {
     pub region: Option<Region>,
     pub customer_id: String,
     pub site_id: String,
+    /// The Citrix API's host, see [`AuditRecord::api_host`].
+    pub api_host: String,
 }
 
 /// The per-session part of a record; the log adds `seq`, `time` and the hashes.
@@ -174,6 +203,16 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| OffsetDateTime::now_utc().unix_timestamp().to_string())
 }
 
+/// The host (and port, when it is not the scheme's usual one) of the Citrix API a record's
+/// request went to, e.g. `api.cloud.com` or `127.0.0.1:50321` for the demo site.
+pub fn api_host(api_base: &url::Url) -> String {
+    let host = api_base.host_str().unwrap_or_default();
+    match api_base.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
 /// The OS account running the app, asked of the OS (environment variables such as `USER` can
 /// be set by whoever starts the app). They are only a fallback if the OS cannot say.
 pub fn os_user() -> String {
@@ -206,9 +245,12 @@ pub fn computer_name() -> String {
 #[cfg(test)]
 pub(crate) mod testing {
     use std::path::Path;
+    use std::sync::Arc;
 
     use super::*;
     use crate::paths::{ANCHOR_FILE, AUDIT_FILE as FILE_NAME};
+    use crate::vault::memory::MemoryStore;
+    use crate::vault::SecretStore;
 
     pub(crate) const START: Action = Action::Start { notify_user: true };
     pub(crate) const STOP: Action = Action::Stop;
@@ -228,6 +270,7 @@ pub(crate) mod testing {
             region: Some(Region::Eu),
             customer_id: "acme".into(),
             site_id: "site-1".into(),
+            api_host: "api.cloud.com".into(),
         }
     }
 
@@ -288,23 +331,35 @@ pub(crate) mod testing {
             region: None,
             customer_id: "c".into(),
             site_id: "s".into(),
+            api_host: None,
+            key_id: None,
             prev_hash: String::new(),
             hash: String::new(),
         }
     }
 
-    pub(crate) fn anchored_log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
+    /// A sealed log in `dir` (the app's layout), its key and anchor in `keychain`.
+    pub(crate) fn sealed_log(dir: &Path, keychain: &Arc<dyn SecretStore>) -> AuditLog {
+        AuditLog::sealed(
+            dir.join("data").join(FILE_NAME),
+            dir.join("config").join(ANCHOR_FILE),
+            TrailSeals::new(keychain.clone()),
+        )
+    }
+
+    /// A sealed log with `n` records, and the keychain holding its key and anchor.
+    pub(crate) fn anchored_log_with(
+        n: usize,
+    ) -> (tempfile::TempDir, AuditLog, Arc<dyn SecretStore>) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let log = AuditLog::with_anchor(
-            dir.path().join("data").join(FILE_NAME),
-            dir.path().join("config").join(ANCHOR_FILE),
-        );
+        let keychain: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+        let log = sealed_log(dir.path(), &keychain);
         fill(&log, n);
-        (dir, log)
+        (dir, log, keychain)
     }
 
     pub(crate) fn scan_file(path: &Path) -> Scan {
-        scan(&std::fs::read(path).expect("read"), None)
+        scan(&std::fs::read(path).expect("read"), Check::ChainOnly, true)
     }
 }
 

@@ -1,40 +1,56 @@
 //! The audit file and how records reach it: [`AuditLog`] appends durably (one write and one sync
-//! per batch, before the request it describes is sent) and keeps the head anchor up to date;
-//! [`AuditWriter`] does the appending on a thread of its own, so the sync never blocks the async
-//! runtime.
+//! per batch, before the request it describes is sent), seals each record with the
+//! installation's key and keeps the anchor in the keychain up to date; [`AuditWriter`] does the
+//! appending on a thread of its own, so the sync never blocks the async runtime.
 
 use std::borrow::Borrow;
 use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
-use super::chain::{hash_record, scan, Scan};
+use super::chain::{hash_record, scan, ChainState, Check, End, Scan};
+use super::seal::{Anchor, AnchorNoter, TrailKey, TrailSeals};
 use super::{notify_user, now_rfc3339, ActionKind, AuditContext, AuditEvent, AuditRecord, Entry};
 use crate::error::{Error, Result};
 
 /// Where the next record chains from.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Tail {
     seq: u64,
     hash: String,
     /// The file ends in a cut-off line (a crash mid-write): start the next record on a new line.
     needs_newline: bool,
+    /// The key new records are sealed with (`None` for an unsealed log).
+    key: Option<TrailKey>,
+    /// Whether appends move the anchor on. Only when the end of the file was verified when the
+    /// tail was read: an anchor that is missing, unreadable or another trail's is never replaced
+    /// silently, only by the officer's Re-seal.
+    anchor: bool,
 }
 
 /// The audit file. Appends are serialised through one mutex so the chain never forks.
 pub struct AuditLog {
     path: PathBuf,
-    /// Where the head of the trail is noted after each append (see the module docs).
-    anchor: Option<PathBuf>,
+    /// The keychain entries of the key and the anchor; `None`: an unsealed log (tests of other
+    /// parts), with plain SHA-256 hashes and no anchor.
+    seals: Option<TrailSeals>,
+    /// The head file earlier versions kept beside the trail's folder: read (never written) to
+    /// check the end of a trail that has no keyed record yet.
+    legacy_head: Option<PathBuf>,
     /// Read from the file on first use, so a problem with the file shows up when the officer acts
     /// (and is reported then) rather than stopping the app from starting.
     tail: Mutex<Option<Tail>>,
+    /// How many [`TrailLock`]s this program holds on the trail.
+    held: Arc<AtomicUsize>,
+    /// Writes the anchor after each write of records, off the writer's path (sealed logs only).
+    noter: Option<AnchorNoter>,
 }
 
-/// The last record written: its number and hash, kept outside the audit file.
+/// The last record written: its number and hash (the head file of earlier versions).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
     pub seq: u64,
@@ -42,32 +58,37 @@ pub struct Head {
 }
 
 impl AuditLog {
+    /// An unsealed log: records are chained with plain SHA-256 and nothing checks the end.
     pub fn new(path: PathBuf) -> Self {
         Self {
             path,
-            anchor: None,
+            seals: None,
+            legacy_head: None,
             tail: Mutex::new(None),
+            held: Arc::new(AtomicUsize::new(0)),
+            noter: None,
         }
     }
 
-    /// A log that notes its head in `anchor` after every append and checks the file against it.
-    pub fn with_anchor(path: PathBuf, anchor: PathBuf) -> Self {
+    /// The app's log: records sealed with the key in `seals`, the end checked against its
+    /// anchor there (or, for a trail with no keyed record yet, against the head file an earlier
+    /// version wrote at `legacy_head`).
+    pub fn sealed(path: PathBuf, legacy_head: PathBuf, seals: TrailSeals) -> Self {
         Self {
-            anchor: Some(anchor),
+            noter: Some(AnchorNoter::start(seals.clone())),
+            seals: Some(seals),
+            legacy_head: Some(legacy_head),
             ..Self::new(path)
         }
     }
 
-    /// The head noted in the anchor file, if there is a readable one.
-    pub fn anchor(&self) -> Option<Head> {
-        let path = self.anchor.as_deref()?;
-        match read_anchor(path) {
-            Ok(head) => head,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), "audit anchor unreadable: {e}");
-                None
-            }
+    /// The head noted in the keychain's anchor, if there is a readable one, once the anchor of
+    /// this log's last write is noted.
+    pub fn anchor(&self) -> Option<Anchor> {
+        if let Some(noter) = &self.noter {
+            noter.flush();
         }
+        self.seals.as_ref()?.anchor().ok().flatten()
     }
 
     pub fn path(&self) -> &Path {
@@ -98,67 +119,145 @@ impl AuditLog {
         &self,
         items: impl IntoIterator<Item = (C, AuditEvent, Entry)>,
     ) -> Result<Vec<AuditRecord>> {
+        let records = items
+            .into_iter()
+            .map(|(ctx, event, entry)| {
+                let ctx = ctx.borrow();
+                AuditRecord {
+                    seq: 0,
+                    time: String::new(),
+                    event,
+                    action: ActionKind::of(&ctx.action),
+                    run_id: ctx.run_id.clone(),
+                    session_id: entry.session_id,
+                    session_user: entry.session_user,
+                    machine: entry.machine,
+                    notify_user: notify_user(&ctx.action),
+                    outcome: entry.outcome,
+                    kind: entry.kind,
+                    message: entry.message,
+                    transaction_id: entry.transaction_id,
+                    accepted: entry.accepted,
+                    answer_lost: entry.answer_lost,
+                    os_user: ctx.os_user.clone(),
+                    computer: ctx.computer.clone(),
+                    app_version: ctx.app_version.clone(),
+                    mode: ctx.mode,
+                    region: ctx.region,
+                    customer_id: ctx.customer_id.clone(),
+                    site_id: ctx.site_id.clone(),
+                    api_host: Some(ctx.api_host.clone()),
+                    key_id: None,
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                }
+            })
+            .collect();
         let mut guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
         let tail = match guard.as_ref() {
             Some(t) => t.clone(),
-            None => {
-                let mut tail = read_tail(&self.path).map_err(|e| self.unavailable(e))?;
-                // The file is behind its anchor: records were cut from the end or the file was
-                // replaced. Chaining on from the anchor, not from what is left, keeps the gap
-                // visible in the chain itself, so writing new records cannot hide it.
-                if let Some(head) = self.anchor().filter(|h| h.seq > tail.seq) {
-                    tracing::error!(
-                        file_seq = tail.seq,
-                        anchor_seq = head.seq,
-                        "the audit file is behind its anchor; chaining from the anchor"
-                    );
-                    tail.seq = head.seq;
-                    tail.hash = head.hash;
-                }
-                tail
-            }
+            None => self.open_tail(false)?,
         };
+        self.write(&mut guard, tail, records)
+    }
 
+    /// Re-seals the trail after its end could not be verified (the anchor missing, unreadable or
+    /// another trail's; the key missing): writes a record saying what was found and who did it
+    /// (`os_user` on `computer`), sealed with this installation's key (a
+    /// new one if the keychain has none), and anchors the trail on it. Refused when the end can
+    /// be verified: there is nothing to re-seal, and re-sealing must never paper over a trail
+    /// that shows records changed or removed.
+    pub fn reseal(&self, os_user: &str, computer: &str) -> Result<AuditRecord> {
+        let mut guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        let scan = self.scan_locked(&guard)?;
+        if scan.chain.state != ChainState::EndUnverified {
+            return Err(Error::invalid(
+                "The end of the audit trail can be verified, so there is nothing to re-seal.",
+            ));
+        }
+        let tail = self.open_tail(true)?;
+        let record = AuditRecord {
+            seq: 0,
+            time: String::new(),
+            event: AuditEvent::Resealed,
+            action: ActionKind::Reseal,
+            run_id: uuid::Uuid::new_v4().to_string(),
+            session_id: String::new(),
+            session_user: None,
+            machine: None,
+            notify_user: None,
+            outcome: None,
+            kind: None,
+            message: Some(format!(
+                "Re-sealed by {os_user} on {computer}. What was found: {}",
+                scan.chain.message
+            )),
+            transaction_id: None,
+            accepted: None,
+            answer_lost: None,
+            os_user: os_user.to_owned(),
+            computer: computer.to_owned(),
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            // About the trail, not an account: the Audit screen lists it under every "Where".
+            mode: crate::account::Mode::Cloud,
+            region: None,
+            customer_id: String::new(),
+            site_id: String::new(),
+            api_host: None,
+            key_id: None,
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let tail = Tail {
+            anchor: true,
+            ..tail
+        };
+        let mut written = self.write(&mut guard, tail, vec![record])?;
+        let record = written
+            .pop()
+            .ok_or_else(|| self.unavailable("no record was written"))?;
+        // The anchor is the point of a re-seal: written here and now, after any older one still
+        // waiting, and a failure to note it is the officer's to know.
+        if let Some(noter) = &self.noter {
+            noter.flush();
+        }
+        if let (Some(seals), Some(key)) = (&self.seals, guard.as_ref().and_then(|t| t.key.clone()))
+        {
+            seals
+                .set_anchor(&Anchor {
+                    trail_id: key.id,
+                    seq: record.seq,
+                    seal: record.hash.clone(),
+                })
+                .map_err(|e| self.keychain_problem(&e))?;
+        }
+        Ok(record)
+    }
+
+    /// Numbers, chains and seals `records` after `tail`, writes them with one write and one
+    /// sync, then moves the anchor on.
+    fn write(
+        &self,
+        guard: &mut MutexGuard<'_, Option<Tail>>,
+        tail: Tail,
+        mut records: Vec<AuditRecord>,
+    ) -> Result<Vec<AuditRecord>> {
         let mut line = String::new();
         if tail.needs_newline {
             line.push('\n');
         }
-        let (mut seq, mut prev_hash) = (tail.seq, tail.hash);
-        let mut records = Vec::new();
-        for (ctx, event, entry) in items {
-            let ctx = ctx.borrow();
-            let mut record = AuditRecord {
-                seq: seq + 1,
-                time: now_rfc3339(),
-                event,
-                action: ActionKind::of(&ctx.action),
-                run_id: ctx.run_id.clone(),
-                session_id: entry.session_id,
-                session_user: entry.session_user,
-                machine: entry.machine,
-                notify_user: notify_user(&ctx.action),
-                outcome: entry.outcome,
-                kind: entry.kind,
-                message: entry.message,
-                transaction_id: entry.transaction_id,
-                accepted: entry.accepted,
-                answer_lost: entry.answer_lost,
-                os_user: ctx.os_user.clone(),
-                computer: ctx.computer.clone(),
-                app_version: ctx.app_version.clone(),
-                mode: ctx.mode,
-                region: ctx.region,
-                customer_id: ctx.customer_id.clone(),
-                site_id: ctx.site_id.clone(),
-                prev_hash,
-                hash: String::new(),
-            };
-            record.hash = hash_record(&record).map_err(|e| self.unavailable(e))?;
+        let (mut seq, mut prev_hash) = (tail.seq, tail.hash.clone());
+        for record in &mut records {
+            record.seq = seq + 1;
+            record.time = now_rfc3339();
+            record.prev_hash = prev_hash;
+            record.key_id = tail.key.as_ref().map(|k| k.id.clone());
+            record.hash =
+                hash_record(record, tail.key.as_ref()).map_err(|e| self.unavailable(e))?;
             line.push_str(&serde_json::to_string(&record).map_err(|e| self.unavailable(e))?);
             line.push('\n');
             seq = record.seq;
             prev_hash = record.hash.clone();
-            records.push(record);
         }
         let Some(last) = records.last() else {
             return Ok(records);
@@ -166,25 +265,126 @@ impl AuditLog {
 
         match write_durably(&self.path, line.as_bytes()) {
             Ok(()) => {
-                *guard = Some(Tail {
+                if let (true, Some(noter), Some(key)) = (tail.anchor, &self.noter, &tail.key) {
+                    // The record is already on disk; the anchor follows on its own thread (see
+                    // `AnchorNoter`), so the run never waits for the keychain.
+                    noter.note(Anchor {
+                        trail_id: key.id.clone(),
+                        seq: last.seq,
+                        seal: last.hash.clone(),
+                    });
+                }
+                **guard = Some(Tail {
                     seq: last.seq,
                     hash: last.hash.clone(),
                     needs_newline: false,
+                    ..tail
                 });
-                self.note_head(last);
                 Ok(records)
             }
             Err(e) => {
                 // Part of the lines may have reached the file: read the tail again next time.
-                *guard = None;
+                **guard = None;
                 Err(self.unavailable(e))
             }
         }
     }
 
-    /// Takes the trail for one run, against every other program on this computer that writes
-    /// it (the window, the command-line tool): `Ok(None)` when another one holds it. See
-    /// [`TrailLock`].
+    /// Reads the file's end, the key and the anchor: where the next record chains from, what
+    /// seals it, and whether the anchor may follow. The key is created here on first use when
+    /// no record is keyed yet (a new installation, or a trail of an earlier version going on
+    /// keyed); a trail with keyed records whose key is gone is not written until the officer
+    /// re-seals it (`resealing`), which creates a new one.
+    fn open_tail(&self, resealing: bool) -> Result<Tail> {
+        let bytes = self.read_bytes()?;
+        let needs_newline = !bytes.is_empty() && !bytes.ends_with(b"\n");
+        let Some(seals) = &self.seals else {
+            let scan = scan(&bytes, Check::ChainOnly, true);
+            return Ok(Tail {
+                seq: scan.last_seq,
+                hash: scan.last_hash,
+                needs_newline,
+                key: None,
+                anchor: false,
+            });
+        };
+        let key = seals.key().map_err(|e| self.keychain_problem(&e))?;
+        let anchor = seals.anchor();
+        let legacy = self.legacy_head();
+        let scan = scan(
+            &bytes,
+            Check::Full {
+                key: key.as_ref(),
+                anchor: &anchor,
+                legacy: legacy.as_ref(),
+            },
+            true,
+        );
+        let key = match key {
+            Some(key) => key,
+            None if !scan.keyed || resealing => {
+                seals.create_key().map_err(|e| self.keychain_problem(&e))?
+            }
+            None => {
+                return Err(Error::AuditUnavailable(
+                    "The key that seals Recording Desk's audit trail is no longer in this \
+                     computer's keychain, so new records cannot be sealed. Nothing was started \
+                     or stopped. Open the Audit screen and choose Re-seal to start sealing \
+                     again with a new key (the re-seal is written into the trail), or ask IT to \
+                     restore the keychain."
+                        .to_owned(),
+                ));
+            }
+        };
+        let (seq, hash, anchor) = match scan.end {
+            End::Verified => (scan.last_seq, scan.last_hash, true),
+            // Records were cut from the end or the file replaced: chaining on from the anchor,
+            // not from what is left, keeps the gap visible in the chain itself, so writing new
+            // records cannot hide it.
+            End::Behind(head) => {
+                tracing::error!(
+                    file_seq = scan.last_seq,
+                    anchor_seq = head.seq,
+                    "the audit file is behind its anchor; chaining from the anchor"
+                );
+                (head.seq, head.hash, true)
+            }
+            End::Replaced | End::Unverifiable | End::Unchecked => {
+                (scan.last_seq, scan.last_hash, false)
+            }
+        };
+        Ok(Tail {
+            seq,
+            hash,
+            needs_newline,
+            key: Some(key),
+            anchor,
+        })
+    }
+
+    fn read_bytes(&self) -> Result<Vec<u8>> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(self.unavailable(e)),
+        }
+    }
+
+    /// The head file of an earlier version, if there is a readable one.
+    fn legacy_head(&self) -> Option<Head> {
+        let path = self.legacy_head.as_deref()?;
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .inspect_err(
+                    |e| tracing::warn!(path = %path.display(), "old head file unreadable: {e}"),
+                )
+                .ok(),
+            Err(_) => None,
+        }
+    }
+
+    /// Takes the trail against every other program on this computer that writes it (the
+    /// window, the command-line tool): `Ok(None)` when another one holds it. See [`TrailLock`].
     pub fn try_hold(&self) -> Result<Option<TrailLock>> {
         let file = self.lock_file()?;
         match file.try_lock() {
@@ -220,7 +420,16 @@ impl AuditLog {
     fn held(&self, file: File) -> TrailLock {
         // Another program may have appended since this one last did: chain on from the file.
         *self.tail.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        TrailLock { _file: file }
+        self.held.fetch_add(1, Ordering::SeqCst);
+        TrailLock {
+            _file: file,
+            held: Arc::clone(&self.held),
+        }
+    }
+
+    /// Whether this program holds the trail now (so no other program is writing it).
+    pub fn is_held(&self) -> bool {
+        self.held.load(Ordering::SeqCst) > 0
     }
 
     /// Fails with `auditUnavailable` if the file cannot be opened for appending, so a run stops
@@ -230,16 +439,38 @@ impl AuditLog {
         write_durably(&self.path, b"").map_err(|e| self.unavailable(e))
     }
 
-    /// Reads and verifies the whole file, against the anchor if there is one.
+    /// Reads and verifies the whole file: the chain, the seals and the end against the anchor.
     pub fn scan(&self) -> Result<Scan> {
-        // Holding the append lock keeps a half-written record out of the view.
-        let _guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
-        let anchor = self.anchor();
-        match std::fs::read(&self.path) {
-            Ok(bytes) => Ok(scan(&bytes, anchor.as_ref())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(scan(b"", anchor.as_ref())),
-            Err(e) => Err(self.unavailable(e)),
-        }
+        // Holding the append lock keeps a half-written record of this program out of the view.
+        let guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        self.scan_locked(&guard)
+    }
+
+    fn scan_locked(&self, _guard: &MutexGuard<'_, Option<Tail>>) -> Result<Scan> {
+        let bytes = self.read_bytes()?;
+        let Some(seals) = &self.seals else {
+            return Ok(scan(&bytes, Check::ChainOnly, self.is_held()));
+        };
+        // A keychain that cannot be read leaves the seals unchecked and the end unverified;
+        // the message says why.
+        let (key, key_problem) = match seals.key() {
+            Ok(key) => (key, None),
+            Err(e) => (None, Some(e)),
+        };
+        let anchor = match key_problem {
+            Some(e) => Err(e),
+            None => seals.anchor(),
+        };
+        let legacy = self.legacy_head();
+        Ok(scan(
+            &bytes,
+            Check::Full {
+                key: key.as_ref(),
+                anchor: &anchor,
+                legacy: legacy.as_ref(),
+            },
+            self.is_held(),
+        ))
     }
 
     /// Holds the append lock until the returned guard is dropped: every append waits meanwhile,
@@ -247,23 +478,6 @@ impl AuditLog {
     #[cfg(test)]
     pub(crate) fn stall(&self) -> impl Sized + '_ {
         self.tail.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Notes the new head in the anchor file. The record itself is already on disk, so a failure
-    /// here costs only the truncation check for records after it: logged, not fatal. The anchor
-    /// is replaced by rename (never half-written) and not synced: after a crash it can lag the
-    /// file, which the checks accept, but never lead it, since the record was synced first.
-    fn note_head(&self, record: &AuditRecord) {
-        let Some(path) = self.anchor.as_deref() else {
-            return;
-        };
-        let head = Head {
-            seq: record.seq,
-            hash: record.hash.clone(),
-        };
-        if let Err(e) = write_anchor(path, &head) {
-            tracing::warn!(path = %path.display(), "audit anchor not updated: {e}");
-        }
     }
 
     fn unavailable(&self, e: impl std::fmt::Display) -> Error {
@@ -274,15 +488,30 @@ impl AuditLog {
             self.path.display()
         ))
     }
+
+    fn keychain_problem(&self, e: &str) -> Error {
+        Error::AuditUnavailable(format!(
+            "Recording Desk could not use the key that seals its audit trail: {e}. Nothing was \
+             started or stopped without an audit record. Unlock the keychain and try again."
+        ))
+    }
 }
 
-/// The trail held by this program for one run. Each program keeps the head of the chain in
-/// memory between appends, so two programs appending at once would fork the chain; holding this
-/// OS lock (on a file beside the trail) for the whole run keeps every other program's run
-/// waiting or refused, and taking it makes this one read the head again. Released when dropped
-/// (the OS also releases it if the program dies).
+/// The trail held by this program: the window holds it for as long as it is open, the
+/// command-line tool for one command. Each program keeps the head of the chain in memory
+/// between appends, so two programs appending at once would fork the chain; holding this OS
+/// lock (on a file beside the trail) keeps every other program waiting or refused, and taking it
+/// makes this one read the head again. Released when dropped (the OS also releases it if the
+/// program dies).
 pub struct TrailLock {
     _file: File,
+    held: Arc<AtomicUsize>,
+}
+
+impl Drop for TrailLock {
+    fn drop(&mut self) {
+        self.held.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Most records one write carries; far more than a run has waiting at once (two per session
@@ -403,42 +632,6 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_data()
 }
 
-fn read_anchor(path: &Path) -> std::io::Result<Option<Head>> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-fn write_anchor(path: &Path, head: &Head) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let text = serde_json::to_vec(head).map_err(std::io::Error::other)?;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
-}
-
-fn read_tail(path: &Path) -> std::io::Result<Tail> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    let scan = scan(&bytes, None);
-    Ok(Tail {
-        seq: scan.last_seq,
-        hash: scan.last_hash,
-        needs_newline: !bytes.is_empty() && !bytes.ends_with(b"\n"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,7 +655,7 @@ mod tests {
     /// they were sent, on one chain; each caller learns its own record.
     #[tokio::test]
     async fn the_writer_keeps_the_order_records_were_sent_in() {
-        let (_dir, log) = anchored_log_with(1);
+        let (_dir, log, _keychain) = anchored_log_with(1);
         let log = Arc::new(log);
         let writer = Arc::new(AuditWriter::start(Arc::clone(&log)).expect("writer"));
         let ctx = Arc::new(ctx());
@@ -512,11 +705,8 @@ mod tests {
     /// records.
     #[test]
     fn one_program_at_a_time_holds_the_trail_and_the_chain_stays_whole() {
-        let (dir, window) = anchored_log_with(1);
-        let tool = AuditLog::with_anchor(
-            dir.path().join("data").join(FILE_NAME),
-            dir.path().join("config").join(crate::paths::ANCHOR_FILE),
-        );
+        let (dir, window, keychain) = anchored_log_with(1);
+        let tool = sealed_log(dir.path(), &keychain);
         fill(&tool, 1);
 
         let held = window.try_hold().expect("lock").expect("free");

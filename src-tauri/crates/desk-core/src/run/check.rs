@@ -48,7 +48,9 @@ pub async fn check_again(
         .records
         .iter()
         .rev()
-        .find(|r| r.run_id == run_id && r.session_id == session_id)
+        .find(|r| {
+            r.run_id == run_id && r.session_id == session_id && r.action != ActionKind::Reseal
+        })
         .cloned()
         .ok_or_else(|| {
             Error::invalid("The audit trail has no request for this session in that run.")
@@ -79,6 +81,7 @@ pub async fn check_again(
         region: info.region,
         customer_id: info.customer_id.clone(),
         site_id: site.to_owned(),
+        api_host: audit::api_host(&client.endpoints().api_base),
     };
     let entry = Entry {
         session_id: session_id.to_owned(),
@@ -111,6 +114,7 @@ fn action_of(record: &AuditRecord) -> Action {
         ActionKind::Start => Action::Start {
             notify_user: record.notify_user.unwrap_or(false),
         },
-        ActionKind::Stop => Action::Stop,
+        // A re-seal record names no session, so it is never the request checked (see above).
+        ActionKind::Stop | ActionKind::Reseal => Action::Stop,
     }
 }

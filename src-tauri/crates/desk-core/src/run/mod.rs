@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
 use crate::account::Connected;
-use crate::audit::{AuditContext, AuditLog};
+use crate::audit::{self, AuditContext, AuditLog};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sessions::{self, RowCache, SessionRow};
 
@@ -226,6 +226,7 @@ pub async fn execute(
         region: info.region,
         customer_id: info.customer_id.clone(),
         site_id: site.to_owned(),
+        api_host: audit::api_host(&client.endpoints().api_base),
     };
     let observer = Arc::new(RunObserver::new(ctx, audit_log, cache, sink.clone())?);
     let engine = bulk::run(

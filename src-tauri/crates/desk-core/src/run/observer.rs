@@ -219,6 +219,7 @@ mod tests {
             region: None,
             customer_id: "acme".into(),
             site_id: "site-1".into(),
+            api_host: "127.0.0.1:1".into(),
         };
         Arc::new(
             RunObserver::new(ctx, Arc::clone(log), Arc::default(), Arc::new(|_| {}))

@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "check_again",
     "audit_view",
     "export_audit_csv",
+    "export_audit_report",
     "save_session_json",
     "get_settings",
     "update_settings",

@@ -14,6 +14,7 @@ import type {
   IpcError,
   LookupResult,
   Region,
+  ReportSaved,
   RunAction,
   RunEvent,
   RunReport,
@@ -93,6 +94,8 @@ export const cancelRun = () => call<null>("cancel_run");
 export const checkAgain = (runId: string, sessionId: string) => call<CheckResult>("check_again", { runId, sessionId });
 export const auditView = (filter: AuditFilter) => call<AuditView>("audit_view", { filter });
 export const exportAuditCsv = (filter: AuditFilter, path: string) => call<number>("export_audit_csv", { filter, path });
+/** The investigation report (PDF) of the records the filter chooses. */
+export const exportAuditReport = (filter: AuditFilter, path: string) => call<ReportSaved>("export_audit_report", { filter, path });
 export const saveSessionJson = (sessionId: string, path: string) => call<null>("save_session_json", { sessionId, path });
 export const getSettings = () => call<Settings>("get_settings");
 export const updateSettings = (settings: Settings) => call<Settings>("update_settings", { settings });

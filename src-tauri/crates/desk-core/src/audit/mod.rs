@@ -13,10 +13,12 @@
 //!   through an [`AuditWriter`], whose own thread does the blocking sync.
 //! - [`filter`]: what the Audit screen asked to see, and the requests that never got an outcome.
 //! - [`csv`]: the export for a spreadsheet.
+//! - [`report`]: the investigation report, a PDF of the records a filter chose.
 
 mod chain;
 mod csv;
 mod filter;
+mod report;
 mod writer;
 
 use std::sync::OnceLock;
@@ -33,6 +35,9 @@ use crate::account::{Mode, RegionTs};
 pub use chain::{scan, AuditChain, Scan, GENESIS};
 pub use csv::write_csv;
 pub use filter::{unknown_outcomes, AuditFilter};
+pub use report::{
+    build_report, write_report, Report, ReportRequest, ReportSaved, EXPORT_HASH_SCOPE,
+};
 pub use writer::{AuditLog, AuditWriter, Head, TrailLock};
 
 /// Which of the two actions a record is about, as the trail names it (`"start"`, `"stop"`); the

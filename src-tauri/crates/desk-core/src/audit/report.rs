@@ -392,28 +392,37 @@ fn compose_run(layout: &mut Layout, run: &Run<'_>) {
         ActionKind::Start => "Start recording",
         ActionKind::Stop => "Stop recording",
     };
-    layout.heading(&format!("{what} \u{2014} {}", when(&r.time)));
-    layout.pair(
-        "Asked by",
-        &format!("{} on the computer {}", r.os_user, r.computer),
-    );
-    layout.pair("Against", &against(r));
-    layout.pair(
-        "Requested",
-        &format!(
-            "{what} for {}",
-            count(run.sessions.len(), "session", "sessions")
-        ),
-    );
-    layout.pair("Notify users", &notify_words(r.action, notify(run)));
     let reasons: BTreeSet<String> = run.records.iter().filter_map(|x| x.reason()).collect();
     let cases: BTreeSet<String> = run.records.iter().filter_map(|x| x.case()).collect();
-    layout.pair("Reason", &listed(&reasons));
-    layout.pair("Case", &listed(&cases));
-    layout.pair(
-        "Run",
-        &format!("{} (Recording Desk {})", r.run_id, r.app_version),
-    );
+    let pairs = [
+        (
+            "Asked by".to_owned(),
+            format!("{} on the computer {}", r.os_user, r.computer),
+        ),
+        ("Against".to_owned(), against(r)),
+        (
+            "Requested".to_owned(),
+            format!(
+                "{what} for {}",
+                count(run.sessions.len(), "session", "sessions")
+            ),
+        ),
+        (
+            "Notify users".to_owned(),
+            notify_words(r.action, notify(run)),
+        ),
+        ("Reason".to_owned(), listed(&reasons)),
+        ("Case".to_owned(), listed(&cases)),
+        (
+            "Run".to_owned(),
+            format!("{} (Recording Desk {})", r.run_id, r.app_version),
+        ),
+    ];
+    layout.keep_together(Style::HEADING, &pairs);
+    layout.heading(&format!("{what} \u{2014} {}", when(&r.time)));
+    for (label, value) in &pairs {
+        layout.pair(label, value);
+    }
 
     for (session_id, records) in &run.sessions {
         compose_session(layout, session_id, records);
@@ -466,28 +475,38 @@ fn compose_session(layout: &mut Layout, session_id: &str, records: &[&Rec<'_>]) 
         .clone()
         .or_else(|| account.clone())
         .unwrap_or_else(|| format!("Session {session_id}"));
-    layout.subheading(&title);
     let user = match (&display, &account) {
         (Some(d), Some(a)) => format!("{d} ({a})"),
         (None, Some(a)) => a.clone(),
         (Some(d), None) => d.clone(),
         (None, None) => "Not in the audit trail".to_owned(),
     };
-    layout.pair("User", &user);
-    layout.pair(
-        "Machine",
-        r.machine.as_deref().unwrap_or("Not in the audit trail"),
-    );
     let group = records.iter().find_map(|x| x.delivery_group());
-    layout.pair(
-        "Delivery group",
-        group
-            .as_deref()
-            .unwrap_or("Not in the audit trail (these records do not carry it)"),
+    let mut pairs = vec![
+        ("User".to_owned(), user),
+        (
+            "Machine".to_owned(),
+            r.machine
+                .clone()
+                .unwrap_or_else(|| "Not in the audit trail".to_owned()),
+        ),
+        (
+            "Delivery group".to_owned(),
+            group.unwrap_or_else(|| {
+                "Not in the audit trail (these records do not carry it)".to_owned()
+            }),
+        ),
+        ("Session ID".to_owned(), session_id.to_owned()),
+    ];
+    pairs.extend(
+        records
+            .iter()
+            .map(|rec| (when(&rec.r.time), event_words(rec.r))),
     );
-    layout.pair("Session ID", session_id);
-    for rec in records {
-        layout.pair(&when(&rec.r.time), &event_words(rec.r));
+    layout.keep_together(Style::SUBHEADING, &pairs);
+    layout.subheading(&title);
+    for (label, value) in &pairs {
+        layout.pair(label, value);
     }
 }
 
@@ -634,6 +653,7 @@ const MARGIN_X: f32 = 50.0;
 const TOP: f32 = 64.0;
 const BOTTOM: f32 = PAGE_H - 60.0;
 const LABEL_W: f32 = 118.0;
+const VALUE_W: f32 = PAGE_W - 2.0 * MARGIN_X - LABEL_W;
 
 #[derive(Clone, Copy)]
 struct Style {
@@ -774,12 +794,34 @@ impl Layout {
         self.text(text, Style::SUBHEADING);
     }
 
+    /// Starts a new page unless a title in `style` and its `pairs` fit on this one, so a run or
+    /// a session is only split across pages when it is longer than a page.
+    fn keep_together(&mut self, style: Style, pairs: &[(String, String)]) {
+        let height = style.before
+            + style.line_height()
+            + 7.0
+            + pairs
+                .iter()
+                .map(|(label, value)| self.pair_height(label, value))
+                .sum::<f32>();
+        if height <= BOTTOM - TOP {
+            self.room(height);
+        }
+    }
+
+    fn pair_height(&self, label: &str, value: &str) -> f32 {
+        let rows = self
+            .lines(label, Style::LABEL, LABEL_W - 8.0)
+            .len()
+            .max(self.lines(value, Style::BODY, VALUE_W).len());
+        rows as f32 * Style::BODY.line_height() + 2.0
+    }
+
     /// A label and its value; the value wraps in its own column, line by line across pages.
     fn pair(&mut self, label: &str, value: &str) {
         let value_x = MARGIN_X + LABEL_W;
-        let value_w = PAGE_W - MARGIN_X - value_x;
         let labels = self.lines(label, Style::LABEL, LABEL_W - 8.0);
-        let values = self.lines(value, Style::BODY, value_w);
+        let values = self.lines(value, Style::BODY, VALUE_W);
         let lh = Style::BODY.line_height();
         let rows = labels.len().max(values.len());
         let mut labels = labels.into_iter();
@@ -1047,7 +1089,12 @@ fn draw(fonts: &'static Fonts, pages: &[Vec<Op>], request: &ReportRequest<'_>) -
             .language("en".to_owned()),
     );
     let footer_layout = Layout::new(fonts);
-    let footer_left = footer_layout.lines(&footer_text(request), Style::SMALL, 360.0);
+    // Room is left for "Page n of N" on the right.
+    let footer_left = footer_layout.lines(
+        &footer_text(request),
+        Style::SMALL,
+        PAGE_W - 2.0 * MARGIN_X - 90.0,
+    );
     let header = footer_layout.lines(
         "Recording Desk \u{2014} Investigation report",
         Style::SMALL,
@@ -1066,12 +1113,13 @@ fn draw(fonts: &'static Fonts, pages: &[Vec<Op>], request: &ReportRequest<'_>) -
         }
         rule(&mut surface, 41.0);
         rule(&mut surface, PAGE_H - 44.0);
-        for line in footer_left.iter().take(1) {
+        // Two lines at most below the page's text; the first page says it all in full.
+        for (i, line) in footer_left.iter().take(2).enumerate() {
             draw_line(
                 &mut surface,
                 fonts,
                 MARGIN_X,
-                PAGE_H - 32.0,
+                PAGE_H - 32.0 + i as f32 * Style::SMALL.line_height(),
                 line,
                 Style::SMALL,
             );
@@ -1358,6 +1406,7 @@ mod tests {
         has(&report.sha256);
         has("each followed by one line feed (0x0A)");
         has(&format!("Page 1 of {}", report.pages));
+        has("Recording Desk investigation report, made 2026-12-04 17:05:00 UTC by investigator on AUDIT-PC-7");
     }
 
     #[test]

@@ -159,8 +159,10 @@ impl Rec<'_> {
     }
 }
 
+// The names newer records give them (`reason`, `caseRef`, `displayName`), and close variants,
+// so a record that has one is never shown as lacking it.
 const REASON_KEYS: &[&str] = &["reason"];
-const CASE_KEYS: &[&str] = &["case", "caseRef", "caseReference", "caseId"];
+const CASE_KEYS: &[&str] = &["caseRef", "case", "caseReference", "caseId"];
 const DISPLAY_NAME_KEYS: &[&str] = &["displayName", "sessionDisplayName", "userDisplayName"];
 const DELIVERY_GROUP_KEYS: &[&str] = &["deliveryGroup", "deliveryGroupName"];
 
@@ -340,7 +342,7 @@ fn describe_filter(filter: &Value) -> String {
             "action" => "action",
             "outcome" => "outcome",
             "mode" => "where",
-            "case" | "caseRef" => "case",
+            "caseRef" | "case" => "case",
             "displayName" => "display name",
             other => other,
         };
@@ -1330,7 +1332,7 @@ mod tests {
                 "reason".into(),
                 "Suspected data exfiltration reported by HR".into(),
             );
-            o.insert("case".into(), "INV-2291".into());
+            o.insert("caseRef".into(), "INV-2291".into());
             o.insert("deliveryGroup".into(), "Finance Desktops".into());
             if o["sessionId"] == "s-ar" {
                 o.insert("displayName".into(), "محمد يوسف الأحمد".into());
@@ -1348,7 +1350,9 @@ mod tests {
     fn the_report_of_a_mixed_run_reads_back_with_every_item() {
         let (_dir, log, trail) = mixed_trail();
         let scan = log.scan().expect("scan");
-        let filter = serde_json::json!({ "from": "2020-01-01", "to": null, "user": "acme", "mode": "cloud" });
+        let filter = serde_json::json!({
+            "from": "2020-01-01", "to": null, "user": "acme", "mode": "cloud", "caseRef": "INV-2291"
+        });
         let report = request(filter, &scan.records, &trail, &scan.chain);
         assert_eq!(report.records, 14);
         let text = pdf_text(&report.pdf, None);
@@ -1362,7 +1366,7 @@ mod tests {
         // The header, the filter, who made the report.
         has("Investigation report");
         has("Case INV-2291");
-        has("Filtered by from: 2020-01-01; user contains: acme; where: Citrix Cloud only");
+        has("Filtered by from: 2020-01-01; user contains: acme; where: Citrix Cloud only; case: INV-2291");
         has("investigator on the computer AUDIT-PC-7, 2026-12-04 17:05:00 UTC");
         has("Recording Desk 9.8.7");
         // Who ran what from which computer and against which site.
@@ -1547,7 +1551,7 @@ mod tests {
             .map(|r| {
                 let mut v = serde_json::to_value(r).expect("json");
                 if r.seq == 1 {
-                    v["case"] = "INV-7".into();
+                    v["caseRef"] = "INV-7".into();
                 }
                 v.to_string() + "\n"
             })
@@ -1563,6 +1567,15 @@ mod tests {
         );
         assert!(!text.contains("Case INV-7"), "{text}");
         assert!(text.contains("INV-7; some records name no case"), "{text}");
+    }
+
+    /// A value cannot start a line of its own or hide characters: line breaks become spaces and
+    /// other control characters a visible replacement mark.
+    #[test]
+    fn control_characters_in_values_are_shown_not_obeyed() {
+        assert_eq!(clean("Jane\nSmith\tX"), "Jane Smith X");
+        assert_eq!(clean("a\u{7}b\u{1b}[31m"), "a\u{FFFD}b\u{FFFD}[31m");
+        assert_eq!(clean("ACME\\李娜"), "ACME\\李娜");
     }
 
     #[test]

@@ -564,7 +564,7 @@ fn outcome_words(action: ActionKind, outcome: Option<&str>) -> String {
         }
         (Some("sessionEnded"), _) => "The session has ended \u{2014} confirmed by Citrix",
         (Some("refused"), _) => "Refused by Citrix: nothing was applied",
-        (Some("unknown"), _) => "Not known \u{2014} Citrix could not be asked; check again",
+        (Some("unknown"), _) => "Not known \u{2014} check again",
         (Some("cancelled"), _) => "Cancelled before sending: no request reached Citrix",
         (Some("startedNotRecording"), _) => {
             "Started, but not confirmed as recording (written by an earlier version)"
@@ -1392,7 +1392,7 @@ mod tests {
         has("Recording — confirmed by Citrix");
         has("Recording stopped — confirmed by Citrix");
         has("Started, but Citrix does not report it as recording");
-        has("Not known — Citrix could not be asked; check again");
+        has("Not known — check again");
         has("Refused by Citrix: nothing was applied");
         has("the machine has no recording agent installed");
         for tx in [

@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "audit_view",
     "reseal_audit",
     "export_audit_csv",
+    "export_audit_report",
     "save_session_json",
     "get_settings",
     "update_settings",

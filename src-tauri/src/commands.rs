@@ -6,7 +6,7 @@ use std::sync::Arc;
 use citrix_cloud::bulk::Action;
 use citrix_cloud::Region;
 use desk_core::account::ConnectionInfo;
-use desk_core::audit::{AuditChain, AuditFilter, AuditView};
+use desk_core::audit::{AuditChain, AuditFilter, AuditView, ReportSaved};
 use desk_core::run::{CheckResult, EventSink, RunEvent, RunReport};
 use desk_core::sessions::{LookupResult, SessionDetail, SessionPage, SessionQueryInput};
 use desk_core::settings::Settings;
@@ -130,6 +130,15 @@ pub async fn export_audit_csv(
     desk: DeskState<'_>,
 ) -> Result<usize> {
     desk.export_audit_csv(filter, &path).await
+}
+
+#[tauri::command]
+pub async fn export_audit_report(
+    filter: AuditFilter,
+    path: String,
+    desk: DeskState<'_>,
+) -> Result<ReportSaved> {
+    desk.export_audit_report(filter, &path).await
 }
 
 #[tauri::command]

@@ -50,6 +50,7 @@ pub fn run() {
             commands::audit_view,
             commands::reseal_audit,
             commands::export_audit_csv,
+            commands::export_audit_report,
             commands::save_session_json,
             commands::get_settings,
             commands::update_settings,

@@ -128,6 +128,27 @@ test("Export CSV: save dialog, then export_audit_csv with the current filter", a
   await context.close();
 });
 
+test("Export report (PDF): save dialog, then export_audit_report with the current filter", async () => {
+  const { page, context } = await openAudit({ savePath: "/home/officer/Documents/case-report.pdf" });
+  await page.selectOption(".audit-filters select[name=action]", "start");
+  await page.click(".audit-filters button:has-text('Apply filters')");
+  await page.waitForFunction(() => document.querySelector(".results-count").textContent === "17 records");
+  await page.click("button:has-text('Export report (PDF)')");
+  await page.waitForSelector(".export-status .callout-success");
+  const status = await page.textContent(".export-status");
+  assert.match(status, /Report saved: 17 records on 1 page/);
+  assert.match(status, /Saved to \/home\/officer\/Documents\/case-report\.pdf/);
+  assert.match(status, /SHA-256 of the exported records: (ab){32}/);
+  const [dlg] = await mockCall(page, "plugin:dialog|save");
+  assert.match(dlg.options.defaultPath, /^recording-desk-report-\d{4}-\d\d-\d\d\.pdf$/);
+  assert.deepEqual(dlg.options.filters, [{ name: "PDF", extensions: ["pdf"] }]);
+  const [exp] = await mockCall(page, "export_audit_report");
+  assert.equal(exp.path, "/home/officer/Documents/case-report.pdf");
+  assert.equal(exp.filter.action, "start");
+  assert.equal((await mockCall(page, "export_audit_csv")).length, 0, "the CSV export is not called");
+  await context.close();
+});
+
 test("a run shows up in the audit trail as requested + outcome", async () => {
   const o = await openApp(env, connected({ audit: { seed: 0, unknown: 0 } }));
   const { page, context } = o;

@@ -15,6 +15,7 @@ import type {
   IpcError,
   LookupResult,
   Region,
+  ReportSaved,
   RunAction,
   RunEvent,
   RunReport,
@@ -95,6 +96,8 @@ export const checkAgain = (runId: string, sessionId: string) => call<CheckResult
 export const auditView = (filter: AuditFilter) => call<AuditView>("audit_view", { filter });
 export const resealAudit = () => call<AuditChain>("reseal_audit");
 export const exportAuditCsv = (filter: AuditFilter, path: string) => call<number>("export_audit_csv", { filter, path });
+/** The investigation report (PDF) of the records the filter chooses. */
+export const exportAuditReport = (filter: AuditFilter, path: string) => call<ReportSaved>("export_audit_report", { filter, path });
 export const saveSessionJson = (sessionId: string, path: string) => call<null>("save_session_json", { sessionId, path });
 export const getSettings = () => call<Settings>("get_settings");
 export const updateSettings = (settings: Settings) => call<Settings>("update_settings", { settings });

@@ -291,6 +291,8 @@ export class AuditScreen {
     this.mode.value = this.defaultMode();
     const exportButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("save"), "Export CSV\u2026");
     exportButton.addEventListener("click", () => void this.exportCsv());
+    const reportButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("save"), "Export report (PDF)\u2026");
+    reportButton.addEventListener("click", () => void this.exportReport());
 
     this.el = h(
       "section",
@@ -300,7 +302,7 @@ export class AuditScreen {
         { class: "screen-head screen-head-row" },
         h("h1", { id: "audit-title", tabindex: -1 }, "Audit trail"),
         h("p", { class: "lede" }, "Every start and stop request made from this computer, and what Citrix answered."),
-        h("div", { class: "head-actions" }, exportButton),
+        h("div", { class: "head-actions" }, exportButton, reportButton),
       ),
       this.chain,
       this.unknownSlot,
@@ -544,15 +546,38 @@ export class AuditScreen {
     }
   }
 
-  private async exportCsv(): Promise<void> {
+  private exportCsv(): Promise<void> {
+    return this.exportFile(`recording-desk-audit-${localDate()}.csv`, "CSV", "csv", async (path) => {
+      const n = await ipc.exportAuditCsv(this.filter, path);
+      return callout("success", `Exported ${formatCount(n)} ${n === 1 ? "record" : "records"}`, `Saved to ${path}`);
+    });
+  }
+
+  /** The investigation report of the records the current filter shows. */
+  private exportReport(): Promise<void> {
+    return this.exportFile(`recording-desk-report-${localDate()}.pdf`, "PDF", "pdf", async (path) => {
+      const saved = await ipc.exportAuditReport(this.filter, path);
+      return callout(
+        "success",
+        `Report saved: ${plural(saved.records, "record")} on ${plural(saved.pages, "page")}`,
+        `Saved to ${saved.path}. SHA-256 of the exported records: ${saved.sha256}`,
+      );
+    });
+  }
+
+  /** The Save dialog, then `write` to the chosen file; its result or error is shown. */
+  private async exportFile(
+    defaultName: string,
+    filterName: string,
+    extension: string,
+    write: (path: string) => Promise<HTMLElement>,
+  ): Promise<void> {
     this.exportStatus.replaceChildren();
     try {
-      const path = await ipc.chooseSavePath(`recording-desk-audit-${localDate()}.csv`, "CSV", "csv");
+      const path = await ipc.chooseSavePath(defaultName, filterName, extension);
       if (!path) return;
-      const n = await ipc.exportAuditCsv(this.filter, path);
-      this.exportStatus.replaceChildren(
-        callout("success", `Exported ${formatCount(n)} ${n === 1 ? "record" : "records"}`, `Saved to ${path}`),
-      );
+      this.exportStatus.replaceChildren(h("p", { class: "muted" }, spinner(), " Saving\u2026"));
+      this.exportStatus.replaceChildren(await write(path));
     } catch (err) {
       this.exportStatus.replaceChildren(errorView(err as CommandError));
     }

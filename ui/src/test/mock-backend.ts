@@ -405,6 +405,11 @@ export class MockBackend {
       case "export_audit_csv":
         this.requireString(args.path, "path");
         return this.filterAudit(args.filter as AuditFilter).length;
+      case "export_audit_report": {
+        this.requireString(args.path, "path");
+        const records = this.filterAudit(args.filter as AuditFilter).length;
+        return { records, pages: 1 + Math.floor(records / 30), sha256: "ab".repeat(32), path: String(args.path) };
+      }
       case "save_session_json":
         this.requireString(args.path, "path");
         if (!this.byId.has(String(args.sessionId))) throw err("notFound", "404 session not found");

@@ -11,7 +11,7 @@ use citrix_cloud::bulk::Action;
 use ts_rs::{Config, TS};
 
 use crate::account::{ConnectionInfo, Mode, RegionTs, SavedAccount, Site};
-use crate::audit::{ActionKind, AuditFilter, AuditRecord, AuditView};
+use crate::audit::{ActionKind, AuditFilter, AuditRecord, AuditView, ReportSaved};
 use crate::desk::AppStatus;
 use crate::error::{ErrorKind, InputField, IpcError};
 use crate::run::{CheckResult, RunEvent, RunOutcome, RunReport};
@@ -63,6 +63,7 @@ fn export_typescript_bindings() {
     AuditRecord::export_all(&cfg).expect("AuditRecord");
     AuditView::export_all(&cfg).expect("AuditView");
     AuditFilter::export_all(&cfg).expect("AuditFilter");
+    ReportSaved::export_all(&cfg).expect("ReportSaved");
     Settings::export_all(&cfg).expect("Settings");
 
     let connection = std::fs::read_to_string(dir.join("Connection.ts")).expect("Connection.ts");

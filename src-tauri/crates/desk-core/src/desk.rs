@@ -505,6 +505,46 @@ impl Desk {
         .map_err(|e| Error::AuditUnavailable(e.to_string()))?
     }
 
+    /// Writes the investigation report (PDF) of the records that match `filter` to `path`.
+    pub async fn export_audit_report(
+        &self,
+        filter: AuditFilter,
+        path: &str,
+    ) -> Result<audit::ReportSaved> {
+        let path = chosen_path(path, "pdf")?;
+        let log = Arc::clone(&self.audit);
+        tokio::task::spawn_blocking(move || {
+            // The file is read before it is verified: every record it holds is in the scan too
+            // (the trail only grows), so each exported record's own line is among these bytes.
+            let trail = match std::fs::read(log.path()) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(Error::AuditUnavailable(e.to_string())),
+            };
+            let scan = log.scan()?;
+            let records = filter.apply(&scan.records)?;
+            let request = audit::ReportRequest {
+                filter: serde_json::to_value(&filter).unwrap_or_default(),
+                records: &records,
+                trail: &trail,
+                chain: &scan.chain,
+                made_by: audit::os_user(),
+                computer: audit::computer_name(),
+                app_version: env!("CARGO_PKG_VERSION").to_owned(),
+                made_at: audit::now_rfc3339(),
+            };
+            let report = audit::write_report(&request, &path)?;
+            Ok(audit::ReportSaved {
+                records: report.records,
+                pages: report.pages,
+                sha256: report.sha256,
+                path: path.display().to_string(),
+            })
+        })
+        .await
+        .map_err(|e| Error::AuditUnavailable(e.to_string()))?
+    }
+
     /// The settings the officer can change.
     pub fn settings(&self) -> Settings {
         Settings::from(&self.settings.get())

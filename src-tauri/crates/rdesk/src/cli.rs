@@ -187,14 +187,40 @@ pub enum AuditAction {
         /// The CSV file to write (".csv" is added if missing).
         #[arg(long, short = 'o', value_name = "FILE")]
         out: PathBuf,
-        /// From this date (YYYY-MM-DD) or time (RFC 3339).
-        #[arg(long)]
-        from: Option<String>,
-        /// Up to this date (YYYY-MM-DD, the whole day) or time (RFC 3339).
-        #[arg(long)]
-        to: Option<String>,
-        /// Part of the session's user, or of who acted.
-        #[arg(long)]
-        user: Option<String>,
+        #[command(flatten)]
+        filter: TrailFilter,
     },
+    /// Write the investigation report (PDF) of the audit trail, or of part of it.
+    Report {
+        /// The PDF file to write (".pdf" is added if missing).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        filter: TrailFilter,
+    },
+}
+
+/// Which records of the audit trail an export or report holds.
+#[derive(Args)]
+pub struct TrailFilter {
+    /// From this date (YYYY-MM-DD) or time (RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Up to this date (YYYY-MM-DD, the whole day) or time (RFC 3339).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Part of the session's user, or of who acted.
+    #[arg(long)]
+    pub user: Option<String>,
+}
+
+impl TrailFilter {
+    pub fn audit_filter(&self) -> desk_core::audit::AuditFilter {
+        desk_core::audit::AuditFilter {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            user: self.user.clone(),
+            ..Default::default()
+        }
+    }
 }

@@ -335,28 +335,10 @@ async fn audit(desk: &Desk, action: &AuditAction, json: bool) -> Outcome {
                 Exit::TrailBroken
             })
         }
-        AuditAction::Export {
-            out,
-            from,
-            to,
-            user,
-        } => {
-            let filter = AuditFilter {
-                from: from.clone(),
-                to: to.clone(),
-                user: user.clone(),
-                ..AuditFilter::default()
-            };
-            let mut path = std::path::absolute(out).map_err(|e| Error::file_write(out, e))?;
-            // The core adds it too; here so the message names the file actually written.
-            if !path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-            {
-                path.as_mut_os_string().push(".csv");
-            }
+        AuditAction::Export { out, filter } => {
+            let path = out_path(out, "csv")?;
             let count = desk
-                .export_audit_csv(filter, &path.display().to_string())
+                .export_audit_csv(filter.audit_filter(), &path.display().to_string())
                 .await?;
             if json {
                 output::json(&serde_json::json!({ "records": count, "path": path }));
@@ -365,5 +347,33 @@ async fn audit(desk: &Desk, action: &AuditAction, json: bool) -> Outcome {
             }
             Ok(Exit::Done)
         }
+        AuditAction::Report { out, filter } => {
+            let path = out_path(out, "pdf")?;
+            let saved = desk
+                .export_audit_report(filter.audit_filter(), &path.display().to_string())
+                .await?;
+            if json {
+                output::json(&saved);
+            } else {
+                eprintln!(
+                    "Report of {} records on {} pages written to {}.\nSHA-256 of the exported records: {}",
+                    saved.records, saved.pages, saved.path, saved.sha256
+                );
+            }
+            Ok(Exit::Done)
+        }
     }
+}
+
+/// The file to write, absolute, with its extension. The core adds the extension too; here so
+/// the message names the file actually written.
+fn out_path(out: &std::path::Path, extension: &str) -> Result<std::path::PathBuf, Error> {
+    let mut path = std::path::absolute(out).map_err(|e| Error::file_write(out, e))?;
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+    {
+        path.as_mut_os_string().push(format!(".{extension}"));
+    }
+    Ok(path)
 }

@@ -317,6 +317,42 @@ async fn the_tool_signs_in_from_stdin_then_finds_starts_and_stops_sessions() {
     let exported = std::fs::read_to_string(csv.with_extension("csv")).expect("csv");
     assert_eq!(exported.lines().count(), 7, "{exported}");
 
+    // The investigation report of the same records, read back from the PDF.
+    let pdf = pc.root.path().join("report");
+    let saved = pc
+        .rdesk(
+            &[
+                "audit",
+                "report",
+                "-o",
+                &pdf.display().to_string(),
+                "--json",
+            ],
+            "",
+        )
+        .expect(0)
+        .json();
+    assert_eq!(saved["records"], 6);
+    let pdf = pdf.with_extension("pdf");
+    assert_eq!(saved["path"], pdf.display().to_string());
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for needle in [
+        "Investigation report",
+        "Audit trail intact",
+        "Recording — confirmed by Citrix",
+        "Recording stopped — confirmed by Citrix",
+        "No: the users were not told",
+        s.recordable.as_str(),
+        saved["sha256"].as_str().expect("sha256"),
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+
     let ran = pc.rdesk(&["logout"], "").expect(0);
     assert!(ran.stderr().contains("removed"), "{}", ran.stderr());
     assert!(pc.settings()["settings"]["account"].is_null());

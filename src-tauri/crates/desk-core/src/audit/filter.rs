@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use ts_rs::TS;
@@ -12,7 +12,8 @@ use crate::account::Mode;
 use crate::error::{Error, Result};
 
 /// What the officer asked to see.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+// Serialize: the investigation report names the filter's fields as they are set.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AuditFilter {
     /// RFC 3339 time, or a date (`YYYY-MM-DD`, from the start of that day, UTC).

@@ -19,10 +19,12 @@
 //! shorten the trail; an administrator or the officer, who can reach both, can still delete it.
 //! - [`filter`]: what the Audit screen asked to see, and the requests that never got an outcome.
 //! - [`csv`]: the export for a spreadsheet.
+//! - [`report`]: the investigation report, a PDF of the records a filter chose.
 
 mod chain;
 mod csv;
 mod filter;
+mod report;
 mod seal;
 #[cfg(test)]
 mod tamper;
@@ -42,6 +44,9 @@ use crate::account::{Mode, RegionTs};
 pub use chain::{scan, AuditChain, ChainState, Check, Scan, GENESIS};
 pub use csv::write_csv;
 pub use filter::{unknown_outcomes, AuditFilter};
+pub use report::{
+    build_report, write_report, Report, ReportRequest, ReportSaved, EXPORT_HASH_SCOPE,
+};
 pub use seal::{Anchor, TrailKey, TrailSeals, ANCHOR_ENTRY, KEY_ENTRY, NAMESPACE_ENV};
 pub use writer::{AuditLog, AuditWriter, Head, TrailLock};
 

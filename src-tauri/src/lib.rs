@@ -49,6 +49,7 @@ pub fn run() {
             commands::check_again,
             commands::audit_view,
             commands::export_audit_csv,
+            commands::check_justification,
             commands::save_session_json,
             commands::get_settings,
             commands::update_settings,

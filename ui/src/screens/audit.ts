@@ -91,7 +91,7 @@ export class AuditScreen {
     name: "caseRef",
     autocomplete: "off",
     spellcheck: "false",
-    placeholder: "The whole reference, e.g. INV-2291",
+    placeholder: "e.g. INV-2291",
   });
   private readonly action = h(
     "select",

@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "lookup_sessions",
     "get_session",
     "run_recording",
+    "check_justification",
     "cancel_run",
     "check_again",
     "audit_view",

@@ -7,7 +7,7 @@ use citrix_cloud::bulk::Action;
 use citrix_cloud::Region;
 use desk_core::account::ConnectionInfo;
 use desk_core::audit::{AuditChain, AuditFilter, AuditView, ReportSaved};
-use desk_core::run::{CheckResult, EventSink, RunEvent, RunReport};
+use desk_core::run::{CheckResult, EventSink, Justification, RunEvent, RunReport};
 use desk_core::sessions::{LookupResult, SessionDetail, SessionPage, SessionQueryInput};
 use desk_core::settings::Settings;
 use desk_core::{AppStatus, Desk, Result};
@@ -86,6 +86,7 @@ pub async fn save_session_json(
 pub async fn run_recording(
     action: Action,
     session_ids: Vec<String>,
+    justification: Justification,
     on_event: Channel<RunEvent>,
     desk: DeskState<'_>,
 ) -> Result<RunReport> {
@@ -94,7 +95,17 @@ pub async fn run_recording(
             tracing::debug!("run event not delivered: {e}");
         }
     });
-    desk.run(action, &session_ids, sink).await
+    desk.run(action, &session_ids, &justification, sink).await
+}
+
+/// The confirm dialog asks before it closes, so a missing or bad reason or case is shown next to
+/// its field with everything typed still there.
+#[tauri::command]
+pub async fn check_justification(
+    justification: Justification,
+    desk: DeskState<'_>,
+) -> Result<Justification> {
+    desk.check_justification(&justification)
 }
 
 #[tauri::command]

@@ -45,6 +45,7 @@ pub fn run() {
             commands::lookup_sessions,
             commands::get_session,
             commands::run_recording,
+            commands::check_justification,
             commands::cancel_run,
             commands::check_again,
             commands::audit_view,

@@ -15,6 +15,7 @@ import {
   Select,
   button,
   clickInRow,
+  confirmRun,
   dialog,
   field,
   filesUnder,
@@ -32,6 +33,8 @@ import {
 import { openRequests, readAudit } from './audit-file.mjs';
 
 const WRONG_SECRET = 'not-the-right-secret-4410';
+const CASE_REF = 'INV-2291';
+const CASE_REASON = 'Suspected data theft, reported by HR (request 7)';
 
 let sim;
 let app;
@@ -158,6 +161,8 @@ test('searching for jsmith lists both of Jane Smith\'s sessions; recording start
   assert.equal(await notify.isSelected(), false);
   await waitFor(d, async () => (await readText(d, await named(d, 'Start or stop recording'))).includes('1 session selected'), 5000, 'selection not counted');
   await (await button(d, 'Start recording')).click();
+  // One session is confirmed too, naming whom it will not tell.
+  assert.equal(await confirmRun(d, 'Start recording', 'Start recording 1 session'), 'Start recording 1 session, without telling the user?');
 
   const run = await finishedRun('Start recording: finished');
   assert.equal(run.items.length, 1);
@@ -193,6 +198,7 @@ test('stopping the recording shows it stopped, confirmed by Citrix', async () =>
   const bar = await named(d, 'Start or stop recording');
   assert.match(await readText(d, bar), /1 session selected/);
   await (await button(d, 'Stop recording')).click();
+  assert.equal(await confirmRun(d, 'Stop recording', 'Stop recording'), 'Stop recording 1 session?');
   const run = await finishedRun('Stop recording: finished');
   assert.equal(run.items.length, 1);
   assert.match(run.items[0], /Recording stopped — confirmed by Citrix/);
@@ -210,6 +216,7 @@ test('with Citrix slow to start recording, the window says it is waiting, then t
     const bar = await named(d, 'Start or stop recording');
     assert.match(await readText(d, bar), /1 session selected/);
     await (await button(d, 'Start recording')).click();
+    await confirmRun(d, 'Start recording', 'Start recording 1 session');
     await heading(d, 'Starting recording on 1 session');
     const list = await named(d, 'Sessions in this request');
     const waiting = await visibleX(d, `.//li[.//*[contains(@class,'run-status')][normalize-space(.)='Started — waiting for Citrix to confirm']]`, {
@@ -240,6 +247,7 @@ test('with Citrix slow to start recording, the window says it is waiting, then t
 
   // Stopped again, so that the session is as the tests below expect it.
   await (await button(d, 'Stop recording')).click();
+  await confirmRun(d, 'Stop recording', 'Stop recording 1 session');
   const stopped = await finishedRun('Stop recording: finished');
   assert.match(stopped.items[0], /Recording stopped — confirmed by Citrix/);
   assert.equal((await sim.control(`sessions/${id}`)).recording, false);
@@ -298,12 +306,14 @@ test('after a burst of rate limiting, a start on three sessions still completes 
   const d = app.driver;
   await sim.control('faults', { rateLimitBurst: { n: 6, retryAfter: 1 } });
   await (await button(d, 'Start recording')).click();
-  const confirm = await dialog(d, 'Start recording 3 sessions?');
+  const confirm = await dialog(d, 'Start recording 3 sessions, without telling the users?');
   const body = await readText(d, confirm);
   assert.match(body, /Jane Smith/);
   assert.match(body, /The users will not be told that their sessions are being recorded\./);
   assert.match(body, /1 selected session can't be recorded and will be skipped\./);
-  await (await button(d, 'Start recording', { within: confirm })).click();
+  // The reason and the case go with the run; the question names the case.
+  const title = await confirmRun(d, 'Start recording', 'Start recording 3 sessions', { reason: CASE_REASON, caseRef: CASE_REF });
+  assert.equal(title, `Start recording 3 sessions for case ${CASE_REF}, without telling the users?`);
 
   const run = await finishedRun('Start recording: finished', 60000);
   assert.equal(run.items.length, 3, 'the RDP session was skipped');
@@ -339,6 +349,29 @@ test('the audit trail lists every action and says it is intact', async () => {
   const starts = audit.records.filter((r) => r.event === 'outcome' && r.action === 'start');
   assert.ok(starts.every((r) => r.outcome === 'recording' && r.notifyUser === false));
   assert.ok(audit.records.every((r) => r.mode === 'cloud' && r.customerId === SIM_CREDS.customer));
+});
+
+test('the Audit screen shows the records of one case, with its reason and the names shown', async () => {
+  const d = app.driver;
+  await typeInto(await field(d, 'Case or ticket'), CASE_REF.toLowerCase());
+  await (await button(d, 'Apply filters')).click();
+  await visibleX(d, `//p[@role='status'][normalize-space(.)='6 records']`, { ms: 10000, what: 'the 6 records of the case' });
+  const text = await readText(d, await named(d, 'Audit trail records'));
+  assert.ok(text.includes(CASE_REF), text);
+  assert.ok(text.includes(CASE_REASON.slice(0, 20)), text);
+  assert.ok(text.includes('Jane Smith') && text.includes('CONTOSO\\jsmith'), 'the name shown and the account');
+
+  // On disk: every record of that run, and only those, carry the reason, the case and the name.
+  const { records } = readAudit(app.dirs.audit);
+  const ofCase = records.filter((r) => r.caseRef === CASE_REF);
+  assert.equal(ofCase.length, 6);
+  assert.equal(new Set(ofCase.map((r) => r.runId)).size, 1);
+  assert.ok(ofCase.every((r) => r.reason === CASE_REASON && typeof r.displayName === 'string' && r.displayName.length > 0));
+  assert.ok(records.filter((r) => r.runId !== ofCase[0].runId).every((r) => r.caseRef === undefined && r.reason === undefined));
+
+  await typeInto(await field(d, 'Case or ticket'), '');
+  await (await button(d, 'Apply filters')).click();
+  await visibleX(d, `//p[@role='status'][normalize-space(.)='14 records']`);
 });
 
 test('the audit trail names the person and the computer that acted, as the OS knows them', () => {

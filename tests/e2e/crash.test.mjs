@@ -15,7 +15,7 @@ import {
   By,
   button,
   connectToSimulator,
-  dialog,
+  confirmRun,
   heading,
   loadAllPages,
   named,
@@ -190,8 +190,7 @@ for (let i = 0; i < KILLS; i++) {
     const recordable = await selectAllActive();
     await sim.control('faults', { latencyMs: LATENCY_MS });
     await (await button(d, 'Start recording')).click();
-    const confirm = await dialog(d, `Start recording ${recordable} sessions?`);
-    await (await button(d, 'Start recording', { within: confirm })).click();
+    await confirmRun(d, 'Start recording', `Start recording ${recordable} sessions`);
 
     const counts = await visibleX(d, `//aside//p[contains(., ' finished')]`, { what: 'the run counts' });
     await waitFor(d, async () => {

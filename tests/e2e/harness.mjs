@@ -391,6 +391,26 @@ export async function dialog(driver, title, opts = {}) {
   });
 }
 
+/** The open start/stop dialog whose title begins with `titleStart` (the rest names the case and whom it tells). */
+export async function runDialog(driver, titleStart) {
+  return visibleX(driver, `//dialog[@open][.//*[@id=ancestor::dialog/@aria-labelledby][starts-with(normalize-space(.), ${xq(titleStart)})]]`, {
+    what: `dialog "${titleStart}..."`,
+  });
+}
+
+/**
+ * Confirms a start or stop ("Start recording" / "Stop recording") in its dialog (see
+ * `runDialog`), after giving the reason and case when there are any. Returns the dialog's title.
+ */
+export async function confirmRun(driver, verb, titleStart, { reason = '', caseRef = '' } = {}) {
+  const confirm = await runDialog(driver, titleStart);
+  if (reason) await typeInto(await field(driver, 'Reason (optional)', { within: confirm }), reason);
+  if (caseRef) await typeInto(await field(driver, 'Case or ticket reference (optional)', { within: confirm }), caseRef);
+  const title = await readText(driver, await confirm.findElement(By.css('.modal-title')));
+  await (await button(driver, verb, { within: confirm })).click();
+  return title;
+}
+
 /**
  * Clicks something (found by `xpath`) in the row of session `id` of the grid named `label`. Rows
  * are rebuilt whenever a session's data changes (its recording status arrives), so the row is

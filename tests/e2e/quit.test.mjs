@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import {
   button,
   connectToSimulator,
-  dialog,
+  confirmRun,
   isRunning,
   loadAllPages,
   named,
@@ -73,8 +73,7 @@ test('closing during a run asks; Enter keeps working; "Stop the run and quit" st
   assert.ok(recordable >= 60, `enough sessions for a run that lasts: ${await readText(d, bar)}`);
   await sim.control('faults', { latencyMs: LATENCY_MS });
   await (await button(d, 'Start recording')).click();
-  const confirm = await dialog(d, `Start recording ${recordable} sessions?`);
-  await (await button(d, 'Start recording', { within: confirm })).click();
+  await confirmRun(d, 'Start recording', `Start recording ${recordable} sessions`);
   const counts = await visibleX(d, `//aside//p[contains(., ' finished')]`, { what: 'the run counts' });
   await waitFor(d, async () => Number((await counts.getText()).match(/^(\d+) of/)?.[1] ?? 0) >= 2, 30000, 'no outcome shown');
 

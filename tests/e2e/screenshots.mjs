@@ -12,6 +12,7 @@ import {
   button,
   clickInRow,
   dialog,
+  runDialog,
   field,
   heading,
   named,
@@ -116,14 +117,17 @@ try {
 
   // Confirmation for several sessions.
   await (await button(d, 'Start recording')).click();
-  const confirm = await dialog(d, `Start recording ${Math.min(4, recordable.length)} sessions?`);
+  const confirm = await runDialog(d, `Start recording ${Math.min(4, recordable.length)} sessions`);
+  await typeInto(await field(d, 'Reason (optional)', { within: confirm }), 'Suspected data theft, reported by HR');
+  await typeInto(await field(d, 'Case or ticket reference (optional)', { within: confirm }), 'INV-2291');
   await shot(d, 'confirm');
 
   // Outcomes: one session whose recording agent does not record, one that ended meanwhile.
   await sim.control('faults', { neverRecords: { id: picked[2].id, never: true } });
   await sim.control('faults', { endSession: picked[3].id });
   await (await button(d, 'Start recording', { within: confirm })).click();
-  await heading(d, 'Start recording: finished', { ms: 30000 });
+  // The session that never records is checked for the whole verify window (30 s) first.
+  await heading(d, 'Start recording: finished', { ms: 60000 });
   await shot(d, 'outcomes');
 
   // Session details after the start.

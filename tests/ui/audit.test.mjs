@@ -34,8 +34,9 @@ test("records, an intact chain, and the unknown outcome highlighted", async () =
   assert.match(r[0][2], /^Start recording User notified$/);
   assert.equal(r[0][3], "Requested");
   assert.match(r[1][3], /^Recording — confirmed by Citrix Ref\. seed-tx-0$/);
-  assert.equal(r[0][4], "Jane Zhang");
-  assert.match(r[0][6], /^officer COMPLIANCE-PC-07$/);
+  assert.equal(r[0][4], "\u2014", "no case or reason was given");
+  assert.match(r[0][5], /^Jane Zhang CONTOSO\\/, "the name shown, then the account");
+  assert.match(r[0][7], /^officer COMPLIANCE-PC-07$/);
   const failed = r.find((x) => x[3].startsWith("Failed"));
   assert.match(failed[3], /^Failed: Citrix could not change recording on this session/);
   // The request without an outcome.
@@ -76,7 +77,7 @@ test("filters are sent to audit_view and narrow the records", async () => {
   await page.waitForFunction(() => document.querySelector(".results-count").textContent === "8 records");
   let f = (await mockCall(page, "audit_view")).at(-1).filter;
   // The demo site is open, so the trail shows the demo site's records.
-  assert.deepEqual(f, { from: null, to: null, user: null, action: "stop", outcome: null, mode: "demo" });
+  assert.deepEqual(f, { from: null, to: null, user: null, caseRef: null, action: "stop", outcome: null, mode: "demo" });
   assert.ok((await rows(page)).every((x) => x[2].startsWith("Stop recording")));
 
   await page.click(".audit-filters button:has-text('Reset')");
@@ -155,6 +156,7 @@ test("a run shows up in the audit trail as requested + outcome", async () => {
   await waitForRows(page, 3);
   await page.click('#panel-search tr.vt-row[data-index="1"] input.row-check');
   await page.click("button:has-text('Start recording')");
+  await page.click("dialog.modal button:has-text('Start recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   await page.click("nav >> text=Audit trail");
   await page.waitForSelector(".screen-audit tr.vt-row");
@@ -162,7 +164,7 @@ test("a run shows up in the audit trail as requested + outcome", async () => {
   assert.equal(r.length, 2);
   assert.equal(r[0][3], "Requested");
   assert.match(r[1][3], /^Recording — confirmed by Citrix/);
-  assert.equal(r[1][4], "John Adeyemi");
+  assert.match(r[1][5], /^John Adeyemi CONTOSO\\/);
   await context.close();
 });
 

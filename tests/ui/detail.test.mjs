@@ -97,6 +97,7 @@ test("after a start, the detail shows Citrix's raw answer to it", async () => {
   await waitForRows(page, 5);
   await page.click(`${row(1)} input.row-check`);
   await page.click("button:has-text('Start recording')");
+  await page.click("dialog.modal button:has-text('Start recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   await page.click(`${row(1)} button.link`);
   await page.waitForSelector("dialog.drawer .facts");

@@ -171,6 +171,7 @@ test("errors elsewhere use the same table: search, lookup, detail, run, audit, s
   await page.click("#panel-search tr.vt-row >> nth=0 >> input.row-check");
   await page.evaluate(() => window.__mock.failNext("run_recording", { kind: "busy", message: "a run is going" }));
   await page.click("button:has-text('Start recording')");
+  await page.click("dialog.modal button:has-text('Start recording')");
   await expectKind("busy");
   // audit
   await page.evaluate(() => window.__mock.failNext("audit_view", { kind: "auditUnavailable", message: "disk full" }));

@@ -20,10 +20,11 @@ async function open(config = {}) {
   return o;
 }
 
-async function startOn(page, indexes, confirm = true) {
+// Every start is confirmed, one session included: the dialog is where the reason is given.
+async function startOn(page, indexes) {
   for (const i of indexes) await page.click(`${row(i)} input.row-check`);
   await page.click("button:has-text('Start recording')");
-  if (confirm) await page.click("dialog.modal button:has-text('Start recording')");
+  await page.click("dialog.modal button:has-text('Start recording')");
 }
 
 const items = (page) =>
@@ -130,6 +131,7 @@ test("stop: a recording session ends as stopped, confirmed, and the table shows 
   assert.equal(await page.textContent(`${row(0)} .chip`), "Recording");
   await page.click(`${row(0)} input.row-check`);
   await page.click("button:has-text('Stop recording')");
+  await page.click("dialog.modal button:has-text('Stop recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   assert.deepEqual(
     (await items(page)).map((x) => x.status),
@@ -182,7 +184,7 @@ test("a refusal shows Citrix's reason for that session and the Citrix reference"
   const { page, context } = await open();
   const id = await page.$eval(`${row(1)}`, (r) => r.dataset.key);
   await page.evaluate((i) => window.__mock.setRunFailure(i, { kind: "cannotRecord", message: "The session is not an HDX session." }), id);
-  await startOn(page, [1], false);
+  await startOn(page, [1]);
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   const item = ".run-list .run-item.status-refused";
   assert.equal(await page.textContent(`${item} .run-detail`), "The session is not an HDX session.");
@@ -196,6 +198,7 @@ test("a stop Citrix accepted while it still reports recording says so, with what
   await page.evaluate((i) => window.__mock.setStuckRecording(i), id);
   await page.click(`${row(0)} input.row-check`);
   await page.click("button:has-text('Stop recording')");
+  await page.click("dialog.modal button:has-text('Stop recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   const got = await items(page);
   assert.equal(got[0].status, "Stop sent, but Citrix still reports it as recording");
@@ -207,7 +210,7 @@ test("a stop Citrix accepted while it still reports recording says so, with what
 
 test("the officer sees 'waiting for Citrix to confirm' turn into 'confirmed'", async () => {
   const { page, context } = await open({ holdConfirmations: true });
-  await startOn(page, [1], false);
+  await startOn(page, [1]);
   // Citrix has accepted the start; the backend holds the confirmation until told.
   await page.waitForSelector(".run-item.phase-waiting");
   assert.equal(await page.textContent(".run-item .run-status"), "Started \u2014 waiting for Citrix to confirm");
@@ -222,7 +225,7 @@ test("a session Citrix could not be asked about is 'Not known — check again', 
   const { page, context } = await open();
   const id = await page.$eval(`${row(1)}`, (r) => r.dataset.key);
   await page.evaluate((i) => window.__mock.setUnreachable(i), id);
-  await startOn(page, [1], false);
+  await startOn(page, [1]);
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
   const got = await items(page);
   assert.equal(got[0].status, "Not known \u2014 check again");
@@ -248,7 +251,7 @@ test("an outcome missing from the audit trail is marked, summarised and raised a
 
   const { page: p2, context: c2 } = await openApp(env, connected({ auditMissing: [id] }));
   await waitForRows(p2, 10);
-  await startOn(p2, [1], false);
+  await startOn(p2, [1]);
   await p2.waitForSelector(".run-panel .run-footer:not(:empty)");
   const status = await p2.textContent(".run-list .run-item .run-status");
   assert.match(status, /^Recording — confirmed by Citrix — not written to the audit trail$/);

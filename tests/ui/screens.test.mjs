@@ -247,7 +247,14 @@ test("settings: preferences saved; invalid concurrency explained", async () => {
   await page.click("text=Save settings");
   await page.waitForSelector("text=Settings saved");
   const [args] = await mockCall(page, "update_settings");
-  assert.deepEqual(args.settings, { concurrency: 24, notifyUserDefault: false });
+  assert.deepEqual(args.settings, {
+    concurrency: 24,
+    notifyUserDefault: false,
+    requireReason: false,
+    requireCase: false,
+    recentReasons: [],
+    recentCases: [],
+  });
   await context.close();
 });
 
@@ -330,6 +337,7 @@ test("mid-run, nothing throws the run panel away: site change, sign-out, demo li
   await waitForRows(page, 3);
   await page.click('#panel-search tr.vt-row[data-index="1"] input.row-check');
   await page.click("button:has-text('Start recording')");
+  await page.click("dialog.modal button:has-text('Start recording')");
   await page.waitForSelector(".run-item.phase-requested, .run-item.phase-waiting");
 
   await page.click(".app-header button:has-text('Try the demo site')");

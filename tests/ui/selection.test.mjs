@@ -103,7 +103,7 @@ test("a mixed selection starts only the recordable sessions, and says so", async
   assert.match(await page.textContent(".action-note"), /1 selected session can't be recorded and will be skipped when you start recording/);
   await page.click("button:has-text('Start recording')");
   await page.waitForSelector("dialog.modal[open]");
-  assert.equal(await page.textContent("dialog.modal h2"), "Start recording 2 sessions?");
+  assert.equal(await page.textContent("dialog.modal h2"), "Start recording 2 sessions and tell the users?");
   assert.match(await page.textContent("dialog.modal"), /1 selected session can't be recorded and will be skipped/);
   await page.click("dialog.modal button:has-text('Start recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
@@ -113,13 +113,14 @@ test("a mixed selection starts only the recordable sessions, and says so", async
   await context.close();
 });
 
-test("one session: no confirmation; notify off is passed on", async () => {
+test("one session is confirmed too; notify off is passed on", async () => {
   const { page, context } = await open();
   await page.uncheck(".actions-notify input");
   await page.click(`${row(1)} input.row-check`);
   await page.click("button:has-text('Start recording')");
+  assert.equal(await page.textContent("dialog.modal h2"), "Start recording 1 session, without telling the user?");
+  await page.click("dialog.modal button:has-text('Start recording')");
   await page.waitForSelector(".run-panel .run-footer:not(:empty)");
-  assert.equal(await page.$("dialog.modal"), null);
   const [args] = await mockCall(page, "run_recording");
   assert.equal(args.sessionIds.length, 1);
   assert.deepEqual(args.action, { action: "start", notifyUser: false });
@@ -132,15 +133,23 @@ test("confirmation names how many and who, traps focus, and Cancel/Escape do not
   await page.uncheck(".actions-notify input");
   await page.click("button:has-text('Start recording')");
   await page.waitForSelector("dialog.modal[open]");
-  assert.equal(await page.textContent("dialog.modal h2"), "Start recording 6 sessions?");
+  assert.equal(await page.textContent("dialog.modal h2"), "Start recording 6 sessions, without telling the users?");
   assert.equal(await page.textContent("dialog.modal .confirm-names"), "Jane Zhang, John Adeyemi, Lars Haddad and 3 more.");
   assert.match(await page.textContent("dialog.modal"), /will not be told/);
-  const focused = () => page.evaluate(() => document.activeElement?.textContent);
-  assert.equal(await focused(), "Cancel", "the safe choice has focus");
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute("name") ?? document.activeElement?.textContent);
+  assert.equal(await focused(), "reason", "the first thing to do is give the reason");
+  // Enter pressed by habit in a field does not start anything.
+  await page.keyboard.press("Enter");
+  assert.ok(await page.isVisible("dialog.modal[open]"));
+  assert.equal((await mockCall(page, "run_recording")).length, 0);
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(), "caseRef");
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(), "Cancel");
   await page.keyboard.press("Tab");
   assert.equal(await focused(), "Start recording");
   await page.keyboard.press("Tab");
-  assert.equal(await focused(), "Cancel", "Tab wraps inside the dialog");
+  assert.equal(await focused(), "reason", "Tab wraps inside the dialog");
   await page.keyboard.press("Shift+Tab");
   assert.equal(await focused(), "Start recording");
   await page.keyboard.press("Escape");

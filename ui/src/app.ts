@@ -17,7 +17,14 @@ import { settingsScreen, type SettingsHost } from "./screens/settings";
 
 type View = "connect" | "sessions" | "audit" | "settings" | "site";
 
-const DEFAULT_SETTINGS: Settings = { concurrency: 16, notifyUserDefault: true };
+const DEFAULT_SETTINGS: Settings = {
+  concurrency: 16,
+  notifyUserDefault: true,
+  requireReason: false,
+  requireCase: false,
+  recentReasons: [],
+  recentCases: [],
+};
 
 export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, SettingsHost {
   readonly store = new SessionStore();

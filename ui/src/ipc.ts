@@ -13,6 +13,7 @@ import type {
   ErrorKind,
   InputField,
   IpcError,
+  Justification,
   LookupResult,
   Region,
   ReportSaved,
@@ -82,13 +83,22 @@ export const getSession = (sessionId: string) => call<SessionDetail>("get_sessio
 
 /**
  * Resolves with the report once the run is over; progress arrives through `onEvent` in order.
- * `action` is the one run type, `{ action: "start", notifyUser }` or `{ action: "stop" }`.
+ * `action` is the one run type, `{ action: "start", notifyUser }` or `{ action: "stop" }`; the reason
+ * and case go into every record of the run.
  */
-export function runRecording(action: RunAction, sessionIds: string[], onEvent: (event: RunEvent) => void): Promise<RunReport> {
+export function runRecording(
+  action: RunAction,
+  sessionIds: string[],
+  justification: Justification,
+  onEvent: (event: RunEvent) => void,
+): Promise<RunReport> {
   const channel = new Channel<RunEvent>();
   channel.onmessage = onEvent;
-  return call<RunReport>("run_recording", { action, sessionIds, onEvent: channel });
+  return call<RunReport>("run_recording", { action, sessionIds, justification, onEvent: channel });
 }
+
+/** The reason and case as a run takes them, or an `invalidInput` error whose `field` says which to fix. */
+export const checkJustification = (justification: Justification) => call<Justification>("check_justification", { justification });
 
 export const cancelRun = () => call<null>("cancel_run");
 /** Asks Citrix again about a session whose outcome in run `runId` was not known; the answer is written to the audit trail. */

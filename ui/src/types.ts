@@ -13,6 +13,7 @@ export type { Connection } from "./bindings/Connection";
 export type { ErrorKind } from "./bindings/ErrorKind";
 export type { InputField } from "./bindings/InputField";
 export type { IpcError } from "./bindings/IpcError";
+export type { Justification } from "./bindings/Justification";
 export type { LastAction } from "./bindings/LastAction";
 export type { LookupResult } from "./bindings/LookupResult";
 export type { Mode } from "./bindings/Mode";

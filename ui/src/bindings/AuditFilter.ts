@@ -15,9 +15,15 @@ from: string | null,
  */
 to: string | null, 
 /**
- * Part of the session's user or of the OS user who acted, any case.
+ * Part of the session's user (account or display name) or of the OS user who acted, any
+ * case. Records written before display names were kept match by account only.
  */
-user: string | null, action: ActionKind | null, 
+user: string | null, 
+/**
+ * The case or ticket reference, exactly as given (any case, spaces around ignored): `INV-1`
+ * does not find `INV-12`.
+ */
+caseRef: string | null, action: ActionKind | null, 
 /**
  * An outcome (recording, failed, ...) or `requested` for the request records.
  */

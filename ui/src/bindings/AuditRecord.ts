@@ -16,11 +16,27 @@ time: string, event: AuditEvent, action: ActionKind,
 /**
  * Groups the records of one run (one click on Start or Stop).
  */
-runId: string, sessionId: string, sessionUser: string | null, machine: string | null, 
+runId: string, sessionId: string, sessionUser: string | null, 
+/**
+ * The name the officer sees for the session's user ("Daniel Martinez"), as Citrix gave it
+ * when the run was made. Absent from records written before it was kept (and when Citrix
+ * gave none); those records are found by their account only.
+ */
+displayName?: string, machine: string | null, 
 /**
  * Whether the session's user was told; only for starts.
  */
 notifyUser: boolean | null, 
+/**
+ * Why the officer started or stopped recording, as given before the run; the same in every
+ * record of the run. Absent from older trails and when none was given (absent rather than
+ * null, so older records hash exactly as they were written).
+ */
+reason?: string, 
+/**
+ * The case or ticket reference the run was made for (`INV-2291`), when one was given.
+ */
+caseRef?: string, 
 /**
  * For outcome and check records, what Citrix reports: recording, notRecording,
  * sessionEnded, refused, unknown or cancelled (see [`crate::run::RunStatus`]). Older trails

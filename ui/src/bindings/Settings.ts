@@ -3,4 +3,20 @@
 /**
  * The part of the settings the officer can change in the UI.
  */
-export type Settings = { concurrency: number, notifyUserDefault: boolean, };
+export type Settings = { concurrency: number, notifyUserDefault: boolean, 
+/**
+ * A start or stop needs a reason.
+ */
+requireReason: boolean, 
+/**
+ * A start or stop needs a case or ticket reference.
+ */
+requireCase: boolean, 
+/**
+ * The last reasons given, newest first (read only: kept by each run).
+ */
+recentReasons: Array<string>, 
+/**
+ * The last case references given, newest first (read only: kept by each run).
+ */
+recentCases: Array<string>, };

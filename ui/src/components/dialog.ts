@@ -25,11 +25,19 @@ export function trapFocus(dialog: HTMLDialogElement): void {
 }
 
 export interface ConfirmOptions {
-  title: string;
+  /** Text, or an element the caller keeps up to date (the run dialog names the case as it is typed). */
+  title: Child;
   body: Child;
   confirmLabel: string;
   cancelLabel?: string;
   tone?: "primary" | "danger";
+  /** Focused when the dialog opens; the Cancel button when not given. */
+  initialFocus?: HTMLElement;
+  /**
+   * Runs on the confirm button; the dialog stays open (with everything typed in it) unless it
+   * resolves true.
+   */
+  beforeConfirm?: () => Promise<boolean>;
 }
 
 /** Resolves true when the officer confirms, false on Cancel or Escape. */
@@ -54,8 +62,17 @@ export function confirmDialog(opts: ConfirmOptions): Promise<boolean> {
     let result = false;
     cancel.addEventListener("click", () => dialog.close());
     ok.addEventListener("click", () => {
-      result = true;
-      dialog.close();
+      void (async () => {
+        if (opts.beforeConfirm) {
+          ok.disabled = true;
+          const go = await opts.beforeConfirm().finally(() => {
+            ok.disabled = false;
+          });
+          if (!go) return;
+        }
+        result = true;
+        dialog.close();
+      })();
     });
     dialog.addEventListener("close", () => {
       dialog.remove();
@@ -66,6 +83,6 @@ export function confirmDialog(opts: ConfirmOptions): Promise<boolean> {
     document.body.appendChild(dialog);
     dialog.showModal();
     // The safe choice has focus, so an Enter pressed by habit does not start anything.
-    cancel.focus();
+    (opts.initialFocus ?? cancel).focus();
   });
 }

@@ -6,7 +6,7 @@ import { displayName, formatCount, plural } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import type { SessionStore } from "../store";
-import type { RunAction, RunEvent, RunOutcome, RunStatus, SessionRow } from "../types";
+import type { Justification, RunAction, RunEvent, RunOutcome, RunStatus, SessionRow } from "../types";
 import { errorView } from "./error-view";
 import { shortMachine } from "./session-table";
 
@@ -152,7 +152,7 @@ export class RunPanel {
   }
 
   /** Starts the run; resolves when it is over (whatever the outcome). */
-  async run(action: RunAction, rows: SessionRow[]): Promise<void> {
+  async run(action: RunAction, rows: SessionRow[], justification: Justification): Promise<void> {
     this.reset(action, rows);
     this.active = true;
     this.el.hidden = false;
@@ -167,6 +167,7 @@ export class RunPanel {
       const report = await ipc.runRecording(
         action,
         rows.map((r) => r.id),
+        justification,
         (ev) => this.enqueue(ev),
       );
       this.runId = report.runId;

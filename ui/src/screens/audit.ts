@@ -137,11 +137,19 @@ export class AuditScreen {
   private readonly table: VirtualTable<AuditRecord>;
   private unknownSeqs = new Set<number>();
   private view: AuditView | null = null;
-  private filter: AuditFilter = { from: null, to: null, user: null, action: null, outcome: null, mode: null };
+  private filter: AuditFilter = { from: null, to: null, user: null, caseRef: null, action: null, outcome: null, mode: null };
 
   private readonly from = h("input", { type: "date", name: "from" });
   private readonly to = h("input", { type: "date", name: "to" });
   private readonly user = h("input", { type: "search", name: "user", autocomplete: "off", spellcheck: "false" });
+  // A whole reference: INV-22 does not show the records of INV-2291.
+  private readonly caseRef = h("input", {
+    type: "search",
+    name: "caseRef",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "e.g. INV-2291",
+  });
   private readonly action = h(
     "select",
     { name: "action" },
@@ -174,11 +182,11 @@ export class AuditScreen {
       onOpen: (r) => openSessionDetail(app.store, r.sessionId),
       columns: [
         { id: "seq", header: "No.", width: "5%", cell: (r) => h("span", { class: "cell-text num" }, String(r.seq)) },
-        { id: "time", header: "Time", width: "12%", cell: (r) => timeCell(r.time, true) },
+        { id: "time", header: "Time", width: "11%", cell: (r) => timeCell(r.time, true) },
         {
           id: "action",
           header: "Action",
-          width: "12%",
+          width: "11%",
           cell: (r) =>
             h(
               "div",
@@ -204,7 +212,7 @@ export class AuditScreen {
         {
           id: "what",
           header: "What happened",
-          width: "27%",
+          width: "22%",
           cell: (r) => {
             const unknown = this.unknownSeqs.has(r.seq);
             return h(
@@ -220,18 +228,42 @@ export class AuditScreen {
             );
           },
         },
-        { id: "user", header: "Session user", width: "16%", cell: (r) => h("span", { class: "cell-text" }, r.sessionUser ?? "\u2014") },
+        {
+          id: "case",
+          header: "Case and reason",
+          width: "14%",
+          cell: (r) =>
+            h(
+              "div",
+              { class: "cell-stack" },
+              h("span", { class: "cell-text" }, r.caseRef ?? (r.reason ? "No case" : "\u2014")),
+              r.reason ? h("span", { class: "cell-sub", title: r.reason }, r.reason) : null,
+            ),
+        },
+        {
+          id: "user",
+          header: "Session user",
+          width: "15%",
+          // The name the officer sees, then the account; older records carry the account only.
+          cell: (r) =>
+            h(
+              "div",
+              { class: "cell-stack" },
+              h("span", { class: "cell-text" }, r.displayName ?? r.sessionUser ?? "\u2014"),
+              r.displayName && r.sessionUser ? h("span", { class: "cell-sub" }, r.sessionUser) : null,
+            ),
+        },
         {
           id: "machine",
           header: "Machine",
-          width: "14%",
+          width: "10%",
           hideBelow: 1000,
           cell: (r) => h("span", { class: "cell-text", title: r.machine ?? null }, shortMachine(r.machine)),
         },
         {
           id: "by",
           header: "By",
-          width: "14%",
+          width: "12%",
           cell: (r) =>
             h("div", { class: "cell-stack" }, h("span", { class: "cell-text" }, r.osUser), h("span", { class: "cell-sub" }, r.computer)),
         },
@@ -266,6 +298,7 @@ export class AuditScreen {
       fromField.el,
       toField.el,
       labelled("Session user", this.user),
+      labelled("Case or ticket", this.caseRef),
       labelled("Action", this.action),
       labelled("Outcome", this.outcome),
       labelled("Where", this.mode),
@@ -274,6 +307,11 @@ export class AuditScreen {
         { class: "search-submit" },
         h("button", { type: "submit", class: "btn btn-primary" }, "Apply filters"),
         h("button", { type: "reset", class: "btn btn-ghost" }, "Reset"),
+      ),
+      h(
+        "p",
+        { class: "hint filter-note" },
+        "Session user finds the name shown (Daniel Martinez) or the account (ACME\\daniel.martinez); records made before names were kept are found by the account only.",
       ),
     );
     form.addEventListener("submit", (e) => {
@@ -323,10 +361,12 @@ export class AuditScreen {
 
   private readFilter(): AuditFilter {
     const user = this.user.value.trim();
+    const caseRef = this.caseRef.value.trim();
     return {
       from: this.from.value ? dayBoundary(this.from.value, false) : null,
       to: this.to.value ? dayBoundary(this.to.value, true) : null,
       user: user || null,
+      caseRef: caseRef || null,
       action: (this.action.value || null) as AuditFilter["action"],
       outcome: this.outcome.value || null,
       mode: (this.mode.value || null) as Mode | null,
@@ -377,7 +417,7 @@ export class AuditScreen {
                 h(
                   "li",
                   { "data-seq": String(r.seq) },
-                  `${r.sessionUser ?? r.sessionId} (record ${r.seq}, ${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}${r.mode === "demo" ? ", demo site" : ""}) `,
+                  `${r.displayName ?? r.sessionUser ?? r.sessionId} (record ${r.seq}, ${r.action === "start" ? "start" : "stop"}, ${formatTime(r.time)}${r.mode === "demo" ? ", demo site" : ""}) `,
                   h(
                     "button",
                     {
@@ -530,7 +570,7 @@ export class AuditScreen {
     try {
       const result = await ipc.checkAgain(r.runId, r.sessionId);
       await this.load();
-      const who = r.sessionUser ?? r.sessionId;
+      const who = r.displayName ?? r.sessionUser ?? r.sessionId;
       this.errorSlot.replaceChildren(
         h(
           "div",

@@ -1,8 +1,9 @@
-import { h, icon, nextId, spinner } from "../dom";
+import { h, icon, spinner } from "../dom";
 import { REGION_LABELS } from "../format";
 import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
+import { field, setFieldError, type Field } from "../components/field";
 import type { AppStatus, Connection, InputField, Region, SavedAccount } from "../types";
 
 /** What the Connect screen needs from the window around it. */
@@ -16,37 +17,6 @@ export interface ConnectHost {
 interface ConnectOptions {
   prefill: SavedAccount | null;
   error: CommandError | null;
-}
-
-interface Field {
-  wrap: HTMLElement;
-  input: HTMLInputElement | HTMLSelectElement;
-  error: HTMLElement;
-}
-
-function field(label: string, hint: string, control: HTMLInputElement | HTMLSelectElement, extra: HTMLElement | null = null): Field {
-  const id = nextId("f");
-  const hintId = `${id}-hint`;
-  const errId = `${id}-err`;
-  control.id = id;
-  control.setAttribute("aria-describedby", `${hintId} ${errId}`);
-  const error = h("p", { class: "field-error", id: errId, hidden: true });
-  const wrap = h(
-    "div",
-    { class: "field" },
-    h("label", { for: id }, label),
-    extra ? h("div", { class: "input-with-button" }, control, extra) : control,
-    h("p", { class: "hint", id: hintId }, hint),
-    error,
-  );
-  return { wrap, input: control, error };
-}
-
-function setFieldError(f: Field, message: string | null): void {
-  f.error.hidden = message === null;
-  f.error.textContent = message ?? "";
-  if (message) f.input.setAttribute("aria-invalid", "true");
-  else f.input.removeAttribute("aria-invalid");
 }
 
 export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLElement {
@@ -174,6 +144,8 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
       case "secret":
         return fSecret;
       case "concurrency":
+      case "reason":
+      case "caseRef":
         return null;
     }
   };

@@ -1,6 +1,7 @@
 import { h, icon, nextId } from "../dom";
 import { displayName, plural, summariseNames } from "../format";
-import { confirmDialog } from "../components/dialog";
+import { confirmRun } from "../components/run-confirm";
+import * as ipc from "../ipc";
 import { RunPanel, type RunHost } from "../components/run-panel";
 import type { ActionKind, RunAction, SessionRow, Settings } from "../types";
 import { PastePanel, type PasteHost } from "./paste-panel";
@@ -11,7 +12,8 @@ type Tab = "search" | "paste";
 
 /** What the Sessions screen needs from the window around it: its panels' needs, and the defaults. */
 export interface SessionsHost extends SearchHost, PasteHost, RunHost {
-  readonly settings: Pick<Settings, "notifyUserDefault">;
+  /** Refreshed before each start or stop: what is required, and the reasons and cases to offer. */
+  settings: Settings;
 }
 
 export class SessionsScreen {
@@ -216,30 +218,24 @@ export class SessionsScreen {
     const skipped = rows.length - targets.length;
     if (targets.length === 0) return;
     const notify = this.notify.checked;
-    if (targets.length > 1) {
-      const verb = action === "start" ? "Start" : "Stop";
-      const names = summariseNames(targets.map(displayName));
-      const ok = await confirmDialog({
-        title: `${verb} recording ${plural(targets.length, "session")}?`,
-        body: [
-          h("p", { class: "confirm-names" }, `${names}.`),
-          action === "start"
-            ? h(
-                "p",
-                null,
-                notify
-                  ? "Each user will see a notice that their session is being recorded."
-                  : "The users will not be told that their sessions are being recorded.",
-              )
-            : h("p", null, "Recording stops at once; what was recorded so far is kept."),
-          skipped > 0 ? h("p", { class: "warn" }, `${plural(skipped, "selected session")} can't be recorded and will be skipped.`) : null,
-        ],
-        confirmLabel: `${verb} recording`,
-      });
-      if (!ok) return;
-    }
     const run: RunAction = action === "start" ? { action: "start", notifyUser: notify } : { action: "stop" };
-    this.updateActionsWhile(this.runPanel.run(run, targets));
+    // What is required may have been changed by rdesk or another window, and the last run added
+    // to the reasons and cases offered: read them now. Without an answer, the last ones known do.
+    try {
+      this.app.settings = await ipc.getSettings();
+    } catch {
+      // The backend checks the requirements again when the run starts.
+    }
+    // Every start or stop is confirmed, one session included: it is where the reason is given.
+    const justification = await confirmRun({
+      action: run,
+      count: targets.length,
+      names: summariseNames(targets.map(displayName)),
+      skipped,
+      settings: this.app.settings,
+    });
+    if (!justification) return;
+    this.updateActionsWhile(this.runPanel.run(run, targets, justification));
   }
 
   private updateActionsWhile(p: Promise<void>): void {

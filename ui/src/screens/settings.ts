@@ -110,8 +110,16 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     value: String(app.settings.concurrency),
   });
   const notify = h("input", { type: "checkbox", checked: app.settings.notifyUserDefault });
+  const requireReason = h("input", { type: "checkbox", name: "requireReason", checked: app.settings.requireReason });
+  const requireCase = h("input", { type: "checkbox", name: "requireCase", checked: app.settings.requireCase });
   const cId = nextId("set");
   const nId = nextId("set");
+  const rId = nextId("set");
+  const kId = nextId("set");
+  requireReason.id = rId;
+  requireCase.id = kId;
+  requireReason.setAttribute("aria-describedby", `${rId}-hint`);
+  requireCase.setAttribute("aria-describedby", `${rId}-hint`);
   concurrency.id = cId;
   notify.id = nId;
   concurrency.setAttribute("aria-describedby", `${cId}-hint ${cId}-err`);
@@ -144,6 +152,18 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
         "Sets the \u201cNotify the user\u201d box when Recording Desk opens. Citrix then shows each user a notice that the session is being recorded.",
       ),
     ),
+    h(
+      "fieldset",
+      { class: "field field-set" },
+      h("legend", null, "Before each start or stop"),
+      h("label", { class: "check-inline", for: rId }, requireReason, "Require a reason"),
+      h("label", { class: "check-inline", for: kId }, requireCase, "Require a case or ticket reference"),
+      h(
+        "p",
+        { class: "hint", id: `${rId}-hint` },
+        "The reason and the case are kept with every record of the request in the audit trail, and apply to the command-line tool rdesk on this computer too. When not required they can still be given.",
+      ),
+    ),
     h("div", { class: "form-actions" }, saveButton),
     saveStatus,
   );
@@ -162,7 +182,13 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     saveButton.disabled = true;
     saveStatus.replaceChildren();
     try {
-      app.settings = await ipc.updateSettings({ concurrency: n, notifyUserDefault: notify.checked });
+      app.settings = await ipc.updateSettings({
+        ...app.settings,
+        concurrency: n,
+        notifyUserDefault: notify.checked,
+        requireReason: requireReason.checked,
+        requireCase: requireCase.checked,
+      });
       saveStatus.replaceChildren(callout("success", "Settings saved"));
     } catch (err) {
       saveStatus.replaceChildren(errorView(err as CommandError));

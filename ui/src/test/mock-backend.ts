@@ -13,6 +13,7 @@ import type {
   ErrorKind,
   InputField,
   IpcError,
+  Justification,
   LastAction,
   LookupResult,
   Region,
@@ -255,6 +256,8 @@ export class MockBackend {
   resealedAt: number | null = null;
   private failures = new Map<string, IpcError[]>();
   private runId = "seed";
+  /** The reason and case of the run going on, written into each of its records. */
+  private why: Pick<AuditRecord, "reason" | "caseRef"> = {};
   private run: { cancelled: boolean } | null = null;
   private ended: Set<string>;
   private neverRecords: Set<string>;
@@ -279,7 +282,15 @@ export class MockBackend {
       ...cfg.status,
     };
     this.connection = this.status.connection;
-    this.settings = cfg.settings ?? { concurrency: 4, notifyUserDefault: true };
+    this.settings = {
+      concurrency: 4,
+      notifyUserDefault: true,
+      requireReason: false,
+      requireCase: false,
+      recentReasons: [],
+      recentCases: [],
+      ...cfg.settings,
+    };
     this.ended = new Set(cfg.ended ?? []);
     this.neverRecords = new Set(cfg.neverRecords ?? []);
     this.runFailures = cfg.runFailures ?? {};
@@ -393,6 +404,8 @@ export class MockBackend {
         return this.getSession(String(args.sessionId));
       case "run_recording":
         return this.runRecording(args);
+      case "check_justification":
+        return this.checkJustification(args.justification as Justification);
       case "cancel_run":
         if (this.run) this.run.cancelled = true;
         return null;
@@ -419,7 +432,8 @@ export class MockBackend {
       case "update_settings": {
         const s = args.settings as Settings;
         if (!(s.concurrency >= 1 && s.concurrency <= 64)) throw err("invalidInput", "concurrency out of range", "concurrency");
-        this.settings = { ...s };
+        // As the backend: the recent reasons and cases are kept by the runs, not by this command.
+        this.settings = { ...s, recentReasons: this.settings.recentReasons, recentCases: this.settings.recentCases };
         return { ...this.settings };
       }
       case "plugin:dialog|save": {
@@ -430,6 +444,43 @@ export class MockBackend {
       default:
         throw err("unexpected", `mock backend: unknown command ${cmd}`);
     }
+  }
+
+  /** As desk-core's `Justification::checked`: the same rules, fields and messages. */
+  private checkJustification(j: Justification): Justification {
+    const check = (value: string, required: boolean, field: "reason" | "caseRef", max: number, missing: string, name: string) => {
+      const v = value.trim();
+      if (!v && required) throw err("invalidInput", missing, field);
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) {
+        throw err(
+          "invalidInput",
+          `The ${name} contains a line break, tab or another invisible control character. Write it on one line with ordinary characters.`,
+          field,
+        );
+      }
+      const len = [...v].length;
+      if (len > max) throw err("invalidInput", `The ${name} is ${len} characters long. Keep it to ${max} characters or fewer.`, field);
+      return v;
+    };
+    return {
+      reason: check(
+        j.reason,
+        this.settings.requireReason,
+        "reason",
+        500,
+        "Give a reason for this recording request: your organisation requires one.",
+        "reason",
+      ),
+      caseRef: check(
+        j.caseRef,
+        this.settings.requireCase,
+        "caseRef",
+        64,
+        "Enter the case or ticket reference this request is for: your organisation requires one.",
+        "case or ticket reference",
+      ),
+    };
   }
 
   private requireString(v: unknown, name: string): void {
@@ -510,6 +561,13 @@ export class MockBackend {
   private async runRecording(args: Record<string, unknown>): Promise<RunReport> {
     const site = this.requireSite();
     if (this.run) throw err("busy", "a run is already going");
+    const why = this.checkJustification((args.justification as Justification | undefined) ?? { reason: "", caseRef: "" });
+    // Absent, not empty, when not given: as the trail writes them.
+    this.why = { ...(why.reason ? { reason: why.reason } : {}), ...(why.caseRef ? { caseRef: why.caseRef } : {}) };
+    const remember = (list: string[], v: string) =>
+      v ? [v, ...list.filter((x) => x.toLowerCase() !== v.toLowerCase())].slice(0, 5) : list;
+    this.settings.recentReasons = remember(this.settings.recentReasons, why.reason);
+    this.settings.recentCases = remember(this.settings.recentCases, why.caseRef);
     const channel = args.onEvent as { id: number };
     const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } })
       .__TAURI_INTERNALS__;
@@ -618,6 +676,7 @@ export class MockBackend {
       return report;
     } finally {
       this.run = null;
+      this.why = {};
     }
   }
 
@@ -640,7 +699,8 @@ export class MockBackend {
       action,
       runId: this.runId,
       sessionId,
-      sessionUser: s ? s.row.userDisplayName : null,
+      sessionUser: s ? s.row.userName : null,
+      displayName: s?.row.userDisplayName ?? undefined,
       machine: s ? s.row.machineName : null,
       notifyUser: null,
       outcome: null,
@@ -656,6 +716,7 @@ export class MockBackend {
       siteId,
       hash: `h${seq}`,
       prevHash: `h${seq - 1}`,
+      ...this.why,
       ...extra,
     };
     this.audit.push(rec);
@@ -740,12 +801,14 @@ export class MockBackend {
     const from = f.from ? Date.parse(f.from) : -Infinity;
     const to = f.to ? Date.parse(f.to) : Infinity;
     const user = f.user?.toLowerCase() ?? null;
+    const caseRef = f.caseRef?.trim().toLowerCase() || null;
     return this.audit.filter((r) => {
       const t = Date.parse(r.time);
       return (
         t >= from &&
         t <= to &&
-        (!user || (r.sessionUser ?? "").toLowerCase().includes(user)) &&
+        (!user || [r.sessionUser, r.displayName, r.osUser].some((n) => (n ?? "").toLowerCase().includes(user))) &&
+        (!caseRef || (r.caseRef ?? "").trim().toLowerCase() === caseRef) &&
         (!f.action || r.action === f.action) &&
         (!f.mode || r.mode === f.mode || r.event === "resealed") &&
         (!f.outcome || (f.outcome === "requested" ? r.event === "requested" : r.outcome === f.outcome))
@@ -769,7 +832,14 @@ export class MockBackend {
     const transactionId = `tx-check-${this.audit.length + 1}`;
     const saved = this.runId;
     this.runId = runId;
-    this.writeAudit("check", asked.action, sessionId, site, { outcome: status, message, transactionId, notifyUser: asked.notifyUser });
+    this.writeAudit("check", asked.action, sessionId, site, {
+      outcome: status,
+      message,
+      transactionId,
+      notifyUser: asked.notifyUser,
+      reason: asked.reason,
+      caseRef: asked.caseRef,
+    });
     this.runId = saved;
     return { sessionId, status, message, transactionId, auditMissing: false };
   }

@@ -360,6 +360,7 @@ async fn run_through_the_app(
         options,
         os_user: audit::os_user(),
         computer: audit::computer_name(),
+        justification: run::Justification::default(),
     };
 
     let calls_before = bench.ctl.api_requests();

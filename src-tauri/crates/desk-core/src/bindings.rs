@@ -14,7 +14,7 @@ use crate::account::{ConnectionInfo, Mode, RegionTs, SavedAccount, Site};
 use crate::audit::{ActionKind, AuditFilter, AuditRecord, AuditView, ReportSaved};
 use crate::desk::AppStatus;
 use crate::error::{ErrorKind, InputField, IpcError};
-use crate::run::{CheckResult, RunEvent, RunOutcome, RunReport};
+use crate::run::{CheckResult, Justification, RunEvent, RunOutcome, RunReport};
 use crate::sessions::{LookupResult, SessionDetail, SessionPage, SessionQueryInput};
 use crate::settings::Settings;
 
@@ -65,6 +65,7 @@ fn export_typescript_bindings() {
     AuditFilter::export_all(&cfg).expect("AuditFilter");
     ReportSaved::export_all(&cfg).expect("ReportSaved");
     Settings::export_all(&cfg).expect("Settings");
+    Justification::export_all(&cfg).expect("Justification");
 
     let connection = std::fs::read_to_string(dir.join("Connection.ts")).expect("Connection.ts");
     assert!(connection.contains("region: Region | null"), "{connection}");

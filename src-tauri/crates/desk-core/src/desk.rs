@@ -21,7 +21,7 @@ use crate::demo::{self, Demo};
 use crate::error::{Error, Result};
 use crate::notices::Notices;
 use crate::paths::AppPaths;
-use crate::run::{self, CheckResult, EventSink, RunReport, RunRequest, RunSlot};
+use crate::run::{self, CheckResult, EventSink, Justification, RunReport, RunRequest, RunSlot};
 use crate::sessions::{
     self, LookupResult, RowCache, SessionDetail, SessionPage, SessionQueryInput,
 };
@@ -318,23 +318,34 @@ impl Desk {
 
     /// Starts or stops recording on `session_ids`; progress goes to `sink`, the engine's report
     /// comes back. One run at a time, on this computer: while another program holds the audit
-    /// trail, this is refused (`busy`).
+    /// trail, this is refused (`busy`). The reason and case go into every record of the run;
+    /// when the settings require either and it is missing, nothing is sent.
     pub async fn run(
         &self,
         action: Action,
         session_ids: &[String],
+        justification: &Justification,
         sink: EventSink,
     ) -> Result<RunReport> {
-        self.run_with(action, session_ids, sink).await
+        self.run_with(action, session_ids, justification, sink)
+            .await
+    }
+
+    /// The reason and case as a run would take them (trimmed), or an `invalidInput` error naming
+    /// the field to fix: what the confirm dialog asks before it closes.
+    pub fn check_justification(&self, justification: &Justification) -> Result<Justification> {
+        justification.checked(self.settings().required())
     }
 
     async fn run_with(
         &self,
         action: Action,
         session_ids: &[String],
+        justification: &Justification,
         sink: EventSink,
     ) -> Result<RunReport> {
         let ids = run::parse_ids(session_ids)?;
+        let justification = self.check_justification(justification)?;
         let connected = self.connection.require()?;
         let (client, _) = connected.site()?;
         self.apply_concurrency(client);
@@ -345,6 +356,10 @@ impl Desk {
         tokio::task::spawn_blocking(move || log.check_writable())
             .await
             .map_err(|e| Error::AuditUnavailable(e.to_string()))??;
+        self.save_settings(|s| {
+            run::remember_recent(&mut s.recent_reasons, justification.reason());
+            run::remember_recent(&mut s.recent_cases, justification.case_ref());
+        });
 
         let request = RunRequest {
             run_id: ticket.run_id.clone(),
@@ -353,6 +368,7 @@ impl Desk {
             options: BulkOptions::default(),
             os_user: audit::os_user(),
             computer: audit::computer_name(),
+            justification,
         };
         let report = run::execute(
             &connected,
@@ -552,9 +568,12 @@ impl Desk {
 
     pub fn update_settings(&self, settings: &Settings) -> Result<Settings> {
         settings::validate(settings)?;
+        // The recent reasons and cases are kept by the runs, not edited here.
         let saved = self.settings.update(|s| {
             s.concurrency = settings.concurrency;
             s.notify_user_default = settings.notify_user_default;
+            s.require_reason = settings.require_reason;
+            s.require_case = settings.require_case;
         })?;
         Ok(Settings::from(&saved))
     }

@@ -102,6 +102,10 @@ pub enum InputField {
     ClientId,
     Secret,
     Concurrency,
+    /// The reason given before a start or stop.
+    Reason,
+    /// The case or ticket reference given before a start or stop.
+    CaseRef,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -24,6 +24,7 @@ use ts_rs::TS;
 use crate::account::Mode;
 use crate::error::{Error, InputField, Result};
 use crate::notices::Notices;
+use crate::run::Required;
 
 const KEY: &str = "settings";
 
@@ -40,6 +41,13 @@ pub struct StoredSettings {
     pub site_id: Option<String>,
     pub concurrency: u32,
     pub notify_user_default: bool,
+    /// A start or stop needs a reason (see [`crate::run::Justification`]).
+    pub require_reason: bool,
+    /// A start or stop needs a case or ticket reference.
+    pub require_case: bool,
+    /// The last reasons and case references given, newest first, offered again.
+    pub recent_reasons: Vec<String>,
+    pub recent_cases: Vec<String>,
     pub window: WindowPrefs,
 }
 
@@ -51,6 +59,10 @@ impl Default for StoredSettings {
             site_id: None,
             concurrency: 16,
             notify_user_default: true,
+            require_reason: false,
+            require_case: false,
+            recent_reasons: Vec::new(),
+            recent_cases: Vec::new(),
             window: WindowPrefs::default(),
         }
     }
@@ -85,6 +97,28 @@ pub struct WindowPrefs {
 pub struct Settings {
     pub concurrency: u32,
     pub notify_user_default: bool,
+    /// A start or stop needs a reason.
+    #[serde(default)]
+    pub require_reason: bool,
+    /// A start or stop needs a case or ticket reference.
+    #[serde(default)]
+    pub require_case: bool,
+    /// The last reasons given, newest first (read only: kept by each run).
+    #[serde(default)]
+    pub recent_reasons: Vec<String>,
+    /// The last case references given, newest first (read only: kept by each run).
+    #[serde(default)]
+    pub recent_cases: Vec<String>,
+}
+
+impl Settings {
+    /// Which of reason and case a run needs.
+    pub fn required(&self) -> Required {
+        Required {
+            reason: self.require_reason,
+            case_ref: self.require_case,
+        }
+    }
 }
 
 impl From<&StoredSettings> for Settings {
@@ -92,6 +126,10 @@ impl From<&StoredSettings> for Settings {
         Settings {
             concurrency: s.concurrency,
             notify_user_default: s.notify_user_default,
+            require_reason: s.require_reason,
+            require_case: s.require_case,
+            recent_reasons: s.recent_reasons.clone(),
+            recent_cases: s.recent_cases.clone(),
         }
     }
 }
@@ -453,6 +491,10 @@ mod tests {
         let mut s = Settings {
             concurrency: 0,
             notify_user_default: true,
+            require_reason: false,
+            require_case: false,
+            recent_reasons: Vec::new(),
+            recent_cases: Vec::new(),
         };
         assert_eq!(validate(&s).expect_err("0").kind(), ErrorKind::InvalidInput);
         s.concurrency = 65;

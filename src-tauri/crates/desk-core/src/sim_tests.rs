@@ -246,6 +246,7 @@ fn run_request(action: Action, ids: &[&str]) -> RunRequest {
         options: BulkOptions::default(),
         os_user: "officer".into(),
         computer: "DESK-01".into(),
+        justification: run::Justification::default(),
     }
 }
 
@@ -607,6 +608,119 @@ mod sign_in {
             .collect();
         v.sort();
         v
+    }
+
+    /// The settings require a reason and a case: a run without a case sends nothing; a run with
+    /// both writes them, and the name the officer sees, into every record; the Audit screen
+    /// finds the records by case and by display name; the reason and case are offered again.
+    #[tokio::test]
+    async fn a_run_carries_its_reason_case_and_display_name_into_every_record() {
+        use crate::audit::AuditFilter;
+        use crate::error::InputField;
+        use crate::run::Justification;
+
+        let Setup {
+            sim,
+            config,
+            desk,
+            store: _store,
+            _dir,
+        } = setup(MemoryStore::default()).await;
+        sign_in(&desk, &config, Some(&config.client_secret))
+            .await
+            .expect("sign in");
+        let mut settings = desk.settings();
+        settings.require_reason = true;
+        settings.require_case = true;
+        desk.update_settings(&settings).expect("settings");
+        let special = SpecialSessions::ids();
+        let ids = [special.recordable.clone()];
+
+        let no_case = Justification {
+            reason: "HR request".into(),
+            case_ref: "  ".into(),
+        };
+        let err = desk
+            .run(START_QUIETLY, &ids, &no_case, Arc::new(|_| {}))
+            .await
+            .expect_err("a case is required");
+        assert_eq!(err.to_ipc().field, Some(InputField::CaseRef));
+        assert!(!sim.control().is_recording(&special.recordable));
+        let view = desk.audit_view(AuditFilter::default()).await.expect("view");
+        assert!(
+            view.records.is_empty(),
+            "nothing was asked, nothing written"
+        );
+
+        let given = Justification {
+            reason: " Suspected data theft ".into(),
+            case_ref: "INV-2291".into(),
+        };
+        let report = desk
+            .run(START_QUIETLY, &ids, &given, Arc::new(|_| {}))
+            .await
+            .expect("run");
+        assert_eq!(report.recording, 1);
+        assert!(sim.control().is_recording(&special.recordable));
+        let stop = Justification {
+            reason: "Investigation closed".into(),
+            case_ref: "INV-2291".into(),
+        };
+        desk.run(Action::Stop, &ids, &stop, Arc::new(|_| {}))
+            .await
+            .expect("stop");
+        assert!(!sim.control().is_recording(&special.recordable));
+
+        let by_case = desk
+            .audit_view(AuditFilter {
+                case_ref: Some("inv-2291".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("view");
+        assert_eq!(by_case.records.len(), 4, "requested + outcome, twice");
+        for r in &by_case.records {
+            assert_eq!(r.case_ref.as_deref(), Some("INV-2291"));
+            assert_eq!(r.display_name.as_deref(), Some("Jane Smith"));
+            assert_eq!(r.session_user.as_deref(), Some("CONTOSO\\jsmith"));
+        }
+        let reasons: Vec<_> = by_case
+            .records
+            .iter()
+            .map(|r| r.reason.as_deref().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "Suspected data theft",
+                "Suspected data theft",
+                "Investigation closed",
+                "Investigation closed"
+            ]
+        );
+        let by_name = desk
+            .audit_view(AuditFilter {
+                user: Some("jane smith".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("view");
+        assert_eq!(by_name.records.len(), 4);
+        let other_case = desk
+            .audit_view(AuditFilter {
+                case_ref: Some("INV-22".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("view");
+        assert!(other_case.records.is_empty());
+
+        let offered = desk.settings();
+        assert_eq!(
+            offered.recent_reasons,
+            ["Investigation closed", "Suspected data theft"]
+        );
+        assert_eq!(offered.recent_cases, ["INV-2291"]);
     }
 
     #[tokio::test]

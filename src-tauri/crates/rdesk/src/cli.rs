@@ -150,6 +150,19 @@ pub struct Wait {
     pub wait: bool,
 }
 
+/// Why, and for which case: written into every record of the run.
+#[derive(Args)]
+pub struct Why {
+    /// Why recording is started or stopped, in a sentence (one line, up to 500 characters).
+    /// Required when the settings require a reason.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// The case or ticket reference the request is for, such as INV-2291 (up to 64 characters).
+    /// Required when the settings require a case.
+    #[arg(long = "case", value_name = "REFERENCE")]
+    pub case_ref: Option<String>,
+}
+
 #[derive(Args)]
 // Not `required` in clap: a missing choice gets rdesk's own plain message (see `commands`).
 #[command(group(ArgGroup::new("notify_choice").args(["notify", "no_notify"])))]
@@ -161,6 +174,8 @@ pub struct Start {
     #[arg(long)]
     pub no_notify: bool,
     #[command(flatten)]
+    pub why: Why,
+    #[command(flatten)]
     pub ids: Ids,
     #[command(flatten)]
     pub wait: Wait,
@@ -168,6 +183,8 @@ pub struct Start {
 
 #[derive(Args)]
 pub struct Stop {
+    #[command(flatten)]
+    pub why: Why,
     #[command(flatten)]
     pub ids: Ids,
     #[command(flatten)]
@@ -209,9 +226,12 @@ pub struct TrailFilter {
     /// Up to this date (YYYY-MM-DD, the whole day) or time (RFC 3339).
     #[arg(long)]
     pub to: Option<String>,
-    /// Part of the session's user, or of who acted.
+    /// Part of the session's user (account or display name), or of who acted.
     #[arg(long)]
     pub user: Option<String>,
+    /// Only the records of this case or ticket reference (the whole reference, any case).
+    #[arg(long = "case", value_name = "REFERENCE")]
+    pub case_ref: Option<String>,
 }
 
 impl TrailFilter {
@@ -220,6 +240,7 @@ impl TrailFilter {
             from: self.from.clone(),
             to: self.to.clone(),
             user: self.user.clone(),
+            case_ref: self.case_ref.clone(),
             ..Default::default()
         }
     }

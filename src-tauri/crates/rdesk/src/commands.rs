@@ -6,10 +6,11 @@ use std::sync::Arc;
 use citrix_cloud::bulk::Action;
 use desk_core::account::ConnectionInfo;
 use desk_core::audit::AuditFilter;
+use desk_core::run::Justification;
 use desk_core::sessions::{SessionQueryInput, SessionRow, StateFilter};
 use desk_core::{Desk, DeskOptions, Error};
 
-use crate::cli::{AuditAction, Cli, CliState, Command, Ids, Login, Search, SitesAction};
+use crate::cli::{AuditAction, Cli, CliState, Command, Ids, Login, Search, SitesAction, Why};
 use crate::exit::{Exit, Failure, Outcome};
 use crate::output::{self, cell};
 use crate::report::Results;
@@ -68,10 +69,18 @@ async fn command(desk: &Arc<Desk>, cli: &Cli) -> Outcome {
             let action = Action::Start {
                 notify_user: start.notify,
             };
-            recording_run(desk, cli, action, &start.ids, start.wait.wait).await
+            recording_run(desk, cli, action, &start.why, &start.ids, start.wait.wait).await
         }
         Command::Stop(stop) => {
-            recording_run(desk, cli, Action::Stop, &stop.ids, stop.wait.wait).await
+            recording_run(
+                desk,
+                cli,
+                Action::Stop,
+                &stop.why,
+                &stop.ids,
+                stop.wait.wait,
+            )
+            .await
         }
         Command::Status(ids) => status(desk, cli, ids).await,
         Command::Audit { action } => audit(desk, action, json).await,
@@ -237,10 +246,15 @@ async fn recording_run(
     desk: &Arc<Desk>,
     cli: &Cli,
     action: Action,
+    why: &Why,
     ids: &Ids,
     wait: bool,
 ) -> Outcome {
-    // Every ID is checked before anything is sent.
+    // The reason and case, then every ID, are checked before anything is sent.
+    let justification = desk.check_justification(&Justification {
+        reason: why.reason.clone().unwrap_or_default(),
+        case_ref: why.case_ref.clone().unwrap_or_default(),
+    })?;
     let ids = crate::ids::gather(ids)?;
     hold_trail(desk, wait).await?;
     connect(desk, cli).await?;
@@ -255,7 +269,7 @@ async fn recording_run(
             }
         })
     };
-    let report = desk.run(action, &ids, results.sink()).await;
+    let report = desk.run(action, &ids, &justification, results.sink()).await;
     cancel.abort();
     Ok(results.print(&action, &ids, &report?, cli.json))
 }

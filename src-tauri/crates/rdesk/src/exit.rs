@@ -2,7 +2,7 @@
 //! told: the one error contract's message, for a non-technical reader, on stderr, with what to
 //! do next in rdesk's own terms.
 
-use desk_core::{Error, ErrorKind};
+use desk_core::{Error, ErrorKind, InputField};
 
 /// The exit codes, as `rdesk --help` documents them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,14 @@ impl Failure {
                 "List the sites with `rdesk sites`, then choose one with `rdesk sites use SITE-ID`.",
             ),
             Error::TrailInUse => Some("To wait for it instead, add --wait."),
+            Error::InvalidInput {
+                field: Some(InputField::Reason),
+                ..
+            } => Some("Give the reason with --reason \"...\". Nothing was sent."),
+            Error::InvalidInput {
+                field: Some(InputField::CaseRef),
+                ..
+            } => Some("Give the case or ticket reference with --case REFERENCE. Nothing was sent."),
             _ => None,
         }
     }

@@ -11,6 +11,7 @@ use citrix_cloud::bulk::Action;
 use citrix_sim::{SimConfig, Simulator, SpecialSessions};
 use desk_core::audit::{AuditLog, TrailSeals, NAMESPACE_ENV};
 use desk_core::paths::{AppPaths, IDENTIFIER};
+use desk_core::run::Justification;
 use desk_core::vault::{KeyringStore, Vault};
 use desk_core::{Desk, DeskOptions};
 use serde_json::Value;
@@ -38,6 +39,16 @@ impl Computer {
             sim,
             config,
         }
+    }
+
+    /// A computer on which rdesk has signed in; `None` (the test is skipped) without a keychain.
+    async fn signed_in() -> Option<Computer> {
+        if !keychain_available() {
+            return None;
+        }
+        let pc = Computer::new().await;
+        pc.login().expect(0);
+        Some(pc)
     }
 
     /// The folders the app resolves on this computer.
@@ -96,16 +107,6 @@ impl Computer {
             remember_mode: true,
             trail_namespace: Some(self.config.customer_id.clone()),
         })
-    }
-
-    /// A computer on which `rdesk login` saved the account; `None` without a keychain.
-    async fn signed_in() -> Option<Computer> {
-        if !keychain_available() {
-            return None;
-        }
-        let pc = Computer::new().await;
-        pc.login().expect(0);
-        Some(pc)
     }
 
     /// The window, connected with the account and secret rdesk saved.
@@ -411,6 +412,107 @@ async fn nothing_is_sent_for_a_malformed_id_or_a_start_without_the_notify_choice
     assert!(ran.stderr().contains("rdesk login"), "{}", ran.stderr());
 }
 
+/// The settings (saved by the window) require a reason and a case: rdesk refuses a run without
+/// them with the same advice as the window plus the option to use, sends nothing, and a run with
+/// them writes both into every record, which `audit export --case` finds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tool_honours_a_required_reason_and_case() {
+    let Some(pc) = Computer::signed_in().await else {
+        return;
+    };
+    let s = ids();
+    let control = pc.sim.control();
+    let window = pc.window();
+    let mut settings = window.settings();
+    settings.require_reason = true;
+    settings.require_case = true;
+    window.update_settings(&settings).expect("settings");
+    let calls_before = control.api_requests();
+
+    let ran = pc
+        .rdesk(
+            &["start", "--no-notify", "--case", "INV-2291", &s.recordable],
+            "",
+        )
+        .expect(1);
+    assert!(ran.stderr().contains("Give a reason"), "{}", ran.stderr());
+    assert!(ran.stderr().contains("--reason"), "{}", ran.stderr());
+    let ran = pc
+        .rdesk(
+            &["stop", "--reason", "Investigation closed", &s.recordable],
+            "",
+        )
+        .expect(1);
+    assert!(ran.stderr().contains("--case"), "{}", ran.stderr());
+    let ran = pc
+        .rdesk(
+            &[
+                "start",
+                "--no-notify",
+                "--reason",
+                "two\tcolumns",
+                "--case",
+                "INV-2291",
+                &s.recordable,
+            ],
+            "",
+        )
+        .expect(1);
+    assert!(
+        ran.stderr().contains("control character"),
+        "{}",
+        ran.stderr()
+    );
+    assert_eq!(control.api_requests(), calls_before, "nothing was sent");
+    assert!(!control.is_recording(&s.recordable));
+    let recorded = std::fs::read_to_string(pc.paths().audit_file()).unwrap_or_default();
+    assert_eq!(recorded, "", "nothing was recorded");
+
+    let why = ["--reason", "Suspected data theft", "--case", "INV-2291"];
+    let mut start = vec!["start", "--no-notify"];
+    start.extend(why);
+    start.push(&s.recordable);
+    pc.rdesk(&start, "").expect(0);
+    assert!(control.is_recording(&s.recordable));
+    let mut stop = vec!["stop"];
+    stop.extend(why);
+    stop.push(&s.recordable);
+    pc.rdesk(&stop, "").expect(0);
+    assert!(!control.is_recording(&s.recordable));
+
+    let records = pc.trail().scan().expect("scan").records;
+    assert_eq!(records.len(), 4);
+    for r in &records {
+        assert_eq!(r.reason.as_deref(), Some("Suspected data theft"));
+        assert_eq!(r.case_ref.as_deref(), Some("INV-2291"));
+        assert_eq!(r.display_name.as_deref(), Some("Jane Smith"));
+    }
+    assert_eq!(window.settings().recent_cases, ["INV-2291"]);
+
+    let out = pc.root.path().join("inv-2291.csv");
+    let out_text = out.display().to_string();
+    pc.rdesk(
+        &["audit", "export", "--case", "inv-2291", "-o", &out_text],
+        "",
+    )
+    .expect(0);
+    let csv = std::fs::read_to_string(&out).expect("csv");
+    assert_eq!(csv.lines().count(), 5, "a header and four records:\n{csv}");
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains(",INV-2291,Suspected data theft,")),
+        "{csv}"
+    );
+    pc.rdesk(
+        &["audit", "export", "--case", "INV-22", "-o", &out_text],
+        "",
+    )
+    .expect(0);
+    let csv = std::fs::read_to_string(&out).expect("csv");
+    assert_eq!(csv.lines().count(), 1, "another case: the header only");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_and_the_tool_share_the_account_and_one_audit_trail() {
     let Some(pc) = Computer::signed_in().await else {
@@ -424,7 +526,12 @@ async fn the_window_and_the_tool_share_the_account_and_one_audit_trail() {
 
     let start = Action::Start { notify_user: true };
     let report = window
-        .run(start, std::slice::from_ref(&s.recordable), Arc::new(|_| {}))
+        .run(
+            start,
+            std::slice::from_ref(&s.recordable),
+            &Justification::default(),
+            Arc::new(|_| {}),
+        )
         .await
         .expect("window run");
     assert_eq!(report.succeeded, 1);
@@ -435,6 +542,7 @@ async fn the_window_and_the_tool_share_the_account_and_one_audit_trail() {
         .run(
             start,
             std::slice::from_ref(&s.second_of_user),
+            &Justification::default(),
             Arc::new(|_| {}),
         )
         .await
@@ -508,6 +616,7 @@ async fn while_the_window_is_open_the_tool_is_refused_or_waits_for_it_to_close()
         .run(
             Action::Start { notify_user: true },
             std::slice::from_ref(&s.second_of_user),
+            &Justification::default(),
             Arc::new(|_| {}),
         )
         .await

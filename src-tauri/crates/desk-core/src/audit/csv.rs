@@ -11,14 +11,17 @@ pub fn write_csv(records: &[AuditRecord], path: &Path) -> Result<usize> {
     write_csv_to(records, file).map_err(|e| Error::file_write(path, e))
 }
 
-const CSV_HEADER: [&str; 24] = [
+const CSV_HEADER: [&str; 27] = [
     "seq",
     "time",
     "event",
     "action",
     "runId",
+    "caseRef",
+    "reason",
     "sessionId",
     "sessionUser",
+    "displayName",
     "machine",
     "notifyUser",
     "outcome",
@@ -62,8 +65,11 @@ fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::
             },
             r.action.as_str().to_owned(),
             r.run_id.clone(),
+            opt(&r.case_ref),
+            opt(&r.reason),
             r.session_id.clone(),
             opt(&r.session_user),
+            opt(&r.display_name),
             opt(&r.machine),
             flag(r.notify_user),
             opt(&r.outcome),
@@ -89,7 +95,8 @@ fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::
 }
 
 /// Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula. Session user names
-/// come from Citrix and can be anything, so such cells get a leading apostrophe.
+/// come from Citrix and can be anything (and reasons from the officer), so such cells get a
+/// leading apostrophe.
 fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}").into()
@@ -108,9 +115,11 @@ mod tests {
         let (_dir, log) = log_with(0);
         let mut e = entry("s1", "Smith, \"Jane\"\nsecond line");
         e.message = Some("=HYPERLINK(\"http://x\")".into());
-        let r = log
-            .append(&ctx_for(START), AuditEvent::Outcome, e)
-            .expect("append");
+        e.display_name = Some("Jane Smith".into());
+        let mut ctx = ctx_for(START);
+        ctx.reason = Some("-suspected leak, see ticket".into());
+        ctx.case_ref = Some("INV-2291".into());
+        let r = log.append(&ctx, AuditEvent::Outcome, e).expect("append");
         let mut out = Vec::new();
         assert_eq!(write_csv_to(&[r], &mut out).expect("csv"), 1);
         let text = String::from_utf8(out).expect("utf8");
@@ -128,12 +137,24 @@ mod tests {
         let headers = reader.headers().expect("headers").clone();
         assert_eq!(headers.iter().collect::<Vec<_>>(), CSV_HEADER);
         let row = reader.records().next().expect("row").expect("parse");
-        assert_eq!(&row[6], "Smith, \"Jane\"\nsecond line");
-        assert_eq!(&row[8], "true");
+        let cell = |name: &str| {
+            let i = CSV_HEADER.iter().position(|h| *h == name).expect(name);
+            row[i].to_owned()
+        };
+        assert_eq!(cell("sessionUser"), "Smith, \"Jane\"\nsecond line");
+        assert_eq!(cell("displayName"), "Jane Smith");
+        assert_eq!(cell("caseRef"), "INV-2291");
         assert_eq!(
-            &row[18], "cloud",
+            cell("reason"),
+            "'-suspected leak, see ticket",
+            "the officer's text is defused too"
+        );
+        assert_eq!(cell("notifyUser"), "true");
+        assert_eq!(
+            cell("mode"),
+            "cloud",
             "demo and real actions are told apart in the export"
         );
-        assert_eq!(&row[19], "eu");
+        assert_eq!(cell("region"), "eu");
     }
 }

@@ -20,8 +20,12 @@ pub struct AuditFilter {
     pub from: Option<String>,
     /// RFC 3339 time, or a date (`YYYY-MM-DD`, up to the end of that day, UTC).
     pub to: Option<String>,
-    /// Part of the session's user or of the OS user who acted, any case.
+    /// Part of the session's user (account or display name) or of the OS user who acted, any
+    /// case. Records written before display names were kept match by account only.
     pub user: Option<String>,
+    /// The case or ticket reference, exactly as given (any case, spaces around ignored): `INV-1`
+    /// does not find `INV-12`.
+    pub case_ref: Option<String>,
     pub action: Option<ActionKind>,
     /// An outcome (recording, failed, ...) or `requested` for the request records.
     pub outcome: Option<String>,
@@ -51,6 +55,7 @@ impl AuditFilter {
         let bounds = self.bounds()?;
         let user = non_empty(&self.user).map(str::to_lowercase);
         let outcome = non_empty(&self.outcome);
+        let case_ref = non_empty(&self.case_ref);
         Ok(records
             .iter()
             .filter(|r| {
@@ -62,10 +67,16 @@ impl AuditFilter {
                     (Some(t), from, to) => from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e),
                 };
                 let user_matches = user.as_ref().is_none_or(|u| {
-                    r.session_user
+                    [r.session_user.as_deref(), r.display_name.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .chain([r.os_user.as_str()])
+                        .any(|s| s.to_lowercase().contains(u))
+                });
+                let case_matches = case_ref.is_none_or(|c| {
+                    r.case_ref
                         .as_deref()
-                        .is_some_and(|s| s.to_lowercase().contains(u))
-                        || r.os_user.to_lowercase().contains(u)
+                        .is_some_and(|rc| rc.trim().to_lowercase() == c.to_lowercase())
                 });
                 let action_matches = self.action.is_none_or(|a| a == r.action);
                 let outcome_matches = outcome.is_none_or(|o| match r.event {
@@ -76,7 +87,12 @@ impl AuditFilter {
                 // A re-seal is about the whole trail, whichever site it was on.
                 let mode_matches =
                     self.mode.is_none_or(|m| m == r.mode) || r.event == AuditEvent::Resealed;
-                in_range && user_matches && action_matches && outcome_matches && mode_matches
+                in_range
+                    && user_matches
+                    && case_matches
+                    && action_matches
+                    && outcome_matches
+                    && mode_matches
             })
             .cloned()
             .collect())
@@ -159,6 +175,15 @@ mod tests {
     use crate::audit::testing::*;
     use crate::error::ErrorKind;
 
+    /// The numbers of the records `f` keeps.
+    fn kept(records: &[AuditRecord], f: AuditFilter) -> Vec<u64> {
+        f.apply(records)
+            .expect("filter")
+            .iter()
+            .map(|r| r.seq)
+            .collect()
+    }
+
     #[test]
     fn filters_by_time_user_action_and_outcome() {
         use ActionKind::*;
@@ -170,13 +195,7 @@ mod tests {
             record(4, "2025-03-03T12:00:00+02:00", Outcome, Stop),
         ];
         records[2].session_user = Some("Jane Smith".into());
-        let seqs = |f: AuditFilter| -> Vec<u64> {
-            f.apply(&records)
-                .expect("filter")
-                .iter()
-                .map(|r| r.seq)
-                .collect()
-        };
+        let seqs = |f: AuditFilter| kept(&records, f);
 
         assert_eq!(seqs(AuditFilter::default()), [1, 2, 3, 4]);
         let day = |from: &str, to: &str| AuditFilter {
@@ -235,6 +254,37 @@ mod tests {
             bad.apply(&records).expect_err("bad date").kind(),
             ErrorKind::InvalidInput
         );
+    }
+
+    #[test]
+    fn finds_records_by_display_name_and_by_exact_case() {
+        use ActionKind::*;
+        use AuditEvent::*;
+        let mut records = vec![
+            record(1, "2025-03-01T08:00:00Z", Requested, Start),
+            record(2, "2025-03-01T08:00:01Z", Outcome, Start),
+            record(3, "2025-03-01T08:00:02Z", Requested, Stop),
+        ];
+        // Record 1 was written before display names and cases were kept.
+        records[1].display_name = Some("Daniel Martínez".into());
+        records[1].session_user = Some("ACME\\daniel.martinez".into());
+        records[1].case_ref = Some("INV-2291".into());
+        records[2].case_ref = Some("INV-22".into());
+        let seqs = |f: AuditFilter| kept(&records, f);
+        let user = |u: &str| AuditFilter {
+            user: Some(u.into()),
+            ..Default::default()
+        };
+        assert_eq!(seqs(user("daniel mart")), [2], "the display name matches");
+        assert_eq!(seqs(user("DANIEL.MARTINEZ")), [2], "so does the account");
+        let case = |c: &str| AuditFilter {
+            case_ref: Some(c.into()),
+            ..Default::default()
+        };
+        assert_eq!(seqs(case(" inv-2291 ")), [2]);
+        assert_eq!(seqs(case("INV-22")), [3], "a case is matched whole");
+        assert_eq!(seqs(case("INV-2")), Vec::<u64>::new());
+        assert_eq!(seqs(case("")), [1, 2, 3], "an empty case is no filter");
     }
 
     #[test]

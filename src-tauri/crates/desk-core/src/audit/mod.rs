@@ -116,9 +116,25 @@ pub struct AuditRecord {
     pub run_id: String,
     pub session_id: String,
     pub session_user: Option<String>,
+    /// The name the officer sees for the session's user ("Daniel Martinez"), as Citrix gave it
+    /// when the run was made. Absent from records written before it was kept (and when Citrix
+    /// gave none); those records are found by their account only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub display_name: Option<String>,
     pub machine: Option<String>,
     /// Whether the session's user was told; only for starts.
     pub notify_user: Option<bool>,
+    /// Why the officer started or stopped recording, as given before the run; the same in every
+    /// record of the run. Absent from older trails and when none was given (absent rather than
+    /// null, so older records hash exactly as they were written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
+    /// The case or ticket reference the run was made for (`INV-2291`), when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub case_ref: Option<String>,
     /// For outcome and check records, what Citrix reports: recording, notRecording,
     /// sessionEnded, refused, unknown or cancelled (see [`crate::run::RunStatus`]). Older trails
     /// also hold startedNotRecording, stopped and failed, which keep their meaning.
@@ -172,6 +188,9 @@ pub struct AuditContext {
     pub site_id: String,
     /// The Citrix API's host, see [`AuditRecord::api_host`].
     pub api_host: String,
+    /// Why, and for which case: see [`AuditRecord::reason`] and [`AuditRecord::case_ref`].
+    pub reason: Option<String>,
+    pub case_ref: Option<String>,
 }
 
 /// The per-session part of a record; the log adds `seq`, `time` and the hashes.
@@ -179,6 +198,7 @@ pub struct AuditContext {
 pub struct Entry {
     pub session_id: String,
     pub session_user: Option<String>,
+    pub display_name: Option<String>,
     pub machine: Option<String>,
     pub outcome: Option<String>,
     pub kind: Option<String>,
@@ -276,6 +296,8 @@ pub(crate) mod testing {
             customer_id: "acme".into(),
             site_id: "site-1".into(),
             api_host: "api.cloud.com".into(),
+            reason: None,
+            case_ref: None,
         }
     }
 
@@ -321,8 +343,11 @@ pub(crate) mod testing {
             run_id: "r1".into(),
             session_id: format!("s{seq}"),
             session_user: Some("CONTOSO\\jsmith".into()),
+            display_name: None,
             machine: None,
             notify_user: None,
+            reason: None,
+            case_ref: None,
             outcome: (event == AuditEvent::Outcome).then(|| "failed".to_owned()),
             kind: None,
             message: None,
@@ -378,5 +403,32 @@ mod tests {
         let from_os = whoami::username().expect("the OS knows the user");
         assert_eq!(os_user(), from_os);
         assert_ne!(computer_name(), "unknown");
+    }
+
+    /// Records without reason, case or display name (all records written before they were kept)
+    /// have none of these keys on disk, so an older trail hashes and verifies as it always did,
+    /// and records with them chain on after it.
+    #[test]
+    fn records_without_reason_case_or_name_keep_the_older_format() {
+        let (dir, log) = testing::log_with(2);
+        let path = dir.path().join(crate::paths::AUDIT_FILE);
+        let older = std::fs::read_to_string(&path).expect("read");
+        for key in ["reason", "caseRef", "displayName"] {
+            assert!(!older.contains(key), "{key} written when absent: {older}");
+        }
+        let mut ctx = testing::ctx();
+        ctx.reason = Some("Suspected data theft".into());
+        ctx.case_ref = Some("INV-2291".into());
+        let mut e = testing::entry("s9", "ACME\\daniel.martinez");
+        e.display_name = Some("Daniel Martinez".into());
+        log.append(&ctx, AuditEvent::Requested, e).expect("append");
+        let scan = testing::scan_file(&path);
+        assert!(scan.chain.intact, "{}", scan.chain.message);
+        assert_eq!(scan.records.len(), 3);
+        assert_eq!(scan.records[0].reason, None);
+        let newest = &scan.records[2];
+        assert_eq!(newest.reason.as_deref(), Some("Suspected data theft"));
+        assert_eq!(newest.case_ref.as_deref(), Some("INV-2291"));
+        assert_eq!(newest.display_name.as_deref(), Some("Daniel Martinez"));
     }
 }

@@ -82,10 +82,14 @@ pub async fn check_again(
         customer_id: info.customer_id.clone(),
         site_id: site.to_owned(),
         api_host: audit::api_host(&client.endpoints().api_base),
+        // A check belongs to the run it answers: same reason and case.
+        reason: asked.reason.clone(),
+        case_ref: asked.case_ref.clone(),
     };
     let entry = Entry {
         session_id: session_id.to_owned(),
         session_user: asked.session_user,
+        display_name: asked.display_name,
         machine: asked.machine,
         outcome: Some(status.as_str().to_owned()),
         message: message.clone(),

@@ -9,6 +9,7 @@
 //! engine's own report is the run's result.
 
 mod check;
+mod justification;
 mod observer;
 mod slot;
 
@@ -28,6 +29,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::sessions::{self, RowCache, SessionRow};
 
 pub use check::{check_again, CheckResult};
+pub use justification::{
+    remember_recent, Justification, Required, CASE_MAX_CHARS, REASON_MAX_CHARS, RECENT_MAX,
+};
 pub use observer::{RunObserver, CANCELLED_BEFORE_SENDING};
 pub use slot::{RunSlot, RunTicket};
 
@@ -193,6 +197,8 @@ pub struct RunRequest {
     /// Fixed per run: who, where, which account.
     pub os_user: String,
     pub computer: String,
+    /// Why, and for which case (already checked): written into every record of the run.
+    pub justification: Justification,
 }
 
 /// Where progress goes (the IPC channel in the app, a vector in tests).
@@ -227,6 +233,8 @@ pub async fn execute(
         customer_id: info.customer_id.clone(),
         site_id: site.to_owned(),
         api_host: audit::api_host(&client.endpoints().api_base),
+        reason: req.justification.reason(),
+        case_ref: req.justification.case_ref(),
     };
     let observer = Arc::new(RunObserver::new(ctx, audit_log, cache, sink.clone())?);
     let engine = bulk::run(

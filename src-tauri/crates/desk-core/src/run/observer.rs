@@ -63,6 +63,7 @@ impl RunObserver {
         Entry {
             session_id: id.to_owned(),
             session_user: known.user,
+            display_name: known.display_name,
             machine: known.machine,
             ..Entry::default()
         }
@@ -220,6 +221,8 @@ mod tests {
             customer_id: "acme".into(),
             site_id: "site-1".into(),
             api_host: "127.0.0.1:1".into(),
+            reason: None,
+            case_ref: None,
         };
         Arc::new(
             RunObserver::new(ctx, Arc::clone(log), Arc::default(), Arc::new(|_| {}))

@@ -25,6 +25,8 @@ struct CacheInner {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CachedSession {
     pub user: Option<String>,
+    /// The name the officer sees ("Daniel Martinez"), so the Audit screen finds it too.
+    pub display_name: Option<String>,
     pub machine: Option<String>,
 }
 
@@ -52,6 +54,7 @@ impl RowCache {
             let key = row.id.to_ascii_lowercase();
             let entry = CachedSession {
                 user: row.audit_user(),
+                display_name: row.user_display_name.clone(),
                 machine: row.machine_name.clone(),
             };
             if inner.rows.insert(key.clone(), entry).is_none() {
@@ -129,6 +132,7 @@ mod tests {
             cache.session("C").expect("c"),
             CachedSession {
                 user: Some("u3".into()),
+                display_name: Some("Jane".into()),
                 machine: Some("VDA".into())
             }
         );

@@ -679,9 +679,19 @@ mod sign_in {
             .await
             .expect("view");
         assert_eq!(by_case.records.len(), 4, "requested + outcome, twice");
+        // The delivery group the simulator itself holds for the session.
+        let group = sim
+            .control()
+            .sessions()
+            .into_iter()
+            .filter_map(|v| serde_json::from_value::<citrix_cloud::Session>(v).ok())
+            .find(|s| s.id() == Some(special.recordable.as_str()))
+            .and_then(|s| s.delivery_group().map(str::to_owned));
+        assert!(group.is_some(), "the fixture has a delivery group");
         for r in &by_case.records {
             assert_eq!(r.case_ref.as_deref(), Some("INV-2291"));
             assert_eq!(r.display_name.as_deref(), Some("Jane Smith"));
+            assert_eq!(r.delivery_group, group);
             assert_eq!(r.session_user.as_deref(), Some("CONTOSO\\jsmith"));
         }
         let reasons: Vec<_> = by_case

@@ -11,7 +11,7 @@ pub fn write_csv(records: &[AuditRecord], path: &Path) -> Result<usize> {
     write_csv_to(records, file).map_err(|e| Error::file_write(path, e))
 }
 
-const CSV_HEADER: [&str; 27] = [
+const CSV_HEADER: [&str; 30] = [
     "seq",
     "time",
     "event",
@@ -23,6 +23,7 @@ const CSV_HEADER: [&str; 27] = [
     "sessionUser",
     "displayName",
     "machine",
+    "deliveryGroup",
     "notifyUser",
     "outcome",
     "kind",
@@ -37,6 +38,8 @@ const CSV_HEADER: [&str; 27] = [
     "region",
     "customerId",
     "siteId",
+    "apiHost",
+    "keyId",
     "prevHash",
     "hash",
 ];
@@ -71,6 +74,7 @@ fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::
             opt(&r.session_user),
             opt(&r.display_name),
             opt(&r.machine),
+            opt(&r.delivery_group),
             flag(r.notify_user),
             opt(&r.outcome),
             opt(&r.kind),
@@ -85,6 +89,8 @@ fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::
             region,
             r.customer_id.clone(),
             r.site_id.clone(),
+            opt(&r.api_host),
+            opt(&r.key_id),
             r.prev_hash.clone(),
             r.hash.clone(),
         ];
@@ -116,6 +122,7 @@ mod tests {
         let mut e = entry("s1", "Smith, \"Jane\"\nsecond line");
         e.message = Some("=HYPERLINK(\"http://x\")".into());
         e.display_name = Some("Jane Smith".into());
+        e.delivery_group = Some("Finance Desktops".into());
         let mut ctx = ctx_for(START);
         ctx.reason = Some("-suspected leak, see ticket".into());
         ctx.case_ref = Some("INV-2291".into());
@@ -144,6 +151,8 @@ mod tests {
         assert_eq!(cell("sessionUser"), "Smith, \"Jane\"\nsecond line");
         assert_eq!(cell("displayName"), "Jane Smith");
         assert_eq!(cell("caseRef"), "INV-2291");
+        assert_eq!(cell("deliveryGroup"), "Finance Desktops");
+        assert_eq!(cell("apiHost"), "api.cloud.com", "where the request went");
         assert_eq!(
             cell("reason"),
             "'-suspected leak, see ticket",

@@ -123,6 +123,11 @@ pub struct AuditRecord {
     #[ts(optional)]
     pub display_name: Option<String>,
     pub machine: Option<String>,
+    /// The session's delivery group, as Citrix gave it when the run was made. Absent from records
+    /// written before it was kept (and when Citrix gave none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub delivery_group: Option<String>,
     /// Whether the session's user was told; only for starts.
     pub notify_user: Option<bool>,
     /// Why the officer started or stopped recording, as given before the run; the same in every
@@ -200,6 +205,7 @@ pub struct Entry {
     pub session_user: Option<String>,
     pub display_name: Option<String>,
     pub machine: Option<String>,
+    pub delivery_group: Option<String>,
     pub outcome: Option<String>,
     pub kind: Option<String>,
     pub message: Option<String>,
@@ -345,6 +351,7 @@ pub(crate) mod testing {
             session_user: Some("CONTOSO\\jsmith".into()),
             display_name: None,
             machine: None,
+            delivery_group: None,
             notify_user: None,
             reason: None,
             case_ref: None,

@@ -91,6 +91,7 @@ pub async fn check_again(
         session_user: asked.session_user,
         display_name: asked.display_name,
         machine: asked.machine,
+        delivery_group: asked.delivery_group,
         outcome: Some(status.as_str().to_owned()),
         message: message.clone(),
         transaction_id: reply.transaction_id.clone(),

@@ -65,6 +65,7 @@ impl RunObserver {
             session_user: known.user,
             display_name: known.display_name,
             machine: known.machine,
+            delivery_group: known.delivery_group,
             ..Entry::default()
         }
     }

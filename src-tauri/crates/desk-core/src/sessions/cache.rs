@@ -28,6 +28,7 @@ pub struct CachedSession {
     /// The name the officer sees ("Daniel Martinez"), so the Audit screen finds it too.
     pub display_name: Option<String>,
     pub machine: Option<String>,
+    pub delivery_group: Option<String>,
 }
 
 impl Default for RowCache {
@@ -56,6 +57,7 @@ impl RowCache {
                 user: row.audit_user(),
                 display_name: row.user_display_name.clone(),
                 machine: row.machine_name.clone(),
+                delivery_group: row.delivery_group.clone(),
             };
             if inner.rows.insert(key.clone(), entry).is_none() {
                 inner.order.push_back(key);
@@ -133,7 +135,8 @@ mod tests {
             CachedSession {
                 user: Some("u3".into()),
                 display_name: Some("Jane".into()),
-                machine: Some("VDA".into())
+                machine: Some("VDA".into()),
+                delivery_group: None,
             }
         );
     }

@@ -24,6 +24,11 @@ runId: string, sessionId: string, sessionUser: string | null,
  */
 displayName?: string, machine: string | null, 
 /**
+ * The session's delivery group, as Citrix gave it when the run was made. Absent from records
+ * written before it was kept (and when Citrix gave none).
+ */
+deliveryGroup?: string, 
+/**
  * Whether the session's user was told; only for starts.
  */
 notifyUser: boolean | null, 

@@ -169,6 +169,9 @@ test("Audit: filter by case, find by the name shown or the account, case and rea
   await page.click("nav >> text=Audit trail");
   await waitForView(page, "audit");
   await page.waitForSelector(".screen-audit tr.vt-row");
+  await page.waitForFunction(() => document.querySelector('.audit-filters input[name="caseRef"]')?.list?.options.length > 0);
+  const offered = await page.$eval('.audit-filters input[name="caseRef"]', (input) => [...input.list.options].map((o) => o.value));
+  assert.deepEqual(offered, ["INV-2291"], "the case of the latest run is offered");
   await page.fill('.audit-filters input[name="caseRef"]', "inv-2291");
   await page.click(".audit-filters button:has-text('Apply filters')");
   await page.waitForSelector(".results-count:has-text('4 records')");

@@ -142,6 +142,8 @@ export class AuditScreen {
   private readonly from = h("input", { type: "date", name: "from" });
   private readonly to = h("input", { type: "date", name: "to" });
   private readonly user = h("input", { type: "search", name: "user", autocomplete: "off", spellcheck: "false" });
+  // The cases of the latest runs, offered as the officer types (read again at each load).
+  private readonly recentCases = h("datalist", { id: nextId("recent-cases") });
   // A whole reference: INV-22 does not show the records of INV-2291.
   private readonly caseRef = h("input", {
     type: "search",
@@ -149,6 +151,7 @@ export class AuditScreen {
     autocomplete: "off",
     spellcheck: "false",
     placeholder: "e.g. INV-2291",
+    list: this.recentCases.id,
   });
   private readonly action = h(
     "select",
@@ -299,6 +302,7 @@ export class AuditScreen {
       toField.el,
       labelled("Session user", this.user),
       labelled("Case or ticket", this.caseRef),
+      this.recentCases,
       labelled("Action", this.action),
       labelled("Outcome", this.outcome),
       labelled("Where", this.mode),
@@ -374,6 +378,12 @@ export class AuditScreen {
   }
 
   async load(): Promise<void> {
+    // The settings hold the cases of the latest runs, from the window or rdesk. Not being able
+    // to read them only means nothing is offered: the filter works as before.
+    ipc
+      .getSettings()
+      .then((s) => this.recentCases.replaceChildren(...s.recentCases.map((c) => h("option", { value: c }))))
+      .catch(() => undefined);
     this.filter = this.readFilter();
     this.status.replaceChildren(spinner(), "Loading the audit trail\u2026");
     this.errorSlot.replaceChildren();

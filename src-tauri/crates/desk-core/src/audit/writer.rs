@@ -451,6 +451,12 @@ impl AuditLog {
     pub fn scan(&self) -> Result<Scan> {
         // Holding the append lock keeps a half-written record of this program out of the view.
         let guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        // The anchor follows this program's writes on a thread of its own: wait for the latest
+        // one to reach the keychain, so an end this program wrote is never reported as one that
+        // cannot be verified (nor checked against an older anchor).
+        if let Some(noter) = &self.noter {
+            noter.flush();
+        }
         self.scan_locked(&guard)
     }
 

@@ -6,7 +6,9 @@
 #   2. the same under a sustained rate limit (50 and 100 requests/s, with and without Retry-After);
 #   3. the UI: parsing 10,000 pasted IDs and first paint of a 5,000-row table, in Chromium;
 #   4. the app on a virtual X display: start-up time and idle memory next to a bare Tauri window;
-#   5. scrolling 5,000 listed sessions in the app's own WebKit window (tests/e2e/scroll-bench.mjs).
+#   5. scrolling 5,000 listed sessions in the app's own WebKit window (tests/e2e/scroll-bench.mjs);
+#   6. looking up 1,000 pasted session IDs as the Paste IDs tab does: listed, then every status
+#      (run with part 1, "engine").
 #
 # Usage: scripts/bench.sh [--no-build] [engine] [ui] [app] [scroll]   (no part named = all parts)
 # Exit status: 0 when every goal is met, 1 when one is missed, 2 when a part could not run.

@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "forget_credentials",
     "select_site",
     "search_sessions",
+    "recording_statuses",
     "lookup_sessions",
     "get_session",
     "run_recording",

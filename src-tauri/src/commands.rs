@@ -8,7 +8,9 @@ use citrix_cloud::Region;
 use desk_core::account::ConnectionInfo;
 use desk_core::audit::{AuditChain, AuditFilter, AuditView, ReportSaved};
 use desk_core::run::{CheckResult, EventSink, Justification, RunEvent, RunReport};
-use desk_core::sessions::{LookupResult, SessionDetail, SessionPage, SessionQueryInput};
+use desk_core::sessions::{
+    LookupResult, RecordingStatusRow, SessionDetail, SessionPage, SessionQueryInput,
+};
 use desk_core::settings::Settings;
 use desk_core::{AppStatus, Desk, Result};
 use tauri::ipc::Channel;
@@ -60,6 +62,14 @@ pub async fn search_sessions(
     desk: DeskState<'_>,
 ) -> Result<SessionPage> {
     desk.search_sessions(&query, continuation).await
+}
+
+#[tauri::command]
+pub async fn recording_statuses(
+    ids: Vec<String>,
+    desk: DeskState<'_>,
+) -> Result<Vec<RecordingStatusRow>> {
+    desk.recording_statuses(ids).await
 }
 
 #[tauri::command]

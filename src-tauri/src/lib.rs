@@ -42,6 +42,7 @@ pub fn run() {
             commands::forget_credentials,
             commands::select_site,
             commands::search_sessions,
+            commands::recording_statuses,
             commands::lookup_sessions,
             commands::get_session,
             commands::run_recording,

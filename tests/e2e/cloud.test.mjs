@@ -130,6 +130,18 @@ test('the right secret connects and opens the sessions list', async () => {
   assert.match(await readText(d, nav), /Audit trail/);
 });
 
+test('the Recording column asks Citrix only about the rows in view', async () => {
+  // The first rows show what Citrix said once it has been asked.
+  const rows = await waitForRows('Search results', (r) => r.length > 10 && !/Checking/.test(r[0].text), 'the first row never showed its recording status');
+  const { statusRequests } = await sim.control('state');
+  const listed = new Set(rows.map((r) => r.id));
+  assert.ok(statusRequests.length > 0, 'the rows in view were asked about');
+  assert.ok(statusRequests.length < rows.length / 2, `${statusRequests.length} status requests for ${rows.length} listed sessions`);
+  assert.equal(new Set(statusRequests).size, statusRequests.length, 'no session was asked about twice');
+  for (const id of statusRequests) assert.ok(listed.has(id), `${id} was asked about but is not listed`);
+  assert.ok(statusRequests.includes(rows[0].id), 'the first row was asked about');
+});
+
 test('the secret is kept in the keychain and in no file of the app', async () => {
   const account = `${SIM_CREDS.customer}/${SIM_CREDS.clientId}`;
   const stored = execFileSync('secret-tool', ['lookup', 'service', KEYCHAIN_SERVICE, 'username', account], { encoding: 'utf8' });
@@ -147,7 +159,11 @@ test('searching for jsmith lists both of Jane Smith\'s sessions; recording start
   await typeInto(await field(d, 'User', { within: form }), 'jsmith');
   await (await button(d, 'Search', { within: form })).click();
   // "jsmith" is part of other user names too (CONTOSO\\jsmith2); every row found must match it.
-  const rows = await waitForRows('Search results', (r) => r.length > 0 && r.every((x) => /jsmith/i.test(x.text)), 'the search did not list jsmith');
+  const rows = await waitForRows(
+    'Search results',
+    (r) => r.length > 0 && r.every((x) => /jsmith/i.test(x.text)) && r.some((x) => x.id === special.recordable && !/Checking/.test(x.text)),
+    'the search did not list jsmith with the recording status of Jane Smith\'s session',
+  );
   assert.equal(rows.filter((r) => r.text.includes('Jane Smith')).length, 2, 'two Jane Smith sessions');
   const row = rows.find((r) => r.text.includes('VDA-FIN-01'));
   assert.ok(row, 'one of them is on VDA-FIN-01');

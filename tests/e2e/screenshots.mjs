@@ -105,9 +105,11 @@ try {
   const rows = await waitFor(d, async () => {
     const found = await grid.findElements(By.xpath('.//tbody/tr[@data-key]'));
     const texts = await Promise.all(found.map((r) => readText(d, r)));
-    return texts.length > 6 && texts.every((t) => t.includes('Finance Desktops')) ? found.map((el, i) => ({ el, text: texts[i], id: null })) : false;
+    // The rows in view show their recording status once Citrix has been asked.
+    if (texts.length <= 6 || !texts.every((t) => t.includes('Finance Desktops')) || texts.slice(0, 4).some((t) => t.includes('Checking'))) return false;
+    const ids = await Promise.all(found.map((r) => r.getAttribute('data-key')));
+    return found.map((el, i) => ({ el, text: texts[i], id: ids[i] }));
   }, 20000, 'no Finance Desktops sessions listed');
-  for (const r of rows) r.id = await r.el.getAttribute('data-key');
   const recordable = rows.filter((r) => !r.text.includes("Can't record"));
   const notRecordable = rows.filter((r) => r.text.includes("Can't record"));
   const picked = [...recordable.slice(0, 4), ...notRecordable.slice(0, 1)];

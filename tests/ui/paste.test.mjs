@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connected, mockCall, openApp, repoRoot, setup, waitForRows } from "./helpers.mjs";
+import { connected, mockCall, release, openApp, repoRoot, setup, waitForRows } from "./helpers.mjs";
 
 const corpus = JSON.parse(readFileSync(join(repoRoot, "tests/fixtures/session-ids.json"), "utf8"));
 
@@ -125,30 +125,70 @@ test("10,000 pasted IDs: parsed in the page, summary shown", async () => {
 });
 
 test("a large paste is looked up in chunks with progress, can be cancelled, and a second click starts nothing", async () => {
-  const { page, context } = await openPaste({ sessions: 250, delays: { lookup_sessions: 250 } });
-  const ids = await page.evaluate(() => window.__mock.sessions.slice(0, 250).map((s) => s.row.id));
+  // The first chunk answers at once; the next ones wait until the test releases them.
+  const { page, context } = await openPaste({ sessions: 450, heldAfter: { lookup_sessions: 1 } });
+  const ids = await page.evaluate(() => window.__mock.sessions.slice(0, 450).map((s) => s.row.id));
   await paste(page, ids.join("\n"));
   await page.click("#panel-paste .btn-primary");
   // aria-disabled, so the button is still clickable: the second click must be ignored.
   assert.equal(await page.getAttribute("#panel-paste .btn-primary", "aria-disabled"), "true");
   await page.click("#panel-paste .btn-primary", { force: true });
-  await page.waitForFunction(() => /Looked up 100 of 250 sessions/.test(document.querySelector("#panel-paste .progress-text").textContent));
+  await page.waitForFunction(() => /Looked up 100 of 450 sessions/.test(document.querySelector("#panel-paste .progress-text").textContent));
+  // Two chunks are in flight at a time: the second, and the third sent when the first came back.
+  await page.waitForFunction(() => window.__mock.callsOf("lookup_sessions").length === 3);
   await page.click("#panel-paste button:has-text('Cancel look-up')");
-  await page.waitForFunction(() => /cancelled after 200 of 250/.test(document.querySelector("#panel-paste .progress-text").textContent));
+  await release(page, "lookup_sessions");
+  await page.waitForFunction(() => /cancelled after 300 of 450/.test(document.querySelector("#panel-paste .progress-text").textContent));
   const calls = await mockCall(page, "lookup_sessions");
   assert.deepEqual(
     calls.map((c) => c.ids.length),
-    [100, 100],
+    [100, 100, 100],
+    "nothing is sent after Cancel",
   );
   assert.deepEqual(calls[1].ids, ids.slice(100, 200));
-  assert.match(await page.textContent(".sel-count"), /^200 sessions selected/);
+  assert.deepEqual(calls[2].ids, ids.slice(200, 300));
+  assert.match(await page.textContent(".sel-count"), /^300 sessions selected/);
   assert.ok(await page.isHidden("#panel-paste button:has-text('Cancel look-up')"));
 
-  // Again, to the end: three chunks.
+  // Again, to the end: five chunks.
   await page.click("#panel-paste .btn-primary");
+  await page.waitForFunction(() =>
+    /^450 sessions found and selected$/.test(document.querySelector("#panel-paste .progress-text").textContent),
+  );
+  assert.equal((await mockCall(page, "lookup_sessions")).length, 8);
+  await context.close();
+});
+
+test("found sessions are listed and selected as each chunk arrives; their recording status follows, each asked once", async () => {
+  // The first chunk answers, the second waits until the test has looked.
+  const { page, context } = await openPaste({ sessions: 250, heldAfter: { lookup_sessions: 1 } });
+  const ids = await page.evaluate(() => window.__mock.sessions.slice(0, 250).map((s) => s.row.id));
+  await paste(page, ids.join("\n"));
+  await page.click("#panel-paste .btn-primary");
+  // Progress and the list agree: what was looked up is listed and selected, before the rest.
+  const midway = await page.waitForFunction(() => {
+    const m = /Looked up (\d+) of 250/.exec(document.querySelector("#panel-paste .progress-text").textContent);
+    if (!m) return false;
+    const selected = /^([\d,]+) sessions? selected/.exec(document.querySelector(".sel-count").textContent);
+    const listed = document.querySelector("#panel-paste table").getAttribute("aria-rowcount") - 1;
+    return { done: Number(m[1]), selected: selected ? Number(selected[1].replace(",", "")) : 0, listed };
+  });
+  assert.deepEqual(await midway.jsonValue(), { done: 100, selected: 100, listed: 100 }, "the first 100 are listed and selected");
+  await release(page, "lookup_sessions");
+
   await page.waitForFunction(() =>
     /^250 sessions found and selected$/.test(document.querySelector("#panel-paste .progress-text").textContent),
   );
-  assert.equal((await mockCall(page, "lookup_sessions")).length, 5);
+  // Then every session found gets its status, each asked about once.
+  await page.waitForFunction(() => window.__mock.callsOf("recording_statuses").flatMap((a) => a.ids).length >= 250);
+  const calls = await page.evaluate(() =>
+    window.__mock.calls.map((c) => ({ cmd: c.cmd, n: c.args.ids?.length ?? 0, ids: c.args.ids ?? [] })),
+  );
+  const asked = calls.filter((c) => c.cmd === "recording_statuses").flatMap((c) => c.ids);
+  assert.deepEqual([...asked].sort(), [...ids].sort(), "every session found, once");
+  // While the look-up went on, only rows in view were asked about.
+  const lastLookup = calls.map((c) => c.cmd).lastIndexOf("lookup_sessions");
+  for (const c of calls.slice(0, lastLookup)) if (c.cmd === "recording_statuses") assert.ok(c.n <= 12, `${c.n} asked during the look-up`);
+  await page.waitForFunction(() => !document.querySelector("#panel-paste .chip-checking"));
   await context.close();
 });

@@ -128,6 +128,8 @@ test("cancel: sessions not yet sent end as Cancelled", async () => {
 
 test("stop: a recording session ends as stopped, confirmed, and the table shows Not recording", async () => {
   const { page, context } = await open();
+  // The status is asked for once the row is in view.
+  await page.waitForSelector(`${row(0)} .chip:not(.chip-checking)`);
   assert.equal(await page.textContent(`${row(0)} .chip`), "Recording");
   await page.click(`${row(0)} input.row-check`);
   await page.click("button:has-text('Stop recording')");

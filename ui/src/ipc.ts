@@ -15,6 +15,7 @@ import type {
   IpcError,
   Justification,
   LookupResult,
+  RecordingStatusRow,
   Region,
   ReportSaved,
   RunAction,
@@ -77,6 +78,9 @@ export const selectSite = (siteId: string) => call<Connection>("select_site", { 
 
 export const searchSessions = (query: SessionQuery, continuation: string | null) =>
   call<SessionPage>("search_sessions", { query, continuation });
+
+/** What Citrix says about each session's recording now: asked for the rows the officer sees or has selected. */
+export const recordingStatuses = (ids: string[]) => call<RecordingStatusRow[]>("recording_statuses", { ids });
 
 export const lookupSessions = (ids: string[]) => call<LookupResult[]>("lookup_sessions", { ids });
 export const getSession = (sessionId: string) => call<SessionDetail>("get_session", { sessionId });

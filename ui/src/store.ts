@@ -8,11 +8,16 @@ export class SessionStore {
   private rows = new Map<string, SessionRow>();
   private listeners = new Set<Listener>();
 
-  /** Stores fresh data and returns the shared object for that session. */
+  /**
+   * Stores fresh data and returns the shared object for that session. A row whose recording
+   * status was not asked (a search result) keeps the status already known.
+   */
   upsert(row: SessionRow): SessionRow {
     const existing = this.rows.get(row.id);
     if (existing) {
+      const { recording, recordingChecked } = existing;
       Object.assign(existing, row);
+      if (!row.recordingChecked && recordingChecked) Object.assign(existing, { recording, recordingChecked });
       return existing;
     }
     this.rows.set(row.id, row);
@@ -23,10 +28,12 @@ export class SessionStore {
     return this.rows.get(id);
   }
 
+  /** What Citrix said about the session's recording (`null`: it could not be asked). */
   setRecording(id: string, recording: boolean | null): void {
     const row = this.rows.get(id);
-    if (row && row.recording !== recording) {
+    if (row && (row.recording !== recording || !row.recordingChecked)) {
       row.recording = recording;
+      row.recordingChecked = true;
       this.changed();
     }
   }

@@ -6,6 +6,13 @@ export type SessionRow = { id: string, userDisplayName: string | null, userName:
  */
 startTime: string | null, clientName: string | null, recordable: boolean, notRecordableReason: string | null, 
 /**
- * `null` when the status could not be read.
+ * `null` when the status could not be read, or was not asked yet.
  */
-recording: boolean | null, };
+recording: boolean | null, 
+/**
+ * Whether Citrix was asked for `recording`. Search results leave it to the front end to ask
+ * for the rows the officer can see or has selected ([`recording_statuses`]): Citrix gives the
+ * status only one session at a time, and asking for a whole page would spend the site's
+ * request budget on rows nobody looks at.
+ */
+recordingChecked: boolean, };

@@ -276,6 +276,7 @@ export class RunPanel {
     if (!row) return false;
     if (s === "recording" || s === "notRecording") {
       row.recording = s === "recording";
+      row.recordingChecked = true;
       return true;
     }
     if (s === "sessionEnded") {
@@ -284,6 +285,7 @@ export class RunPanel {
       row.recordable = false;
       row.notRecordableReason = "The session has ended; Citrix no longer has it.";
       row.recording = false;
+      row.recordingChecked = true;
       return true;
     }
     return false;

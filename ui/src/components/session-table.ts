@@ -10,7 +10,11 @@ export function shortMachine(name: string | null): string {
   return i >= 0 && i < name.length - 1 ? name.slice(i + 1) : name;
 }
 
-export function recordingChip(recording: boolean | null): HTMLElement {
+/** What Citrix said about the session's recording; "Checking…" until it has been asked. */
+export function recordingChip(recording: boolean | null, checked = true): HTMLElement {
+  if (!checked) {
+    return h("span", { class: "chip chip-checking" }, h("span", { class: "chip-dot", "aria-hidden": "true" }), "Checking\u2026");
+  }
   const cls = recording === true ? "chip-recording" : recording === false ? "chip-off" : "chip-unknown";
   return h("span", { class: `chip ${cls}` }, h("span", { class: "chip-dot", "aria-hidden": "true" }), recordingLabel(recording));
 }
@@ -66,10 +70,12 @@ export function sessionTable(
   selection: Selection,
   onOpen: (row: SessionRow) => void,
   emptyText: () => Child,
+  onView?: (rows: SessionRow[]) => void,
 ): VirtualTable<SessionRow> {
   return new VirtualTable<SessionRow>({
     label,
     selection,
+    onView,
     rowHeight: 56,
     rowKey: (r) => r.id,
     rowLabel: (r) => `Select ${displayName(r)}`,
@@ -126,7 +132,13 @@ export function sessionTable(
       },
       // Fixed widths: these two must never be cut, whatever room the window leaves.
       { id: "started", header: "Started", width: "7rem", cell: (r) => timeCell(r.startTime) },
-      { id: "recording", header: "Recording", width: "9.5rem", className: "col-recording", cell: (r) => recordingChip(r.recording) },
+      {
+        id: "recording",
+        header: "Recording",
+        width: "9.5rem",
+        className: "col-recording",
+        cell: (r) => recordingChip(r.recording, r.recordingChecked),
+      },
     ],
   });
 }

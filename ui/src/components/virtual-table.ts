@@ -31,6 +31,8 @@ export interface VirtualTableOptions<T> {
   onOpen?: (row: T) => void;
   /** Called after rows were (re)built, e.g. for tests and benchmarks. */
   onPaint?: () => void;
+  /** Called after each paint with the rows the officer can see now (none while the table is hidden). */
+  onView?: (rows: T[]) => void;
 }
 
 const OVERSCAN = 8;
@@ -272,6 +274,14 @@ export class VirtualTable<T> {
       }
     }
     this.opts.onPaint?.();
+    if (this.opts.onView && this.scroller.clientHeight > 0) {
+      // Strictly the rows in view, without the overscan margin built around them. The sticky
+      // header covers the top of the scroller; rows start below it in the content.
+      const scrolled = this.scroller.scrollTop;
+      const seen = Math.max(0, Math.floor(scrolled / this.rowHeight));
+      const end = Math.min(n, Math.ceil((scrolled + this.scroller.clientHeight - this.headerHeight()) / this.rowHeight));
+      this.opts.onView(this.rows.slice(seen, Math.max(seen, end)));
+    }
   }
 
   private buildRow(i: number): HTMLTableRowElement {

@@ -75,7 +75,7 @@ function renderDetail(detail: SessionDetail): HTMLElement {
       fact("State", r.state || "Unknown", notRecordableNote(r)),
       fact("Protocol", protocolLabel(r.protocol)),
       fact("Started", formatTime(r.startTime)),
-      fact("Recording", recordingChip(r.recording)),
+      fact("Recording", recordingChip(r.recording, r.recordingChecked)),
       fact(
         "Session ID",
         h("code", { class: "mono session-id" }, r.id),

@@ -6,14 +6,16 @@ import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { errorView } from "../components/error-view";
 import { sessionTable } from "../components/session-table";
+import { StatusAsker } from "../components/status-asker";
 import type { VirtualTable } from "../components/virtual-table";
 import { Selection, type SessionStore } from "../store";
-import type { IpcError, SessionRow } from "../types";
+import type { IpcError, LookupResult, SessionRow } from "../types";
 
 const SHOWN_REJECTS = 50;
 /**
- * IDs per look-up call. Each ID costs Citrix two requests; in chunks the officer sees progress
- * and can cancel between them instead of waiting on one call for thousands of IDs.
+ * IDs per look-up call. Each ID costs Citrix one request (the recording status is asked for as
+ * rows are seen or selected); in chunks the officer sees the sessions arrive and can cancel
+ * between them instead of waiting on one call for thousands of IDs.
  */
 export const LOOKUP_CHUNK = 100;
 
@@ -31,6 +33,7 @@ export class PastePanel {
   readonly el: HTMLElement;
   readonly selection = new Selection();
   readonly table: VirtualTable<SessionRow>;
+  private readonly statuses: StatusAsker;
   private parsed: ParsedIds = { valid: [], duplicates: 0, rejected: [] };
   private timer = 0;
   private token = 0;
@@ -52,9 +55,14 @@ export class PastePanel {
     private readonly app: PasteHost,
     openDetail: (row: SessionRow) => void,
   ) {
-    this.table = sessionTable("Sessions found from the pasted IDs", this.selection, openDetail, () =>
-      h("p", null, this.looked ? "None of the pasted IDs matched a current session." : "Paste session IDs, then look them up."),
+    this.table = sessionTable(
+      "Sessions found from the pasted IDs",
+      this.selection,
+      openDetail,
+      () => h("p", null, this.looked ? "None of the pasted IDs matched a current session." : "Paste session IDs, then look them up."),
+      (rows) => this.statuses.view(rows),
     );
+    this.statuses = new StatusAsker(app, this.selection, { rows: () => this.table.getRows(), refresh: () => this.table.refresh() });
     const id = nextId("paste");
     this.textarea.id = id;
     this.textarea.setAttribute("aria-describedby", `${id}-hint`);
@@ -167,22 +175,44 @@ export class PastePanel {
     const rows: SessionRow[] = [];
     const failed: { id: string; error: IpcError }[] = [];
     let done = 0;
+    // While IDs are still being looked up, only the rows in view are asked about, so the look-up
+    // keeps the site's request budget; the rest of the found sessions follow once it is done.
+    this.statuses.reset();
+    this.statuses.askSelected(false);
     try {
-      for (let start = 0; start < ids.length; start += LOOKUP_CHUNK) {
-        if (run.cancelled) break;
-        const results = await ipc.lookupSessions(ids.slice(start, start + LOOKUP_CHUNK));
+      const chunks: string[][] = [];
+      for (let start = 0; start < ids.length; start += LOOKUP_CHUNK) chunks.push(ids.slice(start, start + LOOKUP_CHUNK));
+      // Two chunks in flight: while one is being listed, Citrix already answers the next, so the
+      // requests never pause between chunks. Cancelling sends no further chunk.
+      const pending: Promise<LookupResult[]>[] = [];
+      const send = () => {
+        const call = ipc.lookupSessions(chunks[pending.length]);
+        call.catch(() => undefined); // handled where it is awaited, in order
+        pending.push(call);
+      };
+      send();
+      if (chunks.length > 1) send();
+      for (let i = 0; i < pending.length; i++) {
+        const results = await pending[i];
         if (token !== this.token) return;
+        if (!run.cancelled && pending.length < chunks.length) send();
+        const found: SessionRow[] = [];
         for (const r of results) {
-          if (r.row) rows.push(this.app.store.upsert(r.row));
+          if (r.row) found.push(this.app.store.upsert(r.row));
           else failed.push({ id: r.id, error: r.error ?? { kind: "unexpected", message: "" } });
         }
-        done = Math.min(ids.length, start + LOOKUP_CHUNK);
+        rows.push(...found);
+        // The sessions found so far are listed and selected as they arrive.
+        this.looked = true;
+        this.show(rows, failed, i > 0 ? found : null);
+        this.statuses.listed(found);
+        done += chunks[i].length;
         if (chunked && done < ids.length && !run.cancelled) {
           this.lookupStatus.replaceChildren(spinner(), `Looked up ${formatCount(done)} of ${formatCount(ids.length)} sessions\u2026`);
         }
       }
       this.looked = true;
-      this.show(rows, failed);
+      this.show(rows, failed, []);
       const stopped = run.cancelled && done < ids.length;
       const text =
         (stopped ? `Look-up cancelled after ${formatCount(done)} of ${formatCount(ids.length)}: ` : "") +
@@ -195,7 +225,7 @@ export class PastePanel {
       // What was found before the failure stays usable.
       if (rows.length > 0 || failed.length > 0) {
         this.looked = true;
-        this.show(rows, failed);
+        this.show(rows, failed, []);
         this.lookupStatus.textContent = `Stopped after ${formatCount(done)} of ${formatCount(ids.length)}: ${plural(rows.length, "session")} found and selected`;
       } else {
         this.lookupStatus.textContent = "";
@@ -205,6 +235,7 @@ export class PastePanel {
         this.errorSlot.replaceChildren(errorView(e, { actionLabel: "Try again", onAction: () => void this.doLookup() }));
       }
     } finally {
+      if (token === this.token) this.statuses.askSelected(true);
       if (this.running === run) this.running = null;
       if (token === this.token) {
         this.cancelLookup.hidden = true;
@@ -213,11 +244,20 @@ export class PastePanel {
     }
   }
 
-  private show(rows: SessionRow[], failed: { id: string; error: IpcError }[]): void {
+  /**
+   * Lists the sessions found. `added`: the rows new since the last call, when this one adds to
+   * the list (the officer's place in it and their changes to the selection are kept).
+   */
+  private show(rows: SessionRow[], failed: { id: string; error: IpcError }[], added: SessionRow[] | null = null): void {
     this.app.store.changed();
-    this.table.setRows(rows);
+    this.table.setRows([...rows], added !== null);
     // The officer pasted these to act on them: select everything that was found.
-    this.selection.replace(rows.map((r) => r.id));
+    if (added === null) this.selection.replace(rows.map((r) => r.id));
+    else
+      this.selection.setMany(
+        added.map((r) => r.id),
+        true,
+      );
     this.renderProblems(failed);
   }
 

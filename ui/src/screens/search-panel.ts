@@ -4,6 +4,7 @@ import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { errorView } from "../components/error-view";
 import { sessionTable } from "../components/session-table";
+import { StatusAsker } from "../components/status-asker";
 import type { VirtualTable } from "../components/virtual-table";
 import { Selection, type SessionStore } from "../store";
 import type { SessionQuery, SessionRow, SessionStateFilter } from "../types";
@@ -35,6 +36,7 @@ export class SearchPanel {
   private query: SessionQuery = { user: null, machine: null, deliveryGroup: null, state: "active" };
   private token = 0;
   private searched = false;
+  private readonly statuses: StatusAsker;
 
   private readonly user = h("input", {
     type: "search",
@@ -66,7 +68,14 @@ export class SearchPanel {
     private readonly app: SearchHost,
     openDetail: (row: SessionRow) => void,
   ) {
-    this.table = sessionTable("Search results", this.selection, openDetail, () => this.emptyText());
+    this.table = sessionTable(
+      "Search results",
+      this.selection,
+      openDetail,
+      () => this.emptyText(),
+      (rows) => this.statuses.view(rows),
+    );
+    this.statuses = new StatusAsker(app, this.selection, { rows: () => this.rows, refresh: () => this.table.refresh() });
     const labelled = (label: string, control: HTMLInputElement | HTMLSelectElement) => {
       const id = nextId("q");
       control.id = id;
@@ -132,7 +141,10 @@ export class SearchPanel {
         this.rows = this.rows.concat(fresh.filter((r) => !have.has(r.id)));
       } else {
         this.rows = fresh;
+        this.statuses.reset();
       }
+      // Citrix is asked about recording only for the rows the officer sees or selects.
+      this.statuses.listed(fresh);
       this.continuation = page.continuation;
       this.total = page.totalItems;
       // Lets the benchmark time "results in hand" to "table painted".

@@ -82,6 +82,8 @@ export interface MockConfig {
    * Citrix's answer to each request of a run: the run stays under way until it is released.
    */
   held?: string[];
+  /** Like `held`, from the Nth call of the command on (the first N answer at once). */
+  heldAfter?: Record<string, number>;
 }
 
 interface Call {
@@ -233,6 +235,7 @@ function makeSessions(n: number): MockSession[] {
       recordable,
       notRecordableReason: reason,
       recording: i % 9 === 0 && recordable ? true : i % 13 === 6 ? null : false,
+      recordingChecked: true,
     };
     out.push({ json, row, lastAction: null });
   }
@@ -342,10 +345,13 @@ export class MockBackend {
   /** Lets the held calls of `cmd` go on, and the later ones through at once. */
   release(cmd: string): void {
     this.held.delete(cmd);
+    if (this.cfg.heldAfter) delete this.cfg.heldAfter[cmd];
     for (const go of this.waiting.get(cmd) ?? []) go();
     this.waiting.delete(cmd);
   }
   private async whileHeld(cmd: string): Promise<void> {
+    const after = this.cfg.heldAfter?.[cmd];
+    if (after !== undefined && this.callsOf(cmd).length > after) this.held.add(cmd);
     if (!this.held.has(cmd)) return;
     await new Promise<void>((go) => this.waiting.set(cmd, [...(this.waiting.get(cmd) ?? []), go]));
   }
@@ -398,6 +404,12 @@ export class MockBackend {
         return this.selectSite(String(args.siteId));
       case "search_sessions":
         return this.search(args.query as SessionQuery, (args.continuation as string | null) ?? null);
+      case "recording_statuses":
+        this.requireSite();
+        return (args.ids as string[]).map((id) => {
+          const s = this.byId.get(id);
+          return { id, recording: s && !this.ended.has(id) ? s.row.recording : null };
+        });
       case "lookup_sessions":
         return this.lookup(args.ids as string[]);
       case "get_session":
@@ -537,7 +549,8 @@ export class MockBackend {
     );
     const size = this.cfg.pageSize ?? 100;
     const offset = continuation ? Number(continuation.replace("page:", "")) : 0;
-    const items = matches.slice(offset, offset + size).map((s) => ({ ...s.row }));
+    // Like Citrix's search: no recording status; the UI asks for the rows in view (recording_statuses).
+    const items = matches.slice(offset, offset + size).map((s) => ({ ...s.row, recording: null, recordingChecked: false }));
     const next = offset + size < matches.length ? `page:${offset + size}` : null;
     return { items, continuation: next, totalItems: matches.length };
   }
@@ -547,7 +560,8 @@ export class MockBackend {
     return ids.map((id) => {
       const s = this.byId.get(id);
       if (!s || this.ended.has(id)) return { id, row: null, error: err("notFound", `404: session ${id} not found`) };
-      return { id, row: { ...s.row }, error: null };
+      // Like the app: the recording status is asked for later, for the rows in view or selected.
+      return { id, row: { ...s.row, recording: null, recordingChecked: false }, error: null };
     });
   }
 

@@ -325,6 +325,16 @@ impl SimControl {
         self.state.api_requests.load(Ordering::Relaxed)
     }
 
+    /// The session IDs of the `RecordingStatus` requests received so far, in order, faulted ones
+    /// included: which sessions a front end asked Citrix about.
+    pub fn status_requests(&self) -> Vec<String> {
+        self.state
+            .status_requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// Site activation requests received.
     pub fn activation_requests(&self) -> u64 {
         self.state.activation_requests.load(Ordering::Relaxed)

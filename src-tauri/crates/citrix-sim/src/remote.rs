@@ -204,6 +204,7 @@ pub fn handle(control: &SimControl, method: &Method, path: &[String], body: &[u8
                     "tokenRequests": control.token_requests(),
                     "apiRequests": control.api_requests(),
                     "activationRequests": control.activation_requests(),
+                    "statusRequests": control.status_requests(),
                     "siteAsleep": control.is_site_asleep(),
                     "special": {
                         "recordable": special.recordable,

@@ -226,6 +226,11 @@ fn serve(
         Route::Sessions if get => sessions::list(state, query),
         Route::Search if post => sessions::search(state, query, headers, body),
         Route::RecordingStatus if get => {
+            state
+                .status_requests
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(query.get("id").unwrap_or_default().trim().to_owned());
             let fault = state.faults().take_status_fault();
             match fault {
                 Some(answer) => faults::fault_response(answer, state.next_variant()),

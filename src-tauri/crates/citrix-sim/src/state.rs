@@ -32,6 +32,8 @@ pub struct State {
     pub token_requests: AtomicU64,
     pub api_requests: AtomicU64,
     pub activation_requests: AtomicU64,
+    /// The session ID of every `RecordingStatus` request received, in order (faults included).
+    pub status_requests: Mutex<Vec<String>>,
     shape_counter: AtomicU64,
     variant_counter: AtomicU64,
     last_headers: Mutex<Option<Vec<(String, String)>>>,
@@ -277,6 +279,7 @@ impl State {
             token_requests: AtomicU64::new(0),
             api_requests: AtomicU64::new(0),
             activation_requests: AtomicU64::new(0),
+            status_requests: Mutex::new(Vec::new()),
             shape_counter: AtomicU64::new(0),
             variant_counter: AtomicU64::new(0),
             last_headers: Mutex::new(None),

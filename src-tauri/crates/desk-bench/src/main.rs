@@ -6,7 +6,8 @@
 //! desk-bench bulk        part 1: bulk start against the simulator (100 ms per call), the
 //!                        engine alone and with the app's audit trail
 //! desk-bench ratelimit   part 2: the same under a sustained rate limit
-//! desk-bench all         parts 1 and 2
+//! desk-bench lookup      part 6: looking up pasted session IDs, as the Paste IDs tab does
+//! desk-bench all         parts 1, 2 and 6
 //! desk-bench app --app PATH --bare PATH
 //!                        part 4: start-up time and idle memory of the app next to a bare
 //!                        Tauri window (Linux, X11: run it under xvfb-run)
@@ -14,6 +15,7 @@
 
 mod app;
 mod bulk;
+mod lookup;
 mod ratelimit;
 mod report;
 mod sim;
@@ -24,16 +26,17 @@ use std::time::Duration;
 
 use report::Summary;
 
-const USAGE: &str = "usage: desk-bench <bulk|ratelimit|all|app> [options]
+const USAGE: &str = "usage: desk-bench <bulk|ratelimit|lookup|all|app> [options]
 
-options (bulk, ratelimit, all):
-  --sessions N        sessions per run (default 1000)
+options (bulk, ratelimit, lookup, all):
+  --sessions N        sessions per run, IDs looked up (default 1000)
   --latency-ms MS     simulator latency per call (default 100)
   --record-delay-ms MS  bulk: recording shows this long after a start (default 2000)
   --concurrency LIST  bulk concurrencies, comma-separated (default 16,32,64)
   --sequential N      sessions in the one-at-a-time loop, scaled up if fewer (default: all)
   --rates LIST        rate limits in requests per second (default 50,100)
-  --rate-concurrency N  concurrency of the rate-limited runs (default 16, the app's default)
+  --rate-concurrency N  concurrency of the rate-limited runs and of the look-up
+                      (default 16, the app's default)
 options (app):
   --app PATH          the app binary (target/release/recording-desk)
   --bare PATH         the bare window binary (target/release/desk-bench-bare-window)
@@ -61,7 +64,10 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let command = it.next().ok_or("missing command")?;
-    if !matches!(command.as_str(), "bulk" | "ratelimit" | "all" | "app") {
+    if !matches!(
+        command.as_str(),
+        "bulk" | "ratelimit" | "lookup" | "all" | "app"
+    ) {
         return Err(format!("unknown command {command:?}"));
     }
     let mut args = Args {
@@ -177,6 +183,15 @@ fn engine(args: &Args, summary: &mut Summary) -> Result<(), String> {
                 concurrency: args.rate_concurrency,
             };
             ratelimit::run(&rl_args, summary).await?;
+        }
+        if matches!(args.command.as_str(), "lookup" | "all") {
+            let lookup_args = lookup::Args {
+                ids: args.sessions,
+                latency: args.latency,
+                concurrency: args.rate_concurrency,
+                sequential: args.sequential.unwrap_or(100),
+            };
+            lookup::run(&lookup_args, summary).await?;
         }
         Ok(())
     })

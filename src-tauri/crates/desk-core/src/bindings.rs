@@ -15,7 +15,9 @@ use crate::audit::{ActionKind, AuditFilter, AuditRecord, AuditView, ReportSaved}
 use crate::desk::AppStatus;
 use crate::error::{ErrorKind, InputField, IpcError};
 use crate::run::{CheckResult, Justification, RunEvent, RunOutcome, RunReport};
-use crate::sessions::{LookupResult, SessionDetail, SessionPage, SessionQueryInput};
+use crate::sessions::{
+    LookupResult, RecordingStatusRow, SessionDetail, SessionPage, SessionQueryInput,
+};
 use crate::settings::Settings;
 
 fn bindings_dir() -> PathBuf {
@@ -55,6 +57,7 @@ fn export_typescript_bindings() {
     SessionPage::export_all(&cfg).expect("SessionPage");
     SessionQueryInput::export_all(&cfg).expect("SessionQuery");
     LookupResult::export_all(&cfg).expect("LookupResult");
+    RecordingStatusRow::export_all(&cfg).expect("RecordingStatusRow");
     SessionDetail::export_all(&cfg).expect("SessionDetail");
     RunEvent::export_all(&cfg).expect("RunEvent");
     RunOutcome::export_all(&cfg).expect("RunOutcome");

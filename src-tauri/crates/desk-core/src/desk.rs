@@ -23,7 +23,7 @@ use crate::notices::Notices;
 use crate::paths::AppPaths;
 use crate::run::{self, CheckResult, EventSink, Justification, RunReport, RunRequest, RunSlot};
 use crate::sessions::{
-    self, LookupResult, RowCache, SessionDetail, SessionPage, SessionQueryInput,
+    self, LookupResult, RecordingStatusRow, RowCache, SessionDetail, SessionPage, SessionQueryInput,
 };
 use crate::settings::{self, Settings, SettingsStore, StoredSettings, WindowPrefs};
 use crate::vault::Vault;
@@ -270,6 +270,14 @@ impl Desk {
         let page = sessions::search(client, site, query, continuation).await?;
         self.cache.remember(&page.items);
         Ok(page)
+    }
+
+    /// What Citrix says about each session's recording now (for the rows the officer sees).
+    pub async fn recording_statuses(&self, ids: Vec<String>) -> Result<Vec<RecordingStatusRow>> {
+        let connected = self.connection.require()?;
+        let (client, site) = connected.site()?;
+        self.apply_concurrency(client);
+        Ok(sessions::recording_statuses(client, site, ids).await)
     }
 
     pub async fn lookup_sessions(&self, ids: Vec<String>) -> Result<Vec<LookupResult>> {

@@ -155,7 +155,7 @@ fn request_for_url(url: &url::Url, config: &SimConfig) -> ConnectRequest {
 }
 
 #[tokio::test]
-async fn search_fills_the_recording_status_of_each_row() {
+async fn search_leaves_the_recording_status_to_be_asked_for_the_rows_in_view() {
     let (sim, config) = simulator().await;
     let c = connected(&sim, &config).await;
     let special = SpecialSessions::ids();
@@ -170,16 +170,52 @@ async fn search_fills_the_recording_status_of_each_row() {
     let page = sessions::search(client, site, &query, None)
         .await
         .expect("search");
-    let row = page
+    assert!(page.items.len() > 1, "Jane Smith has several sessions");
+    assert!(
+        page.items
+            .iter()
+            .all(|r| !r.recording_checked && r.recording.is_none()),
+        "no row claims a status Citrix was not asked for"
+    );
+    assert_eq!(
+        sim.control().status_requests(),
+        Vec::<String>::new(),
+        "a search asks Citrix nothing about recording"
+    );
+
+    // The front end then asks for the rows the officer sees: only those reach Citrix.
+    let other = page
         .items
         .iter()
-        .find(|r| r.id == special.recordable)
-        .expect("Jane Smith's session");
-    assert_eq!(row.recording, Some(true));
-    assert!(row.recordable);
-    assert!(
-        page.items.iter().all(|r| r.recording.is_some()),
-        "every row has a status"
+        .find(|r| r.id != special.recordable)
+        .expect("another session")
+        .id
+        .clone();
+    let asked = vec![
+        special.recordable.clone(),
+        other.clone(),
+        "not-a-session-id".into(),
+    ];
+    let statuses = sessions::recording_statuses(client, site, asked).await;
+    let by_id: Vec<_> = statuses
+        .iter()
+        .map(|s| (s.id.as_str(), s.recording))
+        .collect();
+    assert_eq!(
+        by_id,
+        vec![
+            (special.recordable.as_str(), Some(true)),
+            (other.as_str(), Some(sim.control().is_recording(&other))),
+            ("not-a-session-id", None),
+        ]
+    );
+    let mut seen = sim.control().status_requests();
+    seen.sort();
+    let mut expected = vec![special.recordable.clone(), other];
+    expected.sort();
+    assert_eq!(
+        seen, expected,
+        "exactly the asked sessions; a malformed ID is never sent"
     );
 
     let all = sessions::search(client, site, &SessionQueryInput::default(), None)
@@ -206,6 +242,7 @@ async fn lookup_reports_invalid_and_ended_sessions_per_id() {
     let special = SpecialSessions::ids();
     sim.control().end_session(&special.connected);
     let (client, site) = c.site().expect("site");
+    let api_before = sim.control().api_requests();
 
     let results = sessions::lookup(
         client,
@@ -230,6 +267,10 @@ async fn lookup_reports_invalid_and_ended_sessions_per_id() {
         ended.message,
         "This session has ended or does not exist on this site."
     );
+    // One request per well-formed ID; the recording status is asked for later, by the rows in view.
+    assert_eq!(sim.control().api_requests() - api_before, 2);
+    assert_eq!(sim.control().status_requests(), Vec::<String>::new());
+    assert!(!results[0].row.as_ref().expect("row").recording_checked);
 }
 
 const START_QUIETLY: Action = Action::Start { notify_user: false };

@@ -117,6 +117,7 @@ mod tests {
             recordable: true,
             not_recordable_reason: None,
             recording: None,
+            recording_checked: false,
         }
     }
 

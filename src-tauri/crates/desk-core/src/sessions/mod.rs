@@ -33,11 +33,25 @@ pub struct SessionRow {
     pub client_name: Option<String>,
     pub recordable: bool,
     pub not_recordable_reason: Option<String>,
-    /// `null` when the status could not be read.
+    /// `null` when the status could not be read, or was not asked yet.
     pub recording: Option<bool>,
+    /// Whether Citrix was asked for `recording`. Search results leave it to the front end to ask
+    /// for the rows the officer can see or has selected ([`recording_statuses`]): Citrix gives the
+    /// status only one session at a time, and asking for a whole page would spend the site's
+    /// request budget on rows nobody looks at.
+    pub recording_checked: bool,
 }
 
 impl SessionRow {
+    /// A row whose recording status Citrix has not been asked for.
+    pub fn unchecked(s: &Session) -> Self {
+        Self {
+            recording_checked: false,
+            ..Self::from_session(s, None)
+        }
+    }
+
+    /// A row with the recording status Citrix gave (`None`: it could not be read).
     pub fn from_session(s: &Session, recording: Option<bool>) -> Self {
         // Whether and why not is decided by the client crate, the one place that knows Citrix's
         // rule (only Active HDX sessions can be recorded).
@@ -60,6 +74,7 @@ impl SessionRow {
             recordable: reason.is_none(),
             not_recordable_reason: reason,
             recording,
+            recording_checked: true,
         }
     }
 
@@ -154,7 +169,8 @@ pub struct LastAction {
     pub response: serde_json::Value,
 }
 
-/// One page of search results, each row with its recording status.
+/// One page of search results. The rows' recording status is not asked here (see
+/// [`SessionRow::recording_checked`]).
 pub async fn search(
     client: &CitrixClient,
     site: &str,
@@ -169,33 +185,37 @@ pub async fn search(
         .search_sessions(site, &query.to_query(), &page)
         .await?;
     let page = reply.value;
-    let items = with_recording_status(client, site, &page.items).await;
     Ok(SessionPage {
-        items,
+        items: page.items.iter().map(SessionRow::unchecked).collect(),
         continuation: page.continuation,
         total_items: page.total_items,
     })
 }
 
-async fn with_recording_status(
+/// What Citrix says about one session's recording, for [`recording_statuses`].
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingStatusRow {
+    pub id: String,
+    /// `null` when Citrix could not be asked or did not answer.
+    pub recording: Option<bool>,
+}
+
+/// The recording status of each session, in the order asked; as many at once as the client's
+/// limiter lets through, which runs share, so together they keep to the site's limits.
+pub async fn recording_statuses(
     client: &CitrixClient,
     site: &str,
-    sessions: &[Session],
-) -> Vec<SessionRow> {
-    // Owned IDs in the stream: a stream over borrowed items trips the compiler's `Send` check
-    // for the command's future ("FnOnce is not general enough").
-    let ids: Vec<Option<String>> = sessions.iter().map(|s| s.id().map(str::to_owned)).collect();
-    let statuses: Vec<Option<bool>> = stream::iter(ids)
-        .map(|id| async move { recording_status(client, site, id.as_deref()).await })
-        // As many at once as the client's limiter lets through (the run concurrency setting).
+    ids: Vec<String>,
+) -> Vec<RecordingStatusRow> {
+    stream::iter(ids)
+        .map(|id| async move {
+            let recording = recording_status(client, site, Some(&id)).await;
+            RecordingStatusRow { id, recording }
+        })
         .buffered(client.concurrency())
         .collect()
-        .await;
-    sessions
-        .iter()
-        .zip(statuses)
-        .map(|(s, recording)| SessionRow::from_session(s, recording))
-        .collect()
+        .await
 }
 
 /// The recording flag, or `None` when it cannot be read: the row still shows, marked unknown.
@@ -210,8 +230,10 @@ async fn recording_status(client: &CitrixClient, site: &str, id: Option<&str>) -
     }
 }
 
-/// Looks up each pasted ID. Invalid and unknown IDs get a per-item error; the call itself only
-/// fails if there is no connection.
+/// Looks up each pasted ID: one request to Citrix per ID, without the recording status, which the
+/// front end asks for as rows come into view or stay selected ([`recording_statuses`]), so the
+/// officer sees the sessions in half the time. Invalid and unknown IDs get a per-item error; the
+/// call itself only fails if there is no connection.
 pub async fn lookup(client: &CitrixClient, site: &str, ids: Vec<String>) -> Vec<LookupResult> {
     stream::iter(ids)
         .map(|raw| async move {
@@ -229,8 +251,8 @@ pub async fn lookup(client: &CitrixClient, site: &str, ids: Vec<String>) -> Vec<
                     }
                 }
             };
-            let (row, error) = match fetch_row(client, site, &id).await {
-                Ok((row, _)) => (Some(row), None),
+            let (row, error) = match fetch_session(client, site, &id).await {
+                Ok(session) => (Some(SessionRow::unchecked(&session)), None),
                 Err(e) => (None, Some(e.to_ipc())),
             };
             LookupResult {

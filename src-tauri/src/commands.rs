@@ -134,8 +134,12 @@ pub async fn check_again(
 }
 
 #[tauri::command]
-pub async fn audit_view(filter: AuditFilter, desk: DeskState<'_>) -> Result<AuditView> {
-    desk.audit_view(filter).await
+pub async fn audit_view(
+    filter: AuditFilter,
+    limit: Option<u32>,
+    desk: DeskState<'_>,
+) -> Result<AuditView> {
+    desk.audit_view(filter, limit.map(|l| l as usize)).await
 }
 
 /// The officer's explicit Re-seal of a trail whose end could not be verified.

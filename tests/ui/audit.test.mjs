@@ -280,3 +280,30 @@ test("demo and Citrix Cloud records are kept apart, and marked when shown togeth
   await page.waitForFunction(() => document.querySelector(".results-count").textContent === "4 records");
   await context.close();
 });
+
+test("a long trail is shown a page at a time: the latest records first, earlier ones on request", async () => {
+  // 1,250 sessions, each with a request and an outcome: 2,500 records.
+  const { page, context } = await openAudit({ sessions: 1250, audit: { seed: 1250, unknown: 0 } });
+  const status = () => page.textContent(".screen-audit .results-count");
+  const earlier = ".screen-audit .results-foot button";
+  assert.equal(await status(), "Showing the latest 1,000 of 2,500 records");
+  assert.equal(await page.getAttribute(".screen-audit table", "aria-rowcount"), "1001");
+  assert.equal(await page.textContent(earlier), "Show 1,000 earlier records");
+  // The page is the latest records: the first one listed is record 1,501.
+  assert.equal((await rows(page))[0][0], "1501");
+  await page.click(earlier);
+  await page.waitForFunction(() => /latest 2,000 of/.test(document.querySelector(".screen-audit .results-count").textContent));
+  assert.equal(await page.textContent(earlier), "Show 500 earlier records");
+  await page.click(earlier);
+  await page.waitForFunction(() => document.querySelector(".screen-audit .results-count").textContent === "2,500 records");
+  assert.ok(await page.isHidden(earlier));
+  assert.deepEqual(
+    (await mockCall(page, "audit_view")).map((c) => c.limit),
+    [1000, 2000, 3000],
+  );
+  // A new filter starts again from the latest page.
+  await page.click(".audit-filters button[type=submit]");
+  await page.waitForFunction(() => window.__mock.callsOf("audit_view").length === 4);
+  assert.equal((await mockCall(page, "audit_view")).at(-1).limit, 1000);
+  await context.close();
+});

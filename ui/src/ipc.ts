@@ -107,7 +107,8 @@ export const checkJustification = (justification: Justification) => call<Justifi
 export const cancelRun = () => call<null>("cancel_run");
 /** Asks Citrix again about a session whose outcome in run `runId` was not known; the answer is written to the audit trail. */
 export const checkAgain = (runId: string, sessionId: string) => call<CheckResult>("check_again", { runId, sessionId });
-export const auditView = (filter: AuditFilter) => call<AuditView>("audit_view", { filter });
+/** The latest `limit` records that match the filter, and how many match in all. */
+export const auditView = (filter: AuditFilter, limit: number) => call<AuditView>("audit_view", { filter, limit });
 export const resealAudit = () => call<AuditChain>("reseal_audit");
 export const exportAuditCsv = (filter: AuditFilter, path: string) => call<number>("export_audit_csv", { filter, path });
 /** The investigation report (PDF) of the records the filter chooses. */

@@ -6,7 +6,15 @@ import type { AuditRecord } from "./AuditRecord";
  * The Audit screen: the records asked for, the requests still in doubt, and whether the trail
  * is intact.
  */
-export type AuditView = { records: Array<AuditRecord>, 
+export type AuditView = { 
+/**
+ * The latest records that match the filter, oldest first: at most the number asked for.
+ */
+records: Array<AuditRecord>, 
+/**
+ * How many records match the filter (`records` may hold only the latest of them).
+ */
+total: number, 
 /**
  * The records (whatever the filter) whose outcome is open: requests that never got an
  * outcome, and outcomes "not known" that no later check answered. The officer must check

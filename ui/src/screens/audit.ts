@@ -12,6 +12,9 @@ import type { AuditFilter, AuditRecord, AuditView, Connection, Mode, RunStatus }
 import { outcomeText } from "../components/run-panel";
 import { openSessionDetail } from "./detail";
 
+/** Records the Audit screen holds at first, and adds with each "Show earlier records". */
+export const AUDIT_PAGE = 1000;
+
 const OUTCOMES: [string, string][] = [
   ["", "Any outcome"],
   ["recording", "Recording (Citrix reports it)"],
@@ -137,6 +140,8 @@ export class AuditScreen {
   private readonly table: VirtualTable<AuditRecord>;
   private unknownSeqs = new Set<number>();
   private view: AuditView | null = null;
+  /** How many of the latest matching records are shown. */
+  private limit = AUDIT_PAGE;
   private filter: AuditFilter = { from: null, to: null, user: null, caseRef: null, action: null, outcome: null, mode: null };
 
   private readonly from = h("input", { type: "date", name: "from" });
@@ -171,6 +176,7 @@ export class AuditScreen {
   private readonly chain = h("div", { class: "chain-slot" });
   private readonly unknownSlot = h("div", { class: "unknown-slot" });
   private readonly status = h("p", { class: "results-count", role: "status" });
+  private readonly earlier = h("button", { type: "button", class: "btn btn-secondary btn-small", hidden: true });
   private readonly errorSlot = h("div", { class: "error-slot" });
   private readonly exportStatus = h("div", { class: "export-status", role: "status" });
   private readonly pathNote = h("p", { class: "muted path-note" });
@@ -320,6 +326,7 @@ export class AuditScreen {
     );
     form.addEventListener("submit", (e) => {
       e.preventDefault();
+      this.limit = AUDIT_PAGE;
       void this.load();
     });
     form.addEventListener("reset", () =>
@@ -327,9 +334,14 @@ export class AuditScreen {
         fromField.sync();
         toField.sync();
         this.mode.value = this.defaultMode();
+        this.limit = AUDIT_PAGE;
         void this.load();
       }, 0),
     );
+    this.earlier.addEventListener("click", () => {
+      this.limit += AUDIT_PAGE;
+      void this.load();
+    });
     this.mode.value = this.defaultMode();
     const exportButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("save"), "Export CSV\u2026");
     exportButton.addEventListener("click", () => void this.exportCsv());
@@ -353,6 +365,7 @@ export class AuditScreen {
       this.errorSlot,
       h("div", { class: "results-head" }, this.status),
       this.table.el,
+      h("div", { class: "results-foot" }, this.earlier),
       this.pathNote,
     );
     this.table.setRows([]);
@@ -388,7 +401,7 @@ export class AuditScreen {
     this.status.replaceChildren(spinner(), "Loading the audit trail\u2026");
     this.errorSlot.replaceChildren();
     try {
-      const view = await ipc.auditView(this.filter);
+      const view = await ipc.auditView(this.filter, this.limit);
       this.view = view;
       this.render(view);
     } catch (err) {
@@ -453,14 +466,24 @@ export class AuditScreen {
       this.unknownSlot.replaceChildren();
     }
     this.table.setRows(view.records);
-    this.status.textContent = view.records.length === 0 ? "No records" : `${plural(view.records.length, "record")}`;
+    const shown = view.records.length;
+    const hidden = view.total - shown;
+    this.status.textContent =
+      shown === 0
+        ? "No records"
+        : hidden > 0
+          ? `Showing the latest ${formatCount(shown)} of ${plural(view.total, "record")}`
+          : plural(shown, "record");
+    // The window holds a page of the trail, not all of it: earlier records on request.
+    this.earlier.hidden = hidden <= 0;
+    this.earlier.textContent = `Show ${formatCount(Math.min(hidden, AUDIT_PAGE))} earlier ${Math.min(hidden, AUDIT_PAGE) === 1 ? "record" : "records"}`;
     this.pathNote.textContent = view.path ? `The audit trail is kept in ${view.path}` : "";
   }
 
   /** Whether the trail can be relied on, and which part of it is sealed with the key. */
   private chainState(view: AuditView): HTMLElement {
     const c = view.chain;
-    const count = view.records.length;
+    const count = view.total;
     if (c.state === "intact") {
       const notes: string[] = [];
       if (c.keyedFrom === null && count > 0) {

@@ -424,7 +424,7 @@ export class MockBackend {
       case "check_again":
         return this.checkAgain(args.runId as string, args.sessionId as string);
       case "audit_view":
-        return this.auditView(args.filter as AuditFilter);
+        return this.auditView(args.filter as AuditFilter, args.limit as number);
       case "reseal_audit":
         return this.reseal();
       case "export_audit_csv":
@@ -858,7 +858,7 @@ export class MockBackend {
     return { sessionId, status, message, transactionId, auditMissing: false };
   }
 
-  private auditView(filter: AuditFilter) {
+  private auditView(filter: AuditFilter, limit: number) {
     // As the backend: a request is open until its (run, session, action) gets an outcome that is
     // known; an outcome "unknown" stays open until a check answers it. The run still going is
     // left out.
@@ -870,8 +870,10 @@ export class MockBackend {
     }
     const active = this.run ? this.runId : null;
     const unknownOutcomes = [...open.values()].filter((r) => r.runId !== active).sort((a, b) => a.seq - b.seq);
+    const records = this.filterAudit(filter);
     return {
-      records: this.filterAudit(filter),
+      records: records.slice(Math.max(0, records.length - Math.max(1, limit))),
+      total: records.length,
       unknownOutcomes,
       chain: this.chain(),
       path: this.cfg.audit?.path ?? "/home/officer/.local/share/recording-desk/audit.jsonl",

@@ -23,7 +23,8 @@ use crate::notices::Notices;
 use crate::paths::AppPaths;
 use crate::run::{self, CheckResult, EventSink, Justification, RunReport, RunRequest, RunSlot};
 use crate::sessions::{
-    self, LookupResult, RecordingStatusRow, RowCache, SessionDetail, SessionPage, SessionQueryInput,
+    self, LookupResult, RecordingStatusRow, RowCache, SessionDetail, SessionPage,
+    SessionQueryInput, SessionRow,
 };
 use crate::settings::{self, Settings, SettingsStore, StoredSettings, WindowPrefs};
 use crate::vault::Vault;
@@ -280,6 +281,32 @@ impl Desk {
         Ok(sessions::recording_statuses(client, site, ids).await)
     }
 
+    /// Fills in the recording status of the rows that do not have it (a command-line listing
+    /// shows every row at once, so it asks about all of them).
+    pub async fn fill_recording_status(&self, rows: &mut [&mut SessionRow]) -> Result<()> {
+        let ids: Vec<String> = rows
+            .iter()
+            .filter(|r| !r.recording_checked)
+            .map(|r| r.id.clone())
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let answers: std::collections::HashMap<String, Option<bool>> = self
+            .recording_statuses(ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.recording))
+            .collect();
+        for row in rows.iter_mut() {
+            if let Some(recording) = answers.get(&row.id) {
+                row.recording = *recording;
+                row.recording_checked = true;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn lookup_sessions(&self, ids: Vec<String>) -> Result<Vec<LookupResult>> {
         let connected = self.connection.require()?;
         let (client, site) = connected.site()?;
@@ -501,13 +528,21 @@ impl Desk {
         .map_err(|e| Error::AuditUnavailable(e.to_string()))?
     }
 
-    pub async fn audit_view(&self, filter: AuditFilter) -> Result<AuditView> {
+    /// The Audit screen's view: the latest `limit` records that match `filter` (all with `None`),
+    /// so the window holds a page, not the whole trail, however long it grows.
+    pub async fn audit_view(&self, filter: AuditFilter, limit: Option<usize>) -> Result<AuditView> {
         let log = Arc::clone(&self.audit);
         let scan = tokio::task::spawn_blocking(move || log.scan())
             .await
             .map_err(|e| Error::AuditUnavailable(e.to_string()))??;
+        let mut records = filter.apply(&scan.records)?;
+        let total = u32::try_from(records.len()).unwrap_or(u32::MAX);
+        if let Some(limit) = limit {
+            records.drain(..records.len().saturating_sub(limit.max(1)));
+        }
         Ok(AuditView {
-            records: filter.apply(&scan.records)?,
+            records,
+            total,
             unknown_outcomes: audit::unknown_outcomes(
                 &scan.records,
                 self.runs.active_run_id().as_deref(),

@@ -687,7 +687,10 @@ mod sign_in {
             .expect_err("a case is required");
         assert_eq!(err.to_ipc().field, Some(InputField::CaseRef));
         assert!(!sim.control().is_recording(&special.recordable));
-        let view = desk.audit_view(AuditFilter::default()).await.expect("view");
+        let view = desk
+            .audit_view(AuditFilter::default(), None)
+            .await
+            .expect("view");
         assert!(
             view.records.is_empty(),
             "nothing was asked, nothing written"
@@ -713,10 +716,13 @@ mod sign_in {
         assert!(!sim.control().is_recording(&special.recordable));
 
         let by_case = desk
-            .audit_view(AuditFilter {
-                case_ref: Some("inv-2291".into()),
-                ..Default::default()
-            })
+            .audit_view(
+                AuditFilter {
+                    case_ref: Some("inv-2291".into()),
+                    ..Default::default()
+                },
+                None,
+            )
             .await
             .expect("view");
         assert_eq!(by_case.records.len(), 4, "requested + outcome, twice");
@@ -750,18 +756,43 @@ mod sign_in {
             ]
         );
         let by_name = desk
-            .audit_view(AuditFilter {
-                user: Some("jane smith".into()),
-                ..Default::default()
-            })
+            .audit_view(
+                AuditFilter {
+                    user: Some("jane smith".into()),
+                    ..Default::default()
+                },
+                None,
+            )
             .await
             .expect("view");
         assert_eq!(by_name.records.len(), 4);
+        // A page holds the latest records; the total says how many match.
+        let page = desk
+            .audit_view(
+                AuditFilter {
+                    case_ref: Some("INV-2291".into()),
+                    ..Default::default()
+                },
+                Some(3),
+            )
+            .await
+            .expect("view");
+        assert_eq!(page.total, 4);
+        assert_eq!(
+            page.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            by_case.records[1..]
+                .iter()
+                .map(|r| r.seq)
+                .collect::<Vec<_>>()
+        );
         let other_case = desk
-            .audit_view(AuditFilter {
-                case_ref: Some("INV-22".into()),
-                ..Default::default()
-            })
+            .audit_view(
+                AuditFilter {
+                    case_ref: Some("INV-22".into()),
+                    ..Default::default()
+                },
+                None,
+            )
             .await
             .expect("view");
         assert!(other_case.records.is_empty());

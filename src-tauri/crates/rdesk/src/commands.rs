@@ -193,6 +193,8 @@ async fn sessions(desk: &Desk, search: &Search, json: bool) -> Outcome {
             break continuation.is_some();
         }
     };
+    desk.fill_recording_status(&mut rows.iter_mut().collect::<Vec<_>>())
+        .await?;
     if json {
         output::json(&rows);
     } else {
@@ -293,7 +295,14 @@ async fn hold_trail(desk: &Desk, wait: bool) -> Result<(), Failure> {
 async fn status(desk: &Desk, cli: &Cli, ids: &Ids) -> Outcome {
     let ids = crate::ids::gather(ids)?;
     connect(desk, cli).await?;
-    let results = desk.lookup_sessions(ids).await?;
+    let mut results = desk.lookup_sessions(ids).await?;
+    desk.fill_recording_status(
+        &mut results
+            .iter_mut()
+            .filter_map(|r| r.row.as_mut())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let all_found = results.iter().all(|r| r.error.is_none());
     if cli.json {
         output::json(&results);
@@ -319,7 +328,8 @@ async fn audit(desk: &Desk, action: &AuditAction, json: bool) -> Outcome {
     match action {
         AuditAction::Verify { wait } => {
             hold_trail(desk, wait.wait).await?;
-            let view = desk.audit_view(AuditFilter::default()).await?;
+            // Only the count of records is shown: no need to hold the whole trail.
+            let view = desk.audit_view(AuditFilter::default(), Some(1)).await?;
             let chain = &view.chain;
             if json {
                 output::json(&serde_json::json!({
@@ -328,13 +338,13 @@ async fn audit(desk: &Desk, action: &AuditAction, json: bool) -> Outcome {
                     "keyedFrom": chain.keyed_from,
                     "brokenAt": chain.broken_at,
                     "message": chain.message,
-                    "records": view.records.len(),
+                    "records": view.total,
                     "requestsWithoutOutcome": view.unknown_outcomes.len(),
                     "path": view.path,
                 }));
             } else {
                 println!("{}", chain.message);
-                println!("{} records in {}", view.records.len(), view.path);
+                println!("{} records in {}", view.total, view.path);
                 if !view.unknown_outcomes.is_empty() {
                     println!(
                         "{} requests have no recorded outcome: check those sessions with \

@@ -556,7 +556,7 @@ async fn the_window_and_the_tool_share_the_account_and_one_audit_trail() {
     assert_eq!(verify["intact"], true, "{verify}");
     assert_eq!(verify["records"], 6);
     let view = window
-        .audit_view(desk_core::audit::AuditFilter::default())
+        .audit_view(desk_core::audit::AuditFilter::default(), None)
         .await
         .expect("view");
     assert!(view.chain.intact, "{}", view.chain.message);

@@ -219,7 +219,10 @@ pub struct Entry {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditView {
+    /// The latest records that match the filter, oldest first: at most the number asked for.
     pub records: Vec<AuditRecord>,
+    /// How many records match the filter (`records` may hold only the latest of them).
+    pub total: u32,
     /// The records (whatever the filter) whose outcome is open: requests that never got an
     /// outcome, and outcomes "not known" that no later check answered. The officer must check
     /// those sessions. The UI marks exactly these rows, by `seq`.

@@ -449,21 +449,56 @@ impl AuditLog {
 
     /// Reads and verifies the whole file: the chain, the seals and the end against the anchor.
     pub fn scan(&self) -> Result<Scan> {
-        // Holding the append lock keeps a half-written record of this program out of the view.
-        let guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
-        // The anchor follows this program's writes on a thread of its own: wait for the latest
-        // one to reach the keychain, so an end this program wrote is never reported as one that
-        // cannot be verified (nor checked against an older anchor).
-        if let Some(noter) = &self.noter {
-            noter.flush();
-        }
-        self.scan_locked(&guard)
+        self.scan_then(|| ())
     }
 
-    fn scan_locked(&self, _guard: &MutexGuard<'_, Option<Tail>>) -> Result<Scan> {
+    /// [`Self::scan`], running `unlocked` once the append lock is released and before the
+    /// records are parsed and their seals checked (for tests).
+    fn scan_then(&self, unlocked: impl FnOnce()) -> Result<Scan> {
+        let (bytes, check) = {
+            // Holding the append lock keeps a half-written record of this program out of the
+            // view, and makes the bytes, the key and the anchor one consistent picture.
+            let guard = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+            // The anchor follows this program's writes on a thread of its own: wait for the
+            // latest one to reach the keychain, so an end this program wrote is never reported
+            // as one that cannot be verified (nor checked against an older anchor).
+            if let Some(noter) = &self.noter {
+                noter.flush();
+            }
+            self.read_locked(&guard)?
+        };
+        // Parsing and checking every seal takes a while on a long trail: a run's records are
+        // written meanwhile.
+        unlocked();
+        Ok(self.check(&bytes, check.as_ref()))
+    }
+
+    /// A scan that keeps the append lock throughout (for an append that depends on it).
+    fn scan_locked(&self, guard: &MutexGuard<'_, Option<Tail>>) -> Result<Scan> {
+        let (bytes, seals) = self.read_locked(guard)?;
+        Ok(self.check(&bytes, seals.as_ref()))
+    }
+
+    fn check(&self, bytes: &[u8], seals: Option<&Seals>) -> Scan {
+        let check = match seals {
+            Some((key, anchor, legacy)) => Check::Full {
+                key: key.as_ref(),
+                anchor,
+                legacy: legacy.as_ref(),
+            },
+            None => Check::ChainOnly,
+        };
+        scan(bytes, check, self.is_held())
+    }
+
+    /// The trail's bytes, and (for a sealed trail) its key, anchor and old head file.
+    fn read_locked(
+        &self,
+        _guard: &MutexGuard<'_, Option<Tail>>,
+    ) -> Result<(Vec<u8>, Option<Seals>)> {
         let bytes = self.read_bytes()?;
         let Some(seals) = &self.seals else {
-            return Ok(scan(&bytes, Check::ChainOnly, self.is_held()));
+            return Ok((bytes, None));
         };
         // A keychain that cannot be read leaves the seals unchecked and the end unverified;
         // the message says why.
@@ -475,16 +510,7 @@ impl AuditLog {
             Some(e) => Err(e),
             None => seals.anchor(),
         };
-        let legacy = self.legacy_head();
-        Ok(scan(
-            &bytes,
-            Check::Full {
-                key: key.as_ref(),
-                anchor: &anchor,
-                legacy: legacy.as_ref(),
-            },
-            self.is_held(),
-        ))
+        Ok((bytes, Some((key, anchor, self.legacy_head()))))
     }
 
     /// Holds the append lock until the returned guard is dropped: every append waits meanwhile,
@@ -510,6 +536,14 @@ impl AuditLog {
         ))
     }
 }
+
+/// What a scan checks a sealed trail against: its key, its anchor (`Err`: it could not be read)
+/// and an earlier version's head file.
+type Seals = (
+    Option<TrailKey>,
+    Result<Option<Anchor>, String>,
+    Option<Head>,
+);
 
 /// The trail held by this program: the window holds it for as long as it is open, the
 /// command-line tool for one command. Each program keeps the head of the chain in memory
@@ -663,6 +697,25 @@ mod tests {
             .append(&ctx_for(START), AuditEvent::Requested, entry("s", "u"))
             .expect_err("cannot write");
         assert_eq!(err.kind(), ErrorKind::AuditUnavailable);
+    }
+
+    /// Checking a long trail's seals does not hold up a run: while a scan parses what it read,
+    /// a record is written, and the scan reports the trail as it was when it was read.
+    #[test]
+    fn a_scan_lets_records_be_written_while_it_checks_the_trail() {
+        let (_dir, log) = log_with(3);
+        let scan = log
+            .scan_then(|| {
+                log.append(&ctx_for(START), AuditEvent::Requested, entry("late", "u"))
+                    .expect("an append while the scan checks the trail");
+            })
+            .expect("scan");
+        assert_eq!(scan.records.len(), 3);
+        assert_eq!(scan.chain.state, ChainState::Intact);
+        let after = log.scan().expect("scan again");
+        assert_eq!(after.records.len(), 4);
+        assert_eq!(after.records[3].session_id, "late");
+        assert_eq!(after.chain.state, ChainState::Intact);
     }
 
     /// Records sent to the writer while the disk is busy wait, then go to disk in the order

@@ -125,7 +125,10 @@ impl Desk {
             anchor = %paths.anchor_file().display(),
             "data locations"
         );
-        let witness = audit::Witness::start();
+        let witness = audit::Witness::start(
+            &paths.audit_file(),
+            audit::CollectorConfig::from_env_or(settings.get().syslog_collector),
+        );
         Desk {
             settings,
             vault: options.vault,

@@ -51,7 +51,8 @@ pub use report::{
 };
 pub use seal::{Anchor, TrailKey, TrailSeals, ANCHOR_ENTRY, KEY_ENTRY, NAMESPACE_ENV};
 pub use witness::{
-    system_line, Witness, WitnessState, WitnessStatus, SOCKET_ENV as SYSLOG_SOCKET_ENV,
+    system_line, CollectorConfig, CollectorStatus, Witness, WitnessState, WitnessStatus,
+    COLLECTOR_ENV, DEFAULT_PORT as COLLECTOR_PORT, SOCKET_ENV as SYSLOG_SOCKET_ENV,
 };
 pub use writer::{AuditLog, AuditWriter, Head, TrailLock};
 

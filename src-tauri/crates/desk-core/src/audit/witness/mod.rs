@@ -6,16 +6,23 @@
 //!   and its seal (see [`system_line`]), never the names in it: `seq`, `seal`, `trail`, `event`,
 //!   `action`, `run`, `session` and `outcome` are enough to compare a record with its line.
 //!
+//! - The **collector** (see [`collector`]), when IT set one: every record, whole, forwarded to a
+//!   syslog collector over TLS, with the trail itself as the queue.
+//!
 //! The witness never slows or blocks the writer: [`Witness::written`] only queues the lines of
 //! records already on disk, and a thread of its own hands them to the OS. What it could not do
 //! is in its [`WitnessStatus`], for the Audit screen.
 
+mod collector;
+#[cfg(test)]
+mod collector_tests;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod linux;
 #[cfg(all(test, target_os = "linux"))]
 mod tests;
 
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,6 +30,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::AuditRecord;
+use collector::Collector;
+pub use collector::{CollectorConfig, CollectorStatus, COLLECTOR_ENV, DEFAULT_PORT};
 
 /// The system log's name for Recording Desk's lines (the syslog tag on Linux).
 pub const APP_NAME: &str = "recording-desk";
@@ -53,6 +62,8 @@ pub struct WitnessState {
 #[serde(rename_all = "camelCase")]
 pub struct WitnessStatus {
     pub system_log: WitnessState,
+    /// The syslog collector IT set, if any.
+    pub collector: Option<CollectorStatus>,
 }
 
 /// Where the lines go: the OS's own log.
@@ -121,6 +132,7 @@ fn word(value: &str) -> String {
 pub struct Witness {
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
+    collector: Option<Collector>,
 }
 
 struct Shared {
@@ -138,9 +150,21 @@ struct Queue {
 }
 
 impl Witness {
-    /// The witness of this computer: its system log (see [`open_system_log`]).
-    pub fn start() -> Witness {
-        Witness::with_system_log(open_system_log())
+    /// The witnesses of the trail at `trail` on this computer: its system log (see
+    /// [`open_system_log`]) and, when IT set one, the syslog collector.
+    pub fn start(trail: &Path, collector: Option<CollectorConfig>) -> Witness {
+        let witness = Witness::with_system_log(open_system_log());
+        match collector {
+            Some(config) => witness.with_collector(trail, config),
+            None => witness,
+        }
+    }
+
+    /// This witness, also forwarding the trail at `trail` to the collector `config`.
+    #[must_use]
+    pub fn with_collector(mut self, trail: &Path, config: CollectorConfig) -> Witness {
+        self.collector = Some(Collector::start(trail, config));
+        self
     }
 
     pub(crate) fn with_system_log(log: Result<Box<dyn SystemLog>, String>) -> Witness {
@@ -177,11 +201,18 @@ impl Witness {
                 state.target = Err("its thread could not be started".to_owned());
             }
         }
-        Witness { shared, thread }
+        Witness {
+            shared,
+            thread,
+            collector: None,
+        }
     }
 
     /// Queues the lines of records just written to disk; never waits for the OS.
     pub fn written(&self, records: &[AuditRecord]) {
+        if let Some(collector) = &self.collector {
+            collector.news();
+        }
         if self.thread.is_none() {
             return;
         }
@@ -204,6 +235,7 @@ impl Witness {
     pub fn status(&self) -> WitnessStatus {
         WitnessStatus {
             system_log: lock(&self.shared.state).view(),
+            collector: self.collector.as_ref().map(Collector::status),
         }
     }
 

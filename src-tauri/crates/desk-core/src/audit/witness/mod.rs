@@ -2,7 +2,7 @@
 //! them, so an auditor can compare.
 //!
 //! - The **system log** (this computer's own log: the journal or syslog on Linux, the Event Log
-//!   on Windows, the unified log on macOS) gets one line per record with its identifying fields
+//!   on Windows, the unified log on macOS; the last two through the `system-log` crate) gets one line per record with its identifying fields
 //!   and its seal (see [`system_line`]), never the names in it: `seq`, `seal`, `trail`, `event`,
 //!   `action`, `run`, `session` and `outcome` are enough to compare a record with its line.
 //!
@@ -83,9 +83,28 @@ pub(crate) fn open_system_log() -> Result<Box<dyn SystemLog>, String> {
             .map_or_else(|| linux::DEFAULT_SOCKET.into(), std::path::PathBuf::from);
         linux::SyslogSocket::open(path).map(|s| Box::new(s) as Box<dyn SystemLog>)
     }
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    #[cfg(any(windows, target_os = "macos"))]
+    {
+        system_log::SystemLog::open().map(|log| Box::new(OsLog(log)) as Box<dyn SystemLog>)
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         Err("this version of Recording Desk has no system log for this operating system".into())
+    }
+}
+
+/// The Event Log on Windows, the unified log on macOS (see the `system-log` crate).
+#[cfg(any(windows, target_os = "macos"))]
+struct OsLog(system_log::SystemLog);
+
+#[cfg(any(windows, target_os = "macos"))]
+impl SystemLog for OsLog {
+    fn send(&mut self, line: &str) -> Result<(), String> {
+        self.0.write(line)
+    }
+
+    fn name(&self) -> String {
+        self.0.name().to_owned()
     }
 }
 

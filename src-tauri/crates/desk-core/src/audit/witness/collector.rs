@@ -690,18 +690,34 @@ fn plain_io(e: &std::io::Error) -> String {
 /// One record as an RFC 5424 message with RFC 5425 octet-counting framing: facility authpriv,
 /// severity notice; the record's own time and computer; the record's number, seal and trail in
 /// structured data; the record's line as the message (UTF-8, with its BOM).
-pub(super) fn frame(record: &AuditRecord, line: &str) -> String {
+fn frame(record: &AuditRecord, line: &str) -> String {
     let host = header_word(&record.computer, 255);
     let message = format!(
         "<85>1 {time} {host} {APP_NAME} {pid} audit [recdesk@32473 seq=\"{seq}\" seal=\"{seal}\" \
          trail=\"{trail}\"] \u{feff}{line}",
-        time = header_word(&record.time, 64),
+        time = header_time(&record.time),
         pid = std::process::id(),
         seq = record.seq,
         seal = sd_value(&record.hash),
         trail = sd_value(record.key_id.as_deref().unwrap_or("-")),
     );
     format!("{} {message}", message.len())
+}
+
+/// The record's time as RFC 5424 allows it: at most six digits of a second.
+pub(super) fn header_time(time: &str) -> String {
+    let time = header_word(time, 64);
+    let Some(dot) = time.find('.') else {
+        return time;
+    };
+    let digits = time[dot + 1..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .count();
+    if digits <= 6 {
+        return time;
+    }
+    format!("{}{}", &time[..dot + 7], &time[dot + 1 + digits..])
 }
 
 /// A header field: printable ASCII without spaces, at most `max` characters; `-` when empty.

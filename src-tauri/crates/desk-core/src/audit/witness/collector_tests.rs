@@ -14,6 +14,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
+use super::collector::header_time;
 use super::*;
 use crate::audit::testing::*;
 use crate::audit::{AuditEvent, AuditLog, AuditWriter};
@@ -312,11 +313,19 @@ async fn records_reach_the_collector_in_order_and_exactly_once() {
     let scan = log.scan().expect("scan");
     let got = lock(&messages).clone();
     let first = &scan.records[0];
+    assert_eq!(
+        header_time("2025-03-14T08:01:00.123456789Z"),
+        "2025-03-14T08:01:00.123456Z"
+    );
+    assert_eq!(
+        header_time("2025-03-14T08:01:00.5Z"),
+        "2025-03-14T08:01:00.5Z"
+    );
     assert!(
         got[0].starts_with(&format!(
             "<85>1 {} DESK-01 recording-desk {} audit [recdesk@32473 seq=\"1\" seal=\"{}\" \
              trail=\"{}\"] \u{feff}",
-            first.time,
+            header_time(&first.time),
             std::process::id(),
             first.hash,
             first.key_id.as_deref().expect("sealed"),

@@ -108,6 +108,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const MIN_RETRY: Duration = Duration::from_millis(500);
 /// Connecting, and each write, give up after this.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(15);
+/// Most records read into memory at once (a collector set on a long trail gets it in batches).
+const BATCH: usize = 500;
 
 pub(super) struct Collector {
     shared: Arc<Shared>,
@@ -321,12 +323,20 @@ impl Forwarder {
                 return Ok(());
             }
         }
+        let trail_len = std::fs::metadata(&self.trail).map_or(0, |m| m.len());
+        if self.offset.is_some_and(|offset| offset > trail_len) {
+            // The trail is shorter than what was read of it: replaced. Look for the cursor again.
+            self.offset = None;
+        }
         if self.offset.is_none() {
             self.cursor = self.read_cursor();
             self.offset = Some(self.find_start()?);
         }
-        let pending = self.pending()?;
-        let count = pending.len() as u64;
+        let (pending, count) = self.pending()?;
+        if pending.is_empty() {
+            self.all_sent();
+            return Ok(());
+        }
         for (sent, item) in pending.iter().enumerate() {
             if self.closing() {
                 return Ok(());
@@ -337,6 +347,11 @@ impl Forwarder {
                 s.waiting_since = Some(since);
             });
             self.send(item)?;
+        }
+        if count > pending.len() as u64 {
+            // More than one batch was waiting: the next round takes the next one, at once.
+            lock(&self.shared.state).news = true;
+            return Ok(());
         }
         self.all_sent();
         Ok(())
@@ -459,6 +474,7 @@ impl Forwarder {
             if record.seq == cursor.seq && record.hash == cursor.seal {
                 found = Some(next);
             }
+            true
         })?;
         Ok(found.unwrap_or_else(|| {
             tracing::warn!(
@@ -470,17 +486,23 @@ impl Forwarder {
         }))
     }
 
-    /// The complete records from the current offset to the end of the trail.
-    fn pending(&self) -> Result<Vec<Pending>, String> {
+    /// The first complete records (at most [`BATCH`]) from the current offset on, and how many
+    /// there are in all.
+    fn pending(&self) -> Result<(Vec<Pending>, u64), String> {
         let mut pending = Vec::new();
+        let mut count = 0u64;
         self.each_line(self.offset.unwrap_or(0), |record, line, next_offset| {
-            pending.push(Pending {
-                record,
-                line: line.to_owned(),
-                next_offset,
-            });
+            count += 1;
+            if pending.len() < BATCH {
+                pending.push(Pending {
+                    record,
+                    line: line.to_owned(),
+                    next_offset,
+                });
+            }
+            true
         })?;
-        Ok(pending)
+        Ok((pending, count))
     }
 
     /// Calls `f` with each complete record line from `offset` on, and the offset after it.
@@ -488,7 +510,7 @@ impl Forwarder {
     fn each_line(
         &self,
         offset: u64,
-        mut f: impl FnMut(AuditRecord, &str, u64),
+        mut f: impl FnMut(AuditRecord, &str, u64) -> bool,
     ) -> Result<(), String> {
         let unreadable = |e: std::io::Error| {
             format!(
@@ -516,7 +538,9 @@ impl Forwarder {
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_end_matches(['\n', '\r']);
             if let Ok(record) = serde_json::from_str::<AuditRecord>(text) {
-                f(record, text, at);
+                if !f(record, text, at) {
+                    return Ok(());
+                }
             }
         }
     }

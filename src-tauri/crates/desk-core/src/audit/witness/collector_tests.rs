@@ -496,3 +496,37 @@ fn the_collector_is_set_under_syslog_collector_with_port_6514_by_default() {
         .syslog_collector
         .is_none());
 }
+
+/// A collector set on a long trail gets all of it, in order, read in batches; and a second
+/// program on the same trail (the window and rdesk) leaves the sending to the first.
+#[test]
+fn a_long_trail_is_sent_whole_in_order_and_by_one_program_only() {
+    let (sent, receiver, log) = Sent::two();
+    // The other program writes record 3 (the first one's collector is not told: it finds it
+    // with its own next records).
+    // Each program holds the trail while it writes, as the window and rdesk do.
+    let other = sent.log();
+    let held = other.try_hold().expect("lock").expect("free");
+    fill(&other, 1);
+    drop(held);
+    let _held = log.hold().expect("lock");
+    let ctx = ctx();
+    let items = (0..1100).map(|i| (&ctx, AuditEvent::Requested, entry(&format!("x{i}"), "u")));
+    log.append_all(items).expect("written");
+    let got = received(&sent.messages, 1103);
+    assert!(
+        got.iter().copied().eq(1..=1103),
+        "in order, once each: {:?}",
+        got.windows(2).find(|w| w[1] != w[0] + 1)
+    );
+    status_when(&log, "all sent", all_sent);
+    let idle = status_when(&other, "left to the other", |s| !s.connected);
+    assert_eq!(
+        idle.message,
+        "Another Recording Desk program on this computer forwards the records to the collector."
+    );
+    drop(other);
+    drop(log);
+    receiver.stop();
+    assert_eq!(lock(&sent.messages).len(), 1103);
+}

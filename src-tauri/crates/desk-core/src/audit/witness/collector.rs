@@ -108,6 +108,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const MIN_RETRY: Duration = Duration::from_millis(500);
 /// Connecting, and each write, give up after this.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long dropping the collector waits for its thread to stop.
+const STOP_WAIT: Duration = Duration::from_secs(2);
 /// Most records read into memory at once (a collector set on a long trail gets it in batches).
 const BATCH: usize = 500;
 
@@ -125,6 +127,8 @@ struct State {
     /// New records were written since the thread last looked.
     news: bool,
     closing: bool,
+    /// The thread has stopped.
+    ended: bool,
     status: CollectorStatus,
 }
 
@@ -141,6 +145,7 @@ impl Collector {
             state: Mutex::new(State {
                 news: true,
                 closing: false,
+                ended: false,
                 status,
             }),
             wake: Condvar::new(),
@@ -149,7 +154,12 @@ impl Collector {
         let trail = trail.to_owned();
         let thread = std::thread::Builder::new()
             .name("audit-collector".into())
-            .spawn(move || Forwarder::new(trail, config, theirs).run())
+            .spawn(move || {
+                let shared = Arc::clone(&theirs);
+                Forwarder::new(trail, config, theirs).run();
+                lock(&shared.state).ended = true;
+                shared.wake.notify_all();
+            })
             .inspect_err(|e| tracing::error!("the collector cannot be started: {e}"))
             .ok();
         if thread.is_none() {
@@ -174,10 +184,20 @@ impl Drop for Collector {
     fn drop(&mut self) {
         lock(&self.shared.state).closing = true;
         self.shared.wake.notify_all();
-        // A network call in progress gives up within its timeout; the records it did not send
-        // are sent by the next start.
+        // The thread stops between two records. One waiting on the network (a collector that
+        // does not answer) is not waited for longer than this: the program's end (rdesk's after
+        // each command) must not hang on it. What it did not send, the next start sends.
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            let state = lock(&self.shared.state);
+            let (state, _) = self
+                .shared
+                .wake
+                .wait_timeout_while(state, STOP_WAIT, |s| !s.ended)
+                .unwrap_or_else(|p| p.into_inner());
+            if state.ended {
+                drop(state);
+                let _ = thread.join();
+            }
         }
     }
 }

@@ -530,3 +530,89 @@ fn a_long_trail_is_sent_whole_in_order_and_by_one_program_only() {
     receiver.stop();
     assert_eq!(lock(&sent.messages).len(), 1103);
 }
+
+/// A real syslog collector: rsyslogd's TLS input (imtcp with GnuTLS) takes the RFC 5425 frames
+/// and parses each message as RFC 5424: app name, facility and severity, message ID, the
+/// structured data, and the record's line as the message.
+#[cfg(target_os = "linux")]
+#[test]
+fn rsyslogd_over_tls_parses_each_record_as_rfc_5424() {
+    // rsyslog's TLS driver comes in a package of its own.
+    let gnutls = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|d| d.path().join("rsyslog/lmnsd_gtls.so").exists());
+    if !gnutls {
+        assert!(
+            std::env::var_os("RECORDING_DESK_REQUIRE_KEYCHAIN").is_none()
+                && std::env::var_os("CI").is_none(),
+            "rsyslog-gnutls is not installed, and CI must test the collector against it: run \
+             scripts/install-deps.sh"
+        );
+        eprintln!("SKIPPED: rsyslog-gnutls is not installed (scripts/install-deps.sh installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let certs = make_certs(dir.path());
+    let port = TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let input = format!(
+        r#"global(DefaultNetstreamDriverCAFile="{ca}" DefaultNetstreamDriverCertFile="{cert}" DefaultNetstreamDriverKeyFile="{key}")
+module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")
+input(type="imtcp" port="{port}" address="127.0.0.1")"#,
+        ca = certs.ca.display(),
+        cert = certs.cert.display(),
+        key = certs.key.display(),
+    );
+    let template =
+        "%app-name%|%syslogfacility-text%.%syslogseverity-text%|%msgid%|%structured-data%|%msg%\\n";
+    let listening = || TcpStream::connect(("127.0.0.1", port)).is_ok();
+    let Some(daemon) = super::tests::Rsyslogd::start_with(dir.path(), &input, template, listening)
+    else {
+        return;
+    };
+    let keychain: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let log = forwarding_log(dir.path(), &keychain, config(port, &certs.ca));
+    fill(&log, 3);
+    status_when(&log, "all sent", |s| s.waiting == 0 && s.connected);
+
+    // rsyslogd also notes its own messages (the readiness probe's connection): only ours count.
+    let deadline = Instant::now() + PATIENCE;
+    let ours = loop {
+        let ours: Vec<String> = daemon
+            .lines(0)
+            .into_iter()
+            .filter(|l| l.starts_with("recording-desk|"))
+            .collect();
+        if ours.len() >= 3 {
+            break ours;
+        }
+        assert!(Instant::now() < deadline, "rsyslogd got {ours:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let trail = std::fs::read_to_string(log.path()).expect("trail");
+    let scan = log.scan().expect("scan");
+    assert_eq!(ours.len(), 3, "{ours:?}");
+    for ((got, line), record) in ours.iter().zip(trail.lines()).zip(&scan.records) {
+        let parts: Vec<&str> = got.splitn(5, '|').collect();
+        assert_eq!(
+            parts[..3],
+            ["recording-desk", "authpriv.notice", "audit"],
+            "{got}"
+        );
+        assert_eq!(
+            parts[3],
+            format!(
+                "[recdesk@32473 seq=\"{}\" seal=\"{}\" trail=\"{}\"]",
+                record.seq,
+                record.hash,
+                record.key_id.as_deref().expect("sealed")
+            )
+        );
+        assert_eq!(parts[4].trim().trim_start_matches('\u{feff}'), line);
+    }
+    drop(log);
+}

@@ -19,7 +19,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 /// rsyslogd in the foreground, listening on `dir/log.sock` and writing every message it gets to
 /// `dir/syslog.txt` as `program|facility.severity|message`. Killed when dropped.
-struct Rsyslogd {
+pub(super) struct Rsyslogd {
     child: Child,
     socket: PathBuf,
     out: PathBuf,
@@ -28,6 +28,24 @@ struct Rsyslogd {
 impl Rsyslogd {
     /// `None` (with a note) when rsyslogd is not installed and this is not CI, where it must be.
     fn start(dir: &Path) -> Option<Rsyslogd> {
+        let socket = dir.join("log.sock");
+        let input = format!(
+            r#"module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="{}" RateLimit.Interval="0")"#,
+            socket.display()
+        );
+        let template = "%programname%|%syslogfacility-text%.%syslogseverity-text%|%msg%\\n";
+        Rsyslogd::start_with(dir, &input, template, || socket.exists())
+    }
+
+    /// rsyslogd with `input` (its modules and inputs) writing each message to `dir/syslog.txt`
+    /// through `template`, once `ready` (panics if it does not get ready within [`PATIENCE`]).
+    pub(super) fn start_with(
+        dir: &Path,
+        input: &str,
+        template: &str,
+        ready: impl Fn() -> bool,
+    ) -> Option<Rsyslogd> {
         let Some(binary) = ["/usr/sbin/rsyslogd", "/sbin/rsyslogd", "/usr/bin/rsyslogd"]
             .into_iter()
             .map(PathBuf::from)
@@ -36,26 +54,23 @@ impl Rsyslogd {
             assert!(
                 std::env::var_os("RECORDING_DESK_REQUIRE_KEYCHAIN").is_none()
                     && std::env::var_os("CI").is_none(),
-                "rsyslogd is not installed, and CI must test the system log witness against it: \
+                "rsyslogd is not installed, and CI must test the audit trail's copies against it: \
                  run scripts/install-deps.sh"
             );
             eprintln!("SKIPPED: rsyslogd is not installed (scripts/install-deps.sh installs it)");
             return None;
         };
-        let socket = dir.join("log.sock");
         let out = dir.join("syslog.txt");
         let conf = dir.join("rsyslog.conf");
         std::fs::write(
             &conf,
             format!(
                 r#"global(workDirectory="{dir}")
-module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="{socket}" RateLimit.Interval="0")
-template(name="witness" type="string" string="%programname%|%syslogfacility-text%.%syslogseverity-text%|%msg%\n")
+{input}
+template(name="witness" type="string" string="{template}")
 *.* action(type="omfile" file="{out}" template="witness")
 "#,
                 dir = dir.display(),
-                socket = socket.display(),
                 out = out.display(),
             ),
         )
@@ -68,23 +83,24 @@ template(name="witness" type="string" string="%programname%|%syslogfacility-text
             .arg(dir.join("rsyslogd.pid"))
             .spawn()
             .expect("start rsyslogd");
-        let mut daemon = Rsyslogd { child, socket, out };
+        let mut daemon = Rsyslogd {
+            child,
+            socket: dir.join("log.sock"),
+            out,
+        };
         let deadline = Instant::now() + PATIENCE;
-        while !daemon.socket.exists() {
+        while !ready() {
             if let Ok(Some(status)) = daemon.child.try_wait() {
                 panic!("rsyslogd stopped at once ({status})");
             }
-            assert!(
-                Instant::now() < deadline,
-                "rsyslogd did not open its socket"
-            );
+            assert!(Instant::now() < deadline, "rsyslogd did not get ready");
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(daemon)
     }
 
     /// The lines written so far, once there are at least `n` (panics after [`PATIENCE`]).
-    fn lines(&self, n: usize) -> Vec<String> {
+    pub(super) fn lines(&self, n: usize) -> Vec<String> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let text = std::fs::read_to_string(&self.out).unwrap_or_default();

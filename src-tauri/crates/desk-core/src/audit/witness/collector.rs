@@ -421,7 +421,8 @@ impl Forwarder {
         self.write_cursor(&cursor).map_err(|e| {
             format!(
                 "Recording Desk could not note which records were sent to the collector, in {} \
-                 ({e}). It stops sending until it can, so that none is sent twice.",
+                 ({e}). It stops sending until it can; the last record sent may then be sent \
+                 again.",
                 self.cursor_path.display()
             )
         })?;

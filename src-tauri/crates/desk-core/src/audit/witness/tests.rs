@@ -270,3 +270,22 @@ fn a_system_log_that_does_not_read_never_holds_up_the_trail() {
     assert!(got[1999].ends_with(&system_line(&written[1999])));
     assert!(log.witness_status().expect("witness").system_log.on);
 }
+
+/// A value can never pose as another field of the line: spaces, `=` and control characters
+/// become `_`, and an absent value is `-`.
+#[test]
+fn each_value_of_a_line_is_one_word() {
+    let mut record = crate::audit::testing::record(
+        7,
+        "2025-03-14T08:01:00Z",
+        AuditEvent::Outcome,
+        crate::audit::ActionKind::Stop,
+    );
+    record.session_id = "s7 outcome=recording".into();
+    record.hash = "ab12".into();
+    assert_eq!(
+        system_line(&record),
+        "audit seq=7 seal=ab12 trail=- event=outcome action=stop run=r1 \
+         session=s7_outcome_recording outcome=failed"
+    );
+}

@@ -273,8 +273,18 @@ impl Forwarder {
                 });
             }
             if !self.wait(problem.is_some()) {
+                self.close();
                 return;
             }
+        }
+    }
+
+    /// Ends the connection the way TLS asks (close_notify), so the collector sees a clean end
+    /// rather than a connection cut off.
+    fn close(&mut self) {
+        if let Some(mut tls) = self.tls.take() {
+            tls.conn.send_close_notify();
+            let _ = tls.conn.complete_io(&mut tls.sock);
         }
     }
 

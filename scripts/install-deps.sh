@@ -8,12 +8,15 @@ say() { printf '\n==> %s\n' "$*"; }
 
 # System libraries for Tauri (WebKitGTK), the keychain (Secret Service over D-Bus), and the test
 # tools: a virtual display, a headless Secret Service, the WebKit WebDriver and Chromium, and
-# poppler-utils (pdftotext, pdfinfo), with which the tests read the PDF report back.
+# poppler-utils (pdftotext, pdfinfo), with which the tests read the PDF report back; rsyslog, the
+# syslog daemon the tests start on a socket of their own to receive the audit trail's copies (and,
+# with rsyslog-gnutls, as a TLS log collector), and
+# openssl, which makes the certificates of the tests' TLS syslog collector.
 APT_PACKAGES=(
   build-essential pkg-config curl ca-certificates file
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev libssl-dev
   xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver chromium imagemagick x11-utils xdotool
-  python3 poppler-utils
+  python3 poppler-utils rsyslog rsyslog-gnutls openssl
 )
 
 missing=()

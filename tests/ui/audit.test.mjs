@@ -307,3 +307,45 @@ test("a long trail is shown a page at a time: the latest records first, earlier 
   assert.equal((await mockCall(page, "audit_view")).at(-1).limit, 1000);
   await context.close();
 });
+
+test("the Audit screen says where copies of the trail go, and what is waiting for the collector", async () => {
+  const { page, context } = await openAudit({
+    witnesses: {
+      systemLog: {
+        on: false,
+        message: "The system log does not receive copies of the audit trail on this computer (there is no system log service at /dev/log).",
+      },
+      collector: {
+        target: "siem.example.com:6514",
+        connected: false,
+        waiting: 12,
+        waitingSince: "2025-03-14T08:01:00Z",
+        message:
+          "The collector siem.example.com:6514 cannot be reached (the connection was refused: the collector is not listening). The records are kept and sent when it can be.",
+      },
+    },
+  });
+  const lines = await page.$$eval(".witness-status li", (li) =>
+    li.map((l) => ({ which: l.dataset.witness, cls: l.className, text: l.innerText.replace(/\s+/g, " ").trim() })),
+  );
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0].which, "systemLog");
+  assert.equal(lines[0].cls, "witness-attention");
+  assert.match(lines[0].text, /^System log: The system log does not receive copies of the audit trail on this computer/);
+  assert.equal(lines[1].which, "collector");
+  assert.equal(lines[1].cls, "witness-attention");
+  assert.match(
+    lines[1].text,
+    /^Log collector siem\.example\.com:6514: 12 records waiting since .+\. The collector siem\.example\.com:6514 cannot be reached/,
+  );
+  assert.match(lines[1].text, /The records are kept and sent when it can be\.$/);
+  await context.close();
+
+  // By default (the mock's): the system log takes every record, and no collector is set.
+  const usual = await openAudit();
+  const text = await usual.page.textContent(".witness-status");
+  assert.match(text, /System log: Every record is also noted in the system log/);
+  assert.doesNotMatch(text, /collector/i);
+  assert.equal(await usual.page.$eval(".witness-status li", (li) => li.className), "witness-ok");
+  await usual.context.close();
+});

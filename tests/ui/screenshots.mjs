@@ -14,6 +14,22 @@ const CLOUD_SITES = [
   { id: "33333333-3333-4333-a333-333333333333", name: "Contoso Test" },
 ];
 
+const COPIES_WAITING = {
+  systemLog: {
+    on: true,
+    message:
+      "Every record is also noted in the system log (journalctl -t recording-desk, or the syslog's authpriv file), with its number and seal.",
+  },
+  collector: {
+    target: "siem.contoso.com:6514",
+    connected: false,
+    waiting: 12,
+    waitingSince: "2025-03-14T08:01:00Z",
+    message:
+      "The collector siem.contoso.com:6514 cannot be reached (the connection was refused: the collector is not listening). The records are kept and sent when it can be.",
+  },
+};
+
 async function shot(page, name) {
   await page.waitForTimeout(150);
   await page.screenshot({ path: `${out}/${name}.png` });
@@ -127,12 +143,13 @@ for (const scheme of ["light", "dark"]) {
     await context.close();
   }
   // The trail's verification states: intact with an earlier version's part, the end not
-  // verifiable, and the Re-seal question.
-  for (const { name, audit } of [
+  // verifiable, and the Re-seal question; then copies of the trail waiting for IT's collector.
+  for (const { name, audit, witnesses } of [
     { name: "11a-audit-intact-legacy-part", audit: { seed: 6, unknown: 0, keyedFrom: 5 } },
     { name: "11b-audit-end-unverified", audit: { seed: 6, unknown: 0, endUnverified: true } },
+    { name: "11e-audit-copies-waiting", audit: { seed: 6, unknown: 0 }, witnesses: COPIES_WAITING },
   ]) {
-    const { page, context } = await openApp(env, connected({ audit }), o);
+    const { page, context } = await openApp(env, connected({ audit, witnesses }), o);
     await waitForRows(page, 1);
     await page.click("nav button:has-text('Audit trail')");
     await waitForView(page, "audit");

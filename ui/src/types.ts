@@ -8,6 +8,8 @@ export type { AuditEvent } from "./bindings/AuditEvent";
 export type { AuditFilter } from "./bindings/AuditFilter";
 export type { AuditRecord } from "./bindings/AuditRecord";
 export type { AuditView } from "./bindings/AuditView";
+export type { WitnessStatus } from "./bindings/WitnessStatus";
+export type { CollectorStatus } from "./bindings/CollectorStatus";
 export type { ChainState } from "./bindings/ChainState";
 export type { Connection } from "./bindings/Connection";
 export type { ErrorKind } from "./bindings/ErrorKind";

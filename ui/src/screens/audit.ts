@@ -8,7 +8,7 @@ import { confirmDialog } from "../components/dialog";
 import { VirtualTable } from "../components/virtual-table";
 import { shortMachine, timeCell } from "../components/session-table";
 import type { SessionStore } from "../store";
-import type { AuditFilter, AuditRecord, AuditView, Connection, Mode, RunStatus } from "../types";
+import type { AuditFilter, AuditRecord, AuditView, Connection, Mode, RunStatus, WitnessStatus } from "../types";
 import { outcomeText } from "../components/run-panel";
 import { openSessionDetail } from "./detail";
 
@@ -123,8 +123,32 @@ function chainHelp(): HTMLElement {
         null,
         "Records written by earlier versions of Recording Desk were not sealed with a key: anyone who could change the file could have rewritten them before this version first added to the trail.",
       ),
+      h(
+        "li",
+        null,
+        "Copies kept elsewhere: Recording Desk also notes each record's number and seal in this computer's system log and, when your IT team set one, sends every record to their log collector. An auditor can compare those copies with the trail.",
+      ),
     ),
   );
+}
+
+/** Where copies of the trail go (the system log, IT's collector), and whether they get them. */
+function witnessState(witnesses: WitnessStatus | null | undefined): HTMLElement | null {
+  if (!witnesses) return null;
+  const item = (ok: boolean, which: string, label: string, text: string) =>
+    h(
+      "li",
+      { class: ok ? "witness-ok" : "witness-attention", "data-witness": which },
+      icon(ok ? "check" : "warning", "icon icon-small"),
+      h("span", null, h("strong", null, label), " ", text),
+    );
+  const items = [item(witnesses.systemLog.on, "systemLog", "System log:", witnesses.systemLog.message)];
+  const c = witnesses.collector;
+  if (c) {
+    const waiting = c.waiting > 0 && c.waitingSince ? `${plural(c.waiting, "record")} waiting since ${formatTime(c.waitingSince)}. ` : "";
+    items.push(item(c.connected && c.waiting === 0, "collector", `Log collector ${c.target}:`, waiting + c.message));
+  }
+  return h("div", { class: "witness-status", role: "status", "aria-label": "Copies of the audit trail" }, h("ul", null, ...items));
 }
 
 /** What the audit trail screen needs from the window around it. */
@@ -416,7 +440,7 @@ export class AuditScreen {
     const open = view.unknownOutcomes;
     this.unknownSeqs = new Set(open.map((r) => r.seq));
 
-    this.chain.replaceChildren(this.chainState(view), chainHelp());
+    this.chain.replaceChildren(...[this.chainState(view), witnessState(view.witnesses), chainHelp()].filter((e) => e !== null));
 
     if (open.length > 0) {
       this.unknownSlot.replaceChildren(

@@ -25,6 +25,7 @@ import type {
   SessionRow,
   Settings,
   Site,
+  WitnessStatus,
 } from "../types";
 
 export interface MockConfig {
@@ -72,6 +73,8 @@ export interface MockConfig {
     /** The first keyed record; records before it are an earlier version's. Default: 1. */
     keyedFrom?: number | null;
   };
+  /** What audit_view says of the trail's copies (system log, collector); default: the system log on. */
+  witnesses?: WitnessStatus | null;
   /** Session IDs whose outcome record "cannot be written" during a run. */
   auditMissing?: string[];
   /** Failures queued from the start, per command (for what the app calls while loading). */
@@ -877,6 +880,17 @@ export class MockBackend {
       unknownOutcomes,
       chain: this.chain(),
       path: this.cfg.audit?.path ?? "/home/officer/.local/share/recording-desk/audit.jsonl",
+      witnesses:
+        this.cfg.witnesses === undefined
+          ? {
+              systemLog: {
+                on: true,
+                message:
+                  "Every record is also noted in the system log (journalctl -t recording-desk, or the syslog's authpriv file), with its number and seal.",
+              },
+              collector: null,
+            }
+          : this.cfg.witnesses,
     };
   }
 

@@ -126,6 +126,10 @@ impl Desk {
             anchor = %paths.anchor_file().display(),
             "data locations"
         );
+        let witness = audit::Witness::start(
+            &paths.audit_file(),
+            audit::CollectorConfig::from_env_or(settings.get().syslog_collector),
+        );
         Desk {
             settings,
             vault: options.vault,
@@ -135,11 +139,10 @@ impl Desk {
             remember_mode: options.remember_mode,
             runs: RunSlot::default(),
             cache: Arc::new(RowCache::default()),
-            audit: Arc::new(AuditLog::sealed(
-                paths.audit_file(),
-                paths.anchor_file(),
-                trail_seals,
-            )),
+            audit: Arc::new(
+                AuditLog::sealed(paths.audit_file(), paths.anchor_file(), trail_seals)
+                    .with_witness(witness),
+            ),
             trail: Mutex::new(None),
             demo: Demo::default(),
             startup: Mutex::new(None),
@@ -549,6 +552,7 @@ impl Desk {
             ),
             chain: scan.chain,
             path: self.audit.path().display().to_string(),
+            witnesses: self.audit.witness_status(),
         })
     }
 

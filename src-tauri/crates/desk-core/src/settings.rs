@@ -49,6 +49,9 @@ pub struct StoredSettings {
     pub recent_reasons: Vec<String>,
     pub recent_cases: Vec<String>,
     pub window: WindowPrefs,
+    /// IT's syslog collector, to which every audit record is forwarded (see
+    /// [`crate::audit::CollectorConfig`]); read at start-up.
+    pub syslog_collector: Option<crate::audit::CollectorConfig>,
 }
 
 impl Default for StoredSettings {
@@ -64,6 +67,7 @@ impl Default for StoredSettings {
             recent_reasons: Vec::new(),
             recent_cases: Vec::new(),
             window: WindowPrefs::default(),
+            syslog_collector: None,
         }
     }
 }

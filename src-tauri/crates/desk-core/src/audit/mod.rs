@@ -20,6 +20,7 @@
 //! - [`filter`]: what the Audit screen asked to see, and the requests that never got an outcome.
 //! - [`csv`]: the export for a spreadsheet.
 //! - [`report`]: the investigation report, a PDF of the records a filter chose.
+//! - [`witness`]: copies of each record in the system log, for an auditor to compare.
 
 mod chain;
 mod csv;
@@ -28,6 +29,7 @@ mod report;
 mod seal;
 #[cfg(test)]
 mod tamper;
+mod witness;
 mod writer;
 
 use std::sync::OnceLock;
@@ -48,6 +50,10 @@ pub use report::{
     build_report, write_report, Report, ReportRequest, ReportSaved, EXPORT_HASH_SCOPE,
 };
 pub use seal::{Anchor, TrailKey, TrailSeals, ANCHOR_ENTRY, KEY_ENTRY, NAMESPACE_ENV};
+pub use witness::{
+    system_line, CollectorConfig, CollectorStatus, Witness, WitnessState, WitnessStatus,
+    COLLECTOR_ENV, DEFAULT_PORT as COLLECTOR_PORT, SOCKET_ENV as SYSLOG_SOCKET_ENV,
+};
 pub use writer::{AuditLog, AuditWriter, Head, TrailLock};
 
 /// Which of the two actions a record is about, as the trail names it (`"start"`, `"stop"`); the
@@ -229,6 +235,8 @@ pub struct AuditView {
     pub unknown_outcomes: Vec<AuditRecord>,
     pub chain: AuditChain,
     pub path: String,
+    /// Whether copies of the trail reach the system log (`None`: this trail has no witness).
+    pub witnesses: Option<WitnessStatus>,
 }
 
 pub fn now_rfc3339() -> String {

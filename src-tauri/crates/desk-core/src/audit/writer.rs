@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::chain::{hash_record, scan, ChainState, Check, End, Scan};
 use super::seal::{Anchor, AnchorNoter, TrailKey, TrailSeals};
+use super::witness::{Witness, WitnessStatus};
 use super::{notify_user, now_rfc3339, ActionKind, AuditContext, AuditEvent, AuditRecord, Entry};
 use crate::error::{Error, Result};
 
@@ -48,6 +49,8 @@ pub struct AuditLog {
     held: Arc<AtomicUsize>,
     /// Writes the anchor after each write of records, off the writer's path (sealed logs only).
     noter: Option<AnchorNoter>,
+    /// Copies of each record written, to the system log (see [`Witness`]); off the writer's path.
+    witness: Option<Witness>,
 }
 
 /// The last record written: its number and hash (the head file of earlier versions).
@@ -67,7 +70,25 @@ impl AuditLog {
             tail: Mutex::new(None),
             held: Arc::new(AtomicUsize::new(0)),
             noter: None,
+            witness: None,
         }
+    }
+
+    /// This log with its records also copied to `witness`, once each is on disk.
+    #[must_use]
+    pub fn with_witness(mut self, witness: Witness) -> Self {
+        self.witness = Some(witness);
+        self
+    }
+
+    /// Whether the copies of the trail reach the system log; `None` for a log without witness.
+    pub fn witness_status(&self) -> Option<WitnessStatus> {
+        self.witness.as_ref().map(Witness::status)
+    }
+
+    /// The witness, when this log has one (the tests wait on it).
+    pub fn witness(&self) -> Option<&Witness> {
+        self.witness.as_ref()
     }
 
     /// The app's log: records sealed with the key in `seals`, the end checked against its
@@ -281,6 +302,10 @@ impl AuditLog {
                         seq: last.seq,
                         seal: last.hash.clone(),
                     });
+                }
+                if let Some(witness) = &self.witness {
+                    // Only queued here: the system log is written on the witness's own thread.
+                    witness.written(&records);
                 }
                 **guard = Some(Tail {
                     seq: last.seq,

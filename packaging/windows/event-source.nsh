@@ -6,7 +6,7 @@
 ; every event ID shows its text as it is ("%1"). Writing under HKLM needs the per-machine
 ; install (bundle.windows.nsis.installMode "perMachine", as tauri.conf.json has it).
 ;
-; Wire it with tauri.conf.json: "bundle" > "windows" > "nsis" > "installerHooks":
+; Wired in tauri.conf.json: "bundle" > "windows" > "nsis" > "installerHooks":
 ; "../packaging/windows/event-source.nsh" (the path is relative to src-tauri/).
 
 !define RD_EVENT_SOURCE_KEY "SYSTEM\CurrentControlSet\Services\EventLog\Application\Recording Desk"

@@ -109,7 +109,7 @@ fn issue(
     };
     let customer_ok = path_customer.eq_ignore_ascii_case("root")
         || state.visible_customer(path_customer).is_some()
-        || unseen == UnseenCustomerTokens::Grant;
+        || unseen != UnseenCustomerTokens::Refuse;
     if !customer_ok || client_id != state.client_id || client_secret != state.client_secret {
         return errors::oauth(
             status,
@@ -205,6 +205,12 @@ pub fn check_headers(
         Some(c) if c.trim().is_empty() => return Err(errors::missing_customer()),
         Some(c) => match state.visible_customer(c.trim()) {
             Some(customer) => customer,
+            // `/me` of an API client whose token was issued for a customer it cannot see.
+            None if !needs_site
+                && state.faults().unseen_customer_tokens == UnseenCustomerTokens::GrantMeLists =>
+            {
+                return Ok(SiteScope::Simulated)
+            }
             None => return Err(errors::access_denied(state.next_params_shape(), c.trim())),
         },
     };

@@ -43,9 +43,9 @@ pub struct VisibleSite {
     pub name: String,
 }
 
-/// What the token endpoint does with a customer ID the API client cannot see (not the
-/// simulated customer, not one of the other visible ones, not `root`). Citrix does not
-/// document it, so both answers are offered.
+/// What the token endpoint, and `GET /me`, do with a customer ID the API client cannot see (not
+/// the simulated customer, not one of the other visible ones, not `root`). Citrix does not
+/// document it, so each answer the reference allows is offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum UnseenCustomerTokens {
@@ -53,8 +53,11 @@ pub enum UnseenCustomerTokens {
     #[default]
     Refuse,
     /// A token is issued, but `GET /me` still lists only the visible customers and API calls
-    /// naming the unseen customer in `Citrix-CustomerId` get 403.
+    /// naming the unseen customer in `Citrix-CustomerId` get 403, `/me` included.
     Grant,
+    /// As `Grant`, except that `GET /me` answers whatever customer the header names, listing the
+    /// customers the API client can see (every other call naming the unseen customer gets 403).
+    GrantMeLists,
 }
 
 /// How the simulator starts. Everything here can be changed later through

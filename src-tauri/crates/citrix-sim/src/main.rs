@@ -25,9 +25,11 @@ Options:
   --site-name <NAME>            name of the customer's site (default Demo Site)
   --other-customer <ID[:NAME]>  another customer the API client can see, with one empty site
                                 (repeatable)
-  --unseen-customer-tokens <refuse|grant>
+  --unseen-customer-tokens <refuse|grant|grant-me-lists>
                                 a token asked for a customer the client cannot see: refused
-                                with 400 invalid_client (default), or granted
+                                with 400 invalid_client (default), or granted (every call
+                                naming it then gets 403; with grant-me-lists, /me answers
+                                with the customers the client can see)
   --sessions <N>                number of fixture sessions (default 240)
   --latency-ms <MS>             delay added to every request (default 0)
   --token-lifetime-secs <SECS>  lifetime of issued tokens (default 3600)
@@ -117,7 +119,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Options>, Str
                 cfg.unseen_customer_tokens = match value.as_str() {
                     "refuse" => UnseenCustomerTokens::Refuse,
                     "grant" => UnseenCustomerTokens::Grant,
-                    _ => return Err(format!("{flag} must be refuse or grant")),
+                    "grant-me-lists" => UnseenCustomerTokens::GrantMeLists,
+                    _ => return Err(format!("{flag} must be refuse, grant or grant-me-lists")),
                 }
             }
             "--sessions" => {

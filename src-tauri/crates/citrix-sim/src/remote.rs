@@ -38,7 +38,7 @@
 //! | `hideFields` | `{sessions: "all" or [id…], fields: ["state","connection","protocol"], as: "null" or "absent"}`; no fields shows them again | `hide_fields`, `hide_fields_everywhere` |
 //! | `searchMode` | `"lenient"`, `"noContains"`, `"equalsOnly"` | `set_search_mode` |
 //! | `otherCustomers` | `[{id, name?, sites: [{id, name}]}]` | `set_other_customers` |
-//! | `unseenCustomerTokens` | `"refuse"` or `"grant"` | `set_unseen_customer_tokens` |
+//! | `unseenCustomerTokens` | `"refuse"`, `"grant"` or `"grantMeLists"` | `set_unseen_customer_tokens` |
 //!
 //! A body with an unknown key or a bad value is refused with 400 and nothing is applied.
 

@@ -73,6 +73,36 @@ async fn a_customer_the_api_client_cannot_see_is_never_switched_for_another() {
     let err = account::connect(req).await.err().expect("refused");
     assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
 
+    // Where `/me` answers for the unseen customer too, the refusal names the customers the API
+    // client can see, under the customer ID field.
+    sim.control()
+        .set_unseen_customer_tokens(citrix_sim::UnseenCustomerTokens::GrantMeLists);
+    let mut req = request(&sim, &config, &config.client_secret);
+    req.credentials.customer_id = "northwind".into();
+    let err = account::connect(req).await.err().expect("refused");
+    assert_eq!(
+        err.to_ipc().field,
+        Some(crate::error::InputField::CustomerId),
+        "{err}"
+    );
+    assert_eq!(
+        err.message(),
+        format!(
+            "This API client cannot see customer “northwind”. The customer IDs it can see: {}, \
+             fabrikam (Fabrikam). Enter one of these, or use an API client of customer \
+             “northwind”.",
+            match &config.customer_name {
+                Some(name) => format!("{} ({name})", config.customer_id),
+                None => config.customer_id.clone(),
+            }
+        )
+    );
+    assert_eq!(
+        sim.control().status_requests(),
+        Vec::<String>::new(),
+        "nothing was asked of the unseen customer's sessions"
+    );
+
     // The visible customer, in other letters, is connected as itself.
     let mut req = request(&sim, &config, &config.client_secret);
     req.credentials.customer_id = config.customer_id.to_uppercase();

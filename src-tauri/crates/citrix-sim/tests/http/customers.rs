@@ -133,6 +133,29 @@ async fn an_unseen_customer_can_get_a_token_but_me_lists_only_the_visible_ones()
         body["type"],
         "https://errors-api.cloud.com/common/authorization"
     );
+    // Where Citrix's /me lists what the API client can see whatever customer the call names.
+    api.ctl
+        .set_unseen_customer_tokens(UnseenCustomerTokens::GrantMeLists);
+    let (code, me) = me_with(&api, &token, "northwind").await;
+    assert_eq!(code, 200, "{me}");
+    assert_eq!(me["Customers"].as_array().unwrap().len(), 2);
+    let sessions = call(
+        &api,
+        "/Sessions",
+        &token,
+        "northwind",
+        Some(citrix_sim::DEFAULT_SITE_ID),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        sessions.status().as_u16(),
+        403,
+        "other calls are still denied"
+    );
+    api.ctl
+        .set_unseen_customer_tokens(UnseenCustomerTokens::Grant);
     // Wrong credentials are still wrong.
     let (code, _) = status_json(
         api.token_response("northwind", "demo-client", "wrong")

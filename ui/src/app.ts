@@ -24,6 +24,10 @@ const DEFAULT_SETTINGS: Settings = {
   requireCase: false,
   recentReasons: [],
   recentCases: [],
+  notifyUser: "ask",
+  demoSiteOffered: true,
+  managedAccount: { region: null, customerId: null, clientId: null },
+  locked: [],
 };
 
 export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, SettingsHost {

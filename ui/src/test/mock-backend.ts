@@ -289,6 +289,10 @@ export class MockBackend {
       requireCase: false,
       recentReasons: [],
       recentCases: [],
+      notifyUser: "ask",
+      demoSiteOffered: true,
+      managedAccount: { region: null, customerId: null, clientId: null },
+      locked: [],
       ...cfg.settings,
     };
     this.ended = new Set(cfg.ended ?? []);

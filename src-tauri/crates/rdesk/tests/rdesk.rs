@@ -106,6 +106,7 @@ impl Computer {
             notices: Vec::new(),
             remember_mode: true,
             trail_namespace: Some(self.config.customer_id.clone()),
+            policy: desk_core::policy::PolicySource::none(),
         })
     }
 

@@ -39,6 +39,10 @@ use crate::settings::{Settings, CONCURRENCY_RANGE};
 /// OS's source (that one wins), so an officer cannot unlock a setting by pointing it elsewhere.
 pub const POLICY_FILE_ENV: &str = "RECORDING_DESK_POLICY_FILE";
 
+/// The Group Policy key, under HKLM (the computer) and HKCU (the user), as the ADMX templates in
+/// `packaging/windows/policy` write it.
+pub const REGISTRY_KEY: &str = r"SOFTWARE\Policies\RecordingDesk";
+
 /// Where Linux administrators put the policy (the admin guide names it).
 pub const LINUX_POLICY_FILE: &str = "/etc/recording-desk/policy.json";
 
@@ -567,5 +571,7 @@ impl PolicySource {
     }
 }
 
+#[cfg(test)]
+mod admx_tests;
 #[cfg(test)]
 mod tests;

@@ -5,10 +5,7 @@
 
 use windows_registry::{Key, Type, Value, CURRENT_USER, LOCAL_MACHINE};
 
-use super::{Policy, RawValue, Read};
-
-/// The key under HKLM and HKCU, as the ADMX templates name it.
-pub const KEY_PATH: &str = r"SOFTWARE\Policies\RecordingDesk";
+use super::{Policy, RawValue, Read, REGISTRY_KEY as KEY_PATH};
 
 /// `HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)`: the key does not exist.
 const NOT_FOUND: u32 = 0x8007_0002;

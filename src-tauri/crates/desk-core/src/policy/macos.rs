@@ -94,5 +94,13 @@ mod tests {
                 ..Policy::default()
             }
         );
+        let guide = include_str!("../../../../../docs/admin-guide.md");
+        assert!(
+            guide.contains(
+                "The sample profile `packaging/macos/RecordingDesk.mobileconfig` sets `requireReason` and\n\
+                 `requireCase` to true, `notifyUser` to `always` and `demoSiteOffered` to false."
+            ),
+            "the admin guide says what the sample sets"
+        );
     }
 }

@@ -332,7 +332,8 @@ impl Policy {
         self.notify_user.and_then(NotifyChoice::forced)
     }
 
-    /// The effective settings: `stored` with this policy's values on top, and what is locked.
+    /// The effective settings: the officer's `settings` with this policy's values on top, and
+    /// what is locked.
     pub fn apply(&self, mut settings: Settings) -> Settings {
         let put = |field: &mut bool, value: Option<bool>| *field = value.unwrap_or(*field);
         put(&mut settings.require_reason, self.require_reason);

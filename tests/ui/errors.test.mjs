@@ -40,7 +40,7 @@ const CONTRACT_KINDS = [
   "superseded",
 ];
 
-const { ERROR_COPY, describeError } = await loadTs("ui/src/errors.ts");
+const { ERROR_COPY, describeError, messageIsAdvice } = await loadTs("ui/src/errors.ts");
 const { normaliseError } = await loadTs("ui/src/ipc.ts");
 
 let env;
@@ -84,8 +84,8 @@ test("every kind renders its title and advice on the Connect screen", async () =
   await page.fill("input[name=customerId]", "contoso");
   await page.fill("input[name=clientId]", "client-1");
   await page.fill("input[name=secret]", "s3cret");
-  // invalidInput shows its own message instead (next test).
-  for (const kind of [...GENERATED_KINDS.filter((k) => k !== "invalidInput"), "someFutureKind"]) {
+  // invalidInput and setByOrganisation show their own message instead (next test).
+  for (const kind of [...GENERATED_KINDS.filter((k) => !messageIsAdvice(k)), "someFutureKind"]) {
     await page.evaluate((k) => window.__mock.failNext("connect_cloud", { kind: k, message: `HTTP 418 detail for ${k}` }), kind);
     await page.click("form.connect-form button[type=submit]");
     await page.waitForSelector(`.callout-error[data-kind="${kind}"]`);
@@ -130,6 +130,15 @@ test("invalidInput: Recording Desk's own message is the advice, under the field 
   assert.equal(await page.textContent(".callout-error .callout-title"), ERROR_COPY.invalidInput.title);
   assert.equal(await page.textContent(".callout-error .callout-text"), "That region is not one Recording Desk knows.");
   assert.equal(await page.$(".callout-error details"), null);
+
+  // A refusal because of the organisation's settings says which and what to do, under its title.
+  const refused =
+    "Your organisation has set the Citrix Cloud account Recording Desk connects to, and this customer ID is not the one it set.";
+  await page.evaluate((m) => window.__mock.failNext("connect_cloud", { kind: "setByOrganisation", message: m }), refused);
+  await page.click("form.connect-form button[type=submit]");
+  await page.waitForSelector('.callout-error[data-kind="setByOrganisation"]');
+  assert.equal(await page.textContent(".callout-error .callout-title"), "Set by your organisation");
+  assert.equal(await page.textContent(".callout-error .callout-text"), refused);
   await context.close();
 });
 

@@ -254,6 +254,10 @@ test("settings: preferences saved; invalid concurrency explained", async () => {
     requireCase: false,
     recentReasons: [],
     recentCases: [],
+    notifyUser: "ask",
+    demoSiteOffered: true,
+    managedAccount: { region: null, customerId: null, clientId: null },
+    locked: [],
   });
   await context.close();
 });

@@ -24,6 +24,10 @@ const DEFAULT_SETTINGS: Settings = {
   requireCase: false,
   recentReasons: [],
   recentCases: [],
+  notifyUser: "ask",
+  demoSiteOffered: true,
+  managedAccount: { region: null, customerId: null, clientId: null },
+  locked: [],
 };
 
 export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, SettingsHost {
@@ -96,7 +100,7 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
     // Reconnect the way the officer last worked: the demo site, or the saved Citrix account.
     if (status.connection) {
       void this.onConnected(status.connection);
-    } else if (status.lastMode === "demo") {
+    } else if (status.lastMode === "demo" && this.settings.demoSiteOffered) {
       void this.reopenDemo();
     } else if (status.savedAccount?.secretStored) {
       void this.reconnect(status.savedAccount);
@@ -350,7 +354,7 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
             ),
           )
         : null,
-      connected && conn?.mode === "cloud"
+      connected && conn?.mode === "cloud" && this.settings.demoSiteOffered
         ? h(
             "button",
             { type: "button", class: "btn btn-ghost btn-small header-demo", onclick: () => void this.openDemo() },

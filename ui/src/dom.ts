@@ -95,6 +95,7 @@ const ICONS = {
     "M6.6 6.6C3.9 8.4 2 12 2 12s3.5 6 10 6a9.7 9.7 0 0 0 4.4-1",
   ],
   search: ["M10.5 4a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13Z", "M20 20l-4.8-4.8"],
+  lock: ["M6 11h12v9H6z", "M8.5 11V8a3.5 3.5 0 0 1 7 0v3"],
 } as const;
 
 /** Replaces an element's children (null/false children are skipped). */

@@ -139,13 +139,18 @@ export const ERROR_COPY: Readonly<Record<ErrorKind, ErrorCopy>> = {
     title: "This connection was replaced by a newer one",
     advice: "You chose another account or the demo site while this one was still connecting. Nothing needs doing.",
   },
+  setByOrganisation: {
+    title: "Set by your organisation",
+    advice:
+      "Your IT department has set this for everyone who uses Recording Desk on this computer, so it can't be changed here. If it needs to change, ask your IT department.",
+  },
 };
 
 /**
  * Kinds whose message was written by Recording Desk for the officer (which field, which range,
  * which date): shown as the advice instead of the generic text.
  */
-const OWN_MESSAGE_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(["invalidInput"]);
+const OWN_MESSAGE_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(["invalidInput", "setByOrganisation"]);
 
 /** Every kind in the contract, client kinds then app kinds. */
 export const KNOWN_KINDS: readonly string[] = Object.keys(ERROR_COPY);

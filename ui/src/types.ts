@@ -34,5 +34,8 @@ export type { SessionPage } from "./bindings/SessionPage";
 export type { SessionQuery } from "./bindings/SessionQuery";
 export type { SessionRow } from "./bindings/SessionRow";
 export type { SessionStateFilter } from "./bindings/SessionStateFilter";
+export type { ManagedAccount } from "./bindings/ManagedAccount";
+export type { NotifyChoice } from "./bindings/NotifyChoice";
+export type { SettingName } from "./bindings/SettingName";
 export type { Settings } from "./bindings/Settings";
 export type { Site } from "./bindings/Site";

@@ -4,4 +4,4 @@
  * Every kind of error a front end can receive: what the officer can do about it, not which
  * HTTP status came back.
  */
-export type ErrorKind = "badCredentials" | "tokenRejected" | "forbidden" | "wrongRegion" | "notFound" | "siteNotFound" | "cannotRecord" | "rateLimited" | "siteAsleep" | "serviceUnavailable" | "timeout" | "network" | "badRequest" | "unexpected" | "invalidSessionId" | "hostNotAllowed" | "cancelled" | "keychainUnavailable" | "keychainLocked" | "noSecretStored" | "notConnected" | "noSiteSelected" | "auditUnavailable" | "fileWrite" | "invalidInput" | "busy" | "demoUnavailable" | "superseded";
+export type ErrorKind = "badCredentials" | "tokenRejected" | "forbidden" | "wrongRegion" | "notFound" | "siteNotFound" | "cannotRecord" | "rateLimited" | "siteAsleep" | "serviceUnavailable" | "timeout" | "network" | "badRequest" | "unexpected" | "invalidSessionId" | "hostNotAllowed" | "cancelled" | "keychainUnavailable" | "keychainLocked" | "noSecretStored" | "notConnected" | "noSiteSelected" | "auditUnavailable" | "fileWrite" | "invalidInput" | "busy" | "demoUnavailable" | "superseded" | "setByOrganisation";

@@ -8,6 +8,7 @@ import type { CommandError } from "../ipc";
 import { errorView } from "./error-view";
 import { confirmDialog } from "./dialog";
 import { field, setFieldError, type Field } from "./field";
+import { managedBadge } from "./managed";
 import type { Justification, RunAction, Settings } from "../types";
 
 export interface RunQuestion {
@@ -18,7 +19,7 @@ export interface RunQuestion {
   names: string;
   /** Selected sessions left out (a start skips sessions that cannot be recorded). */
   skipped: number;
-  settings: Pick<Settings, "requireReason" | "requireCase" | "recentReasons" | "recentCases">;
+  settings: Pick<Settings, "requireReason" | "requireCase" | "recentReasons" | "recentCases" | "notifyUser">;
 }
 
 /**
@@ -76,7 +77,7 @@ export async function confirmRun(q: RunQuestion): Promise<Justification | null> 
       q.action.action === "start"
         ? h(
             "p",
-            null,
+            { class: q.settings.notifyUser === "ask" ? null : "confirm-notify managed-row" },
             q.action.notifyUser
               ? q.count === 1
                 ? "The user will see a notice that the session is being recorded."
@@ -84,6 +85,8 @@ export async function confirmRun(q: RunQuestion): Promise<Justification | null> 
               : q.count === 1
                 ? "The user will not be told that the session is being recorded."
                 : "The users will not be told that their sessions are being recorded.",
+            // The organisation decided: the choice is shown fixed, and said to be theirs.
+            q.settings.notifyUser === "ask" ? null : managedBadge(),
           )
         : h("p", null, "Recording stops at once; what was recorded so far is kept."),
       q.skipped > 0 ? h("p", { class: "warn" }, `${plural(q.skipped, "selected session")} can't be recorded and will be skipped.`) : null,

@@ -4,12 +4,15 @@ import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { callout, errorView } from "../components/error-view";
 import { field, setFieldError, type Field } from "../components/field";
-import type { AppStatus, Connection, InputField, Region, SavedAccount } from "../types";
+import { lockField } from "../components/managed";
+import type { AppStatus, Connection, InputField, Region, SavedAccount, Settings } from "../types";
 
 /** What the Connect screen needs from the window around it. */
 export interface ConnectHost {
   /** The testing aid's address, when set, is named on the screen. */
   readonly status: Pick<AppStatus, "cloudUrlOverride"> | null;
+  /** The account fields the organisation set (pre-filled and locked), and whether the demo site is offered. */
+  readonly settings: Pick<Settings, "managedAccount" | "demoSiteOffered">;
   /** Takes the officer on from a new connection (site choice, then Sessions). */
   onConnected(conn: Connection): Promise<void>;
 }
@@ -21,11 +24,12 @@ interface ConnectOptions {
 
 export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLElement {
   const prefill = opts.prefill;
+  const managed = app.settings.managedAccount;
   const region = h(
     "select",
     { name: "region" },
     ...(Object.keys(REGION_LABELS) as Region[]).map((r) =>
-      h("option", { value: r, selected: (prefill?.region ?? "us") === r }, REGION_LABELS[r]),
+      h("option", { value: r, selected: (managed.region ?? prefill?.region ?? "us") === r }, REGION_LABELS[r]),
     ),
   );
   const customer = h("input", {
@@ -33,14 +37,14 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     name: "customerId",
     autocomplete: "off",
     spellcheck: "false",
-    value: prefill?.customerId ?? "",
+    value: managed.customerId ?? prefill?.customerId ?? "",
   });
   const client = h("input", {
     type: "text",
     name: "clientId",
     autocomplete: "off",
     spellcheck: "false",
-    value: prefill?.clientId ?? "",
+    value: managed.clientId ?? prefill?.clientId ?? "",
   });
   const storedSecret = prefill?.secretStored ?? false;
   const secret = h("input", {
@@ -67,6 +71,10 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
   const fCustomer = field("Customer ID", "In Citrix Cloud: Identity and Access Management > API Access.", customer);
   const fClient = field("Client ID", "API Access > Secure clients: the ID of the client created for Recording Desk.", client);
   const fSecret = field("Secret", "Shown once, when that client is created. Kept in this computer's password store.", secret, toggle);
+  // The account the organisation set: filled in, fixed, and the only one the backend accepts.
+  if (managed.region) lockField(fRegion);
+  if (managed.customerId) lockField(fCustomer);
+  if (managed.clientId) lockField(fClient);
 
   const errorSlot = h("div", { class: "error-slot" });
   if (opts.error) errorSlot.appendChild(errorView(opts.error));
@@ -182,7 +190,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     override ? callout("warning", "Test connection", `Citrix requests go to ${override} instead of Citrix Cloud.`) : null,
     h(
       "div",
-      { class: "connect-grid" },
+      { class: app.settings.demoSiteOffered ? "connect-grid" : "connect-grid connect-grid-single" },
       h(
         "div",
         { class: "card card-connect" },
@@ -194,19 +202,21 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
         ),
         form,
       ),
-      h(
-        "div",
-        { class: "card card-demo" },
-        h("span", { class: "badge badge-demo" }, "Demo"),
-        h("h2", null, "Try the demo site"),
-        h(
-          "p",
-          null,
-          "Explore Recording Desk on a made-up site with sample sessions. Nothing real is recorded and no Citrix account is needed.",
-        ),
-        demoButton,
-        demoError,
-      ),
+      app.settings.demoSiteOffered
+        ? h(
+            "div",
+            { class: "card card-demo" },
+            h("span", { class: "badge badge-demo" }, "Demo"),
+            h("h2", null, "Try the demo site"),
+            h(
+              "p",
+              null,
+              "Explore Recording Desk on a made-up site with sample sessions. Nothing real is recorded and no Citrix account is needed.",
+            ),
+            demoButton,
+            demoError,
+          )
+        : null,
     ),
   );
 }

@@ -3,6 +3,7 @@ import { displayName, plural, summariseNames } from "../format";
 import { confirmRun } from "../components/run-confirm";
 import * as ipc from "../ipc";
 import { RunPanel, type RunHost } from "../components/run-panel";
+import { lockControl } from "../components/managed";
 import type { ActionKind, RunAction, SessionRow, Settings } from "../types";
 import { PastePanel, type PasteHost } from "./paste-panel";
 import { SearchPanel, type SearchHost } from "./search-panel";
@@ -30,6 +31,7 @@ export class SessionsScreen {
   private readonly selCount = h("p", { class: "sel-count" });
   private readonly note = h("p", { class: "action-note", id: nextId("action-note") });
   private readonly notify = h("input", { type: "checkbox", id: nextId("notify") });
+  private readonly notifyBadge = h("span", { class: "managed-slot" });
   private readonly startButton = h("button", { type: "button", class: "btn btn-primary" }, icon("record"), "Start recording");
   private readonly stopButton = h("button", { type: "button", class: "btn btn-secondary" }, icon("stop"), "Stop recording");
   private readonly clearSel = h("button", { type: "button", class: "link link-small" }, "Clear selection");
@@ -52,6 +54,7 @@ export class SessionsScreen {
       closed: () => this.startButton.focus(),
     });
     this.notify.checked = app.settings.notifyUserDefault;
+    this.applyNotifyPolicy();
 
     const tabButton = (t: Tab, label: string) =>
       h(
@@ -93,7 +96,12 @@ export class SessionsScreen {
       h(
         "div",
         { class: "actions-notify" },
-        h("label", { class: "check-inline", for: this.notify.id }, this.notify, "Notify the user"),
+        h(
+          "div",
+          { class: "managed-row" },
+          h("label", { class: "check-inline", for: this.notify.id }, this.notify, "Notify the user"),
+          this.notifyBadge,
+        ),
         h("p", { class: "hint" }, "Citrix shows the user a notice that the session is being recorded."),
       ),
       h("div", { class: "actions-buttons" }, this.stopButton, this.startButton),
@@ -217,15 +225,17 @@ export class SessionsScreen {
     const targets = action === "start" ? rows.filter((r) => r.recordable) : rows;
     const skipped = rows.length - targets.length;
     if (targets.length === 0) return;
-    const notify = this.notify.checked;
-    const run: RunAction = action === "start" ? { action: "start", notifyUser: notify } : { action: "stop" };
-    // What is required may have been changed by rdesk or another window, and the last run added
-    // to the reasons and cases offered: read them now. Without an answer, the last ones known do.
+    // What is required may have been changed by rdesk, another window or the organisation, and
+    // the last run added to the reasons and cases offered: read them now. Without an answer, the
+    // last ones known do.
     try {
       this.app.settings = await ipc.getSettings();
+      this.applyNotifyPolicy();
     } catch {
       // The backend checks the requirements again when the run starts.
     }
+    const notify = this.notify.checked;
+    const run: RunAction = action === "start" ? { action: "start", notifyUser: notify } : { action: "stop" };
     // Every start or stop is confirmed, one session included: it is where the reason is given.
     const justification = await confirmRun({
       action: run,
@@ -236,6 +246,22 @@ export class SessionsScreen {
     });
     if (!justification) return;
     this.updateActionsWhile(this.runPanel.run(run, targets, justification));
+  }
+
+  /** When the organisation decided whether users are told, the box shows its choice, fixed. */
+  private applyNotifyPolicy(): void {
+    const forced = this.app.settings.notifyUser;
+    if (forced === "ask") {
+      if (this.notifyBadge.childElementCount > 0) {
+        this.notify.disabled = false;
+        this.notify.removeAttribute("title");
+        this.notify.removeAttribute("aria-describedby");
+        this.notifyBadge.replaceChildren();
+      }
+      return;
+    }
+    this.notify.checked = forced === "always";
+    if (this.notifyBadge.childElementCount === 0) this.notifyBadge.replaceChildren(lockControl(this.notify));
   }
 
   private updateActionsWhile(p: Promise<void>): void {

@@ -4,6 +4,7 @@ import * as ipc from "../ipc";
 import type { CommandError } from "../ipc";
 import { confirmDialog } from "../components/dialog";
 import { callout, errorView } from "../components/error-view";
+import { isLocked, lockControl, managedBadge, managedNote, withBadge } from "../components/managed";
 import type { AppStatus, Connection, Settings } from "../types";
 
 /** What the Settings screen needs from the window around it. */
@@ -124,16 +125,25 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
   notify.id = nId;
   concurrency.setAttribute("aria-describedby", `${cId}-hint ${cId}-err`);
   notify.setAttribute("aria-describedby", `${nId}-hint`);
+  // What the organisation set is shown, fixed, with the words "Set by your organisation".
+  const lock = (control: HTMLInputElement, name: Parameters<typeof isLocked>[1]) =>
+    isLocked(app.settings, name) ? lockControl(control) : null;
+  const concurrencyBadge = lock(concurrency, "concurrency");
+  const notifyBadge = lock(notify, "notifyUserDefault");
+  const reasonBadge = lock(requireReason, "requireReason");
+  const caseBadge = lock(requireCase, "requireCase");
+  const forced = app.settings.notifyUser;
   const cErr = h("p", { class: "field-error", id: `${cId}-err`, hidden: true });
   const saveStatus = h("div", { class: "save-status", role: "status" });
   const saveButton = h("button", { type: "submit", class: "btn btn-primary" }, "Save settings");
   const prefs = h(
     "form",
     { class: "settings-form", novalidate: true, "aria-labelledby": "prefs-title" },
+    managedNote(app.settings),
     h(
       "div",
       { class: "field" },
-      h("label", { for: cId }, "Sessions handled at the same time"),
+      withBadge(h("label", { for: cId }, "Sessions handled at the same time"), concurrencyBadge),
       concurrency,
       h(
         "p",
@@ -145,19 +155,31 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
     h(
       "div",
       { class: "field" },
-      h("label", { class: "check-inline", for: nId }, notify, "Notify users by default"),
+      withBadge(h("label", { class: "check-inline", for: nId }, notify, "Notify users by default"), notifyBadge),
       h(
         "p",
         { class: "hint", id: `${nId}-hint` },
         "Sets the \u201cNotify the user\u201d box when Recording Desk opens. Citrix then shows each user a notice that the session is being recorded.",
       ),
+      forced === "ask"
+        ? null
+        : withBadge(
+            h(
+              "p",
+              { class: "managed-choice" },
+              forced === "always"
+                ? "Users are always told when their session is recorded."
+                : "Users are never told when their session is recorded.",
+            ),
+            managedBadge(),
+          ),
     ),
     h(
       "fieldset",
       { class: "field field-set" },
       h("legend", null, "Before each start or stop"),
-      h("label", { class: "check-inline", for: rId }, requireReason, "Require a reason"),
-      h("label", { class: "check-inline", for: kId }, requireCase, "Require a case or ticket reference"),
+      withBadge(h("label", { class: "check-inline", for: rId }, requireReason, "Require a reason"), reasonBadge),
+      withBadge(h("label", { class: "check-inline", for: kId }, requireCase, "Require a case or ticket reference"), caseBadge),
       h(
         "p",
         { class: "hint", id: `${rId}-hint` },
@@ -245,6 +267,11 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
         )
       : null,
     h("section", { class: "card", "aria-labelledby": "prefs-title" }, h("h2", { id: "prefs-title" }, "Recording"), prefs),
-    h("p", { class: "muted about" }, `Recording Desk ${app.status?.version ?? ""}`),
+    h(
+      "p",
+      { class: "muted about" },
+      `Recording Desk ${app.status?.version ?? ""}`,
+      app.settings.locked.length > 0 ? " \u00b7 Some settings are set by your organisation" : null,
+    ),
   );
 }

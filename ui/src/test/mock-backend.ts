@@ -295,6 +295,10 @@ export class MockBackend {
       requireCase: false,
       recentReasons: [],
       recentCases: [],
+      notifyUser: "ask",
+      demoSiteOffered: true,
+      managedAccount: { region: null, customerId: null, clientId: null },
+      locked: [],
       ...cfg.settings,
     };
     this.ended = new Set(cfg.ended ?? []);
@@ -386,6 +390,12 @@ export class MockBackend {
       case "connect_cloud":
         return this.connectCloud(args);
       case "connect_demo":
+        if (!this.settings.demoSiteOffered) {
+          throw err(
+            "setByOrganisation",
+            "Your organisation has turned off the demo site on this computer. Connect to your Citrix Cloud account instead.",
+          );
+        }
         this.status.lastMode = "demo";
         this.connection = {
           mode: "demo",
@@ -446,9 +456,12 @@ export class MockBackend {
         return { ...this.settings };
       case "update_settings": {
         const s = args.settings as Settings;
+        this.refuseLockedChanges(s);
         if (!(s.concurrency >= 1 && s.concurrency <= 64)) throw err("invalidInput", "concurrency out of range", "concurrency");
-        // As the backend: the recent reasons and cases are kept by the runs, not by this command.
-        this.settings = { ...s, recentReasons: this.settings.recentReasons, recentCases: this.settings.recentCases };
+        // As the backend: the recent reasons and cases are kept by the runs, and what the
+        // organisation set is its own, not changed by this command.
+        const { recentReasons, recentCases, notifyUser, demoSiteOffered, managedAccount, locked } = this.settings;
+        this.settings = { ...s, recentReasons, recentCases, notifyUser, demoSiteOffered, managedAccount, locked };
         return { ...this.settings };
       }
       case "plugin:dialog|save": {
@@ -459,6 +472,36 @@ export class MockBackend {
       default:
         throw err("unexpected", `mock backend: unknown command ${cmd}`);
     }
+  }
+
+  /** As desk-core's `Policy::refuse_locked_changes`: a change to a locked setting saves nothing. */
+  private refuseLockedChanges(s: Settings): void {
+    const labels = {
+      concurrency: "Sessions handled at the same time",
+      notifyUserDefault: "Notify users by default",
+      requireReason: "Require a reason",
+      requireCase: "Require a case or ticket reference",
+    } as const;
+    for (const [name, label] of Object.entries(labels) as [keyof typeof labels, string][]) {
+      if (this.settings.locked.includes(name) && s[name] !== this.settings[name]) {
+        throw err(
+          "setByOrganisation",
+          `\u201c${label}\u201d is set by your organisation, so it cannot be changed here. Nothing was saved. If it needs to change, ask your IT department.`,
+        );
+      }
+    }
+  }
+
+  /** As desk-core's `Desk::run`: a start with the other notify choice than the organisation's is refused. */
+  private refuseOtherNotifyChoice(action: RunAction): void {
+    const forced = this.settings.notifyUser;
+    if (action.action !== "start" || forced === "ask" || action.notifyUser === (forced === "always")) return;
+    throw err(
+      "setByOrganisation",
+      forced === "always"
+        ? "Your organisation has decided that users are always told when their session is recorded, so recording cannot start without telling them. Nothing was sent. Start again and notify the users."
+        : "Your organisation has decided that users are not told when their session is recorded, so recording cannot start with a notice to them. Nothing was sent. Start again without notifying the users.",
+    );
   }
 
   /** As desk-core's `Justification::checked`: the same rules, fields and messages. */
@@ -578,6 +621,7 @@ export class MockBackend {
   private async runRecording(args: Record<string, unknown>): Promise<RunReport> {
     const site = this.requireSite();
     if (this.run) throw err("busy", "a run is already going");
+    this.refuseOtherNotifyChoice(args.action as RunAction);
     const why = this.checkJustification((args.justification as Justification | undefined) ?? { reason: "", caseRef: "" });
     // Absent, not empty, when not given: as the trail writes them.
     this.why = { ...(why.reason ? { reason: why.reason } : {}), ...(why.caseRef ? { caseRef: why.caseRef } : {}) };

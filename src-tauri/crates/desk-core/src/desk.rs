@@ -21,6 +21,7 @@ use crate::demo::{self, Demo};
 use crate::error::{Error, Result};
 use crate::notices::Notices;
 use crate::paths::AppPaths;
+use crate::policy::{Policy, PolicySource};
 use crate::run::{self, CheckResult, EventSink, Justification, RunReport, RunRequest, RunSlot};
 use crate::sessions::{
     self, LookupResult, RecordingStatusRow, RowCache, SessionDetail, SessionPage,
@@ -57,6 +58,8 @@ pub struct DeskOptions {
     /// The namespace of the audit trail's keychain entries (see [`audit::NAMESPACE_ENV`]);
     /// `None` in normal use.
     pub trail_namespace: Option<String>,
+    /// Where the settings the organisation set come from (see [`crate::policy`]).
+    pub policy: PolicySource,
 }
 
 impl DeskOptions {
@@ -84,6 +87,7 @@ impl DeskOptions {
             notices: url_notice.into_iter().collect(),
             remember_mode: true,
             trail_namespace: std::env::var(audit::NAMESPACE_ENV).ok(),
+            policy: PolicySource::for_this_computer(),
         }
     }
 }
@@ -96,6 +100,7 @@ pub struct Desk {
     pub(crate) cloud_url: Option<Url>,
     pub(crate) notices: Arc<Notices>,
     pub(crate) remember_mode: bool,
+    policy: PolicySource,
     runs: RunSlot,
     cache: Arc<RowCache>,
     audit: Arc<AuditLog>,
@@ -130,13 +135,14 @@ impl Desk {
             &paths.audit_file(),
             audit::CollectorConfig::from_env_or(settings.get().syslog_collector),
         );
-        Desk {
+        let desk = Desk {
             settings,
             vault: options.vault,
             connection: ConnectionState::default(),
             cloud_url: options.cloud_url,
             notices,
             remember_mode: options.remember_mode,
+            policy: options.policy,
             runs: RunSlot::default(),
             cache: Arc::new(RowCache::default()),
             audit: Arc::new(
@@ -146,7 +152,24 @@ impl Desk {
             trail: Mutex::new(None),
             demo: Demo::default(),
             startup: Mutex::new(None),
+        };
+        // Read once now, so a problem with it is among the first notices.
+        let policy = desk.policy();
+        if !policy.locked().is_empty() {
+            tracing::info!(locked = ?policy.locked(), "settings set by the organisation");
         }
+        desk
+    }
+
+    /// The settings the organisation set, read again now; problems with them become notices
+    /// (each told once).
+    pub fn policy(&self) -> Policy {
+        let (policy, problems) = self.policy.read();
+        for problem in problems {
+            tracing::warn!("{problem}");
+            self.notices.push_once(problem);
+        }
+        policy
     }
 
     pub async fn status(&self) -> AppStatus {
@@ -176,6 +199,8 @@ impl Desk {
         secret: Option<String>,
     ) -> Result<ConnectionInfo> {
         self.not_during_a_run()?;
+        self.policy()
+            .check_account(region, &customer_id, &client_id)?;
         let form = SignIn {
             region,
             customer_id,
@@ -187,6 +212,7 @@ impl Desk {
 
     pub async fn connect_demo(&self) -> Result<ConnectionInfo> {
         self.not_during_a_run()?;
+        self.policy().check_demo()?;
         let info = demo::connect(&self.demo, &self.connection).await?;
         if self.remember_mode {
             self.save_settings(|s| s.last_mode = Some(Mode::Demo));
@@ -201,7 +227,7 @@ impl Desk {
         self: &Arc<Self>,
         spawn: impl FnOnce(BoxFuture<'static, ()>) -> BoxFuture<'static, ()>,
     ) {
-        if self.settings.get().account.is_some() {
+        if self.settings.get().account.is_some() || self.policy().check_demo().is_err() {
             return;
         }
         let desk = Arc::clone(self);
@@ -260,7 +286,7 @@ impl Desk {
     /// The officer's "sessions at a time" is the window of the client's one limiter, shared by
     /// runs, searches' status look-ups and pasted-ID look-ups, so together they keep to it.
     fn apply_concurrency(&self, client: &citrix_cloud::CitrixClient) {
-        client.set_concurrency(self.settings.get().concurrency as usize);
+        client.set_concurrency(self.settings().concurrency as usize);
     }
 
     pub async fn search_sessions(
@@ -382,6 +408,7 @@ impl Desk {
         justification: &Justification,
         sink: EventSink,
     ) -> Result<RunReport> {
+        self.policy().check_action(&action)?;
         let ids = run::parse_ids(session_ids)?;
         let justification = self.check_justification(justification)?;
         let connected = self.connection.require()?;
@@ -608,21 +635,38 @@ impl Desk {
         .map_err(|e| Error::AuditUnavailable(e.to_string()))?
     }
 
-    /// The settings the officer can change.
+    /// The settings in effect: the officer's, with the organisation's on top.
     pub fn settings(&self) -> Settings {
-        Settings::from(&self.settings.get())
+        self.policy().apply(Settings::from(&self.settings.get()))
     }
 
+    /// Saves the officer's changes. A change to a setting the organisation set is refused, and
+    /// then nothing is saved; the organisation's values are never written into the officer's
+    /// own settings, so they come back as they were if the organisation lifts its setting.
     pub fn update_settings(&self, settings: &Settings) -> Result<Settings> {
+        use crate::policy::SettingName as S;
+        let policy = self.policy();
+        let now = policy.apply(Settings::from(&self.settings.get()));
+        policy.refuse_locked_changes(&now, settings)?;
         settings::validate(settings)?;
+        let locked = policy.locked();
+        let free = |name: S| !locked.contains(&name);
         // The recent reasons and cases are kept by the runs, not edited here.
         let saved = self.settings.update(|s| {
-            s.concurrency = settings.concurrency;
-            s.notify_user_default = settings.notify_user_default;
-            s.require_reason = settings.require_reason;
-            s.require_case = settings.require_case;
+            if free(S::Concurrency) {
+                s.concurrency = settings.concurrency;
+            }
+            if free(S::NotifyUserDefault) {
+                s.notify_user_default = settings.notify_user_default;
+            }
+            if free(S::RequireReason) {
+                s.require_reason = settings.require_reason;
+            }
+            if free(S::RequireCase) {
+                s.require_case = settings.require_case;
+            }
         })?;
-        Ok(Settings::from(&saved))
+        Ok(policy.apply(Settings::from(&saved)))
     }
 
     /// Everything in the settings file, for the front end's own use (the window's size).

@@ -48,6 +48,8 @@ pub enum ErrorKind {
     Busy,
     DemoUnavailable,
     Superseded,
+    /// A setting the organisation set and locked (see [`crate::policy`]).
+    SetByOrganisation,
 }
 
 impl ErrorKind {
@@ -162,6 +164,10 @@ pub enum Error {
          disconnected while it was being made."
     )]
     Superseded,
+    /// What was asked goes against a setting the organisation set (see [`crate::policy`]); the
+    /// message names it and says what to do.
+    #[error("{0}")]
+    SetByOrganisation(String),
 }
 
 impl Error {
@@ -180,7 +186,13 @@ impl Error {
             Error::Busy | Error::TrailInUse => ErrorKind::Busy,
             Error::DemoUnavailable(_) => ErrorKind::DemoUnavailable,
             Error::Superseded => ErrorKind::Superseded,
+            Error::SetByOrganisation(_) => ErrorKind::SetByOrganisation,
         }
+    }
+
+    /// Refused because of a setting the organisation set.
+    pub fn set_by_organisation(message: impl Into<String>) -> Self {
+        Error::SetByOrganisation(message.into())
     }
 
     /// Invalid input that is not about one form field.
@@ -434,6 +446,7 @@ mod tests {
             Error::TrailInUse,
             Error::DemoUnavailable(String::new()),
             Error::Superseded,
+            Error::set_by_organisation(""),
         ];
         let kinds: Vec<String> = all.iter().map(|e| e.kind().name()).collect();
         assert_eq!(
@@ -451,7 +464,8 @@ mod tests {
                 "busy",
                 "busy",
                 "demoUnavailable",
-                "superseded"
+                "superseded",
+                "setByOrganisation"
             ]
         );
     }

@@ -6,7 +6,8 @@
 //! - [`desk`]: the [`Desk`] facade.
 //! - [`account`]: the sign-in form, the connection to Citrix Cloud, signing in and out.
 //! - [`vault`]: the client secret in the OS keychain, and only there.
-//! - [`settings`]: one typed settings file shared by every front end.
+//! - [`settings`]: one typed settings file shared by every front end; [`policy`]: the settings
+//!   the organisation set and locked ("Set by your organisation").
 //! - [`sessions`]: search, pasted-ID look-ups, the detail view, and the row cache.
 //! - [`run`]: a start/stop run with its audit records and progress.
 //! - [`audit`]: the append-only, hash-chained audit trail, its filter and CSV export.
@@ -23,6 +24,7 @@ pub mod error;
 pub mod migrate;
 pub mod notices;
 pub mod paths;
+pub mod policy;
 pub mod run;
 pub mod sessions;
 pub mod settings;

@@ -14,6 +14,15 @@ impl Notices {
         self.lock().push(text);
     }
 
+    /// Adds `text` unless it is already there: for a problem found again each time something is
+    /// read (the organisation's settings), told once.
+    pub fn push_once(&self, text: String) {
+        let mut list = self.lock();
+        if !list.contains(&text) {
+            list.push(text);
+        }
+    }
+
     pub fn all(&self) -> Vec<String> {
         self.lock().clone()
     }

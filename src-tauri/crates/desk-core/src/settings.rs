@@ -24,6 +24,7 @@ use ts_rs::TS;
 use crate::account::Mode;
 use crate::error::{Error, InputField, Result};
 use crate::notices::Notices;
+use crate::policy::{ManagedAccount, NotifyChoice, SettingName};
 use crate::run::Required;
 
 const KEY: &str = "settings";
@@ -113,6 +114,24 @@ pub struct Settings {
     /// The last case references given, newest first (read only: kept by each run).
     #[serde(default)]
     pub recent_cases: Vec<String>,
+    /// Whether the officer chooses at each start if users are told (`ask`), or the organisation
+    /// decided (read only).
+    #[serde(default)]
+    pub notify_user: NotifyChoice,
+    /// Whether the demo site is offered (read only: the organisation can turn it off).
+    #[serde(default = "offered")]
+    pub demo_site_offered: bool,
+    /// The Citrix Cloud account fields the organisation set (read only).
+    #[serde(default)]
+    pub managed_account: ManagedAccount,
+    /// The settings the organisation set: shown as "Set by your organisation" and not changeable
+    /// (read only).
+    #[serde(default)]
+    pub locked: Vec<SettingName>,
+}
+
+fn offered() -> bool {
+    true
 }
 
 impl Settings {
@@ -134,6 +153,10 @@ impl From<&StoredSettings> for Settings {
             require_case: s.require_case,
             recent_reasons: s.recent_reasons.clone(),
             recent_cases: s.recent_cases.clone(),
+            notify_user: NotifyChoice::Ask,
+            demo_site_offered: true,
+            managed_account: ManagedAccount::default(),
+            locked: Vec::new(),
         }
     }
 }
@@ -494,11 +517,7 @@ mod tests {
     fn concurrency_must_be_in_range() {
         let mut s = Settings {
             concurrency: 0,
-            notify_user_default: true,
-            require_reason: false,
-            require_case: false,
-            recent_reasons: Vec::new(),
-            recent_cases: Vec::new(),
+            ..Settings::from(&StoredSettings::default())
         };
         assert_eq!(validate(&s).expect_err("0").kind(), ErrorKind::InvalidInput);
         s.concurrency = 65;

@@ -645,6 +645,7 @@ mod sign_in {
             notices: Vec::new(),
             remember_mode: true,
             trail_namespace: None,
+            policy: crate::policy::PolicySource::none(),
         });
         Setup {
             sim,

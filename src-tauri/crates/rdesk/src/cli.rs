@@ -9,7 +9,9 @@ Exit codes:
   0  Done: everything was done as asked (a run: every session ended as asked).
   1  Not done: the command could not be carried out (not signed in, a wrong session ID,
      Citrix Cloud not reachable, ...). Nothing was started or stopped. The reason is on stderr.
-  2  The command line itself is wrong (an unknown option, --notify/--no-notify missing, ...).
+  2  The command line itself is wrong (an unknown option, --notify/--no-notify missing, ...),
+     or asks for what your organisation's settings on this computer do not allow (see
+     `rdesk settings`). Nothing was sent.
   3  Partly done: the run or look-up went ahead, but at least one session did not end as
      asked (or was not found). Each session's line says what happened to it.
   4  Busy: another Recording Desk program on this computer holds the audit trail: the window,
@@ -50,12 +52,15 @@ pub enum Command {
     /// Find sessions by user, machine, delivery group or state, with their recording status.
     Sessions(Search),
     /// Start recording sessions. You must say whether their users are told: --notify or
-    /// --no-notify.
+    /// --no-notify, unless your organisation decided it (see `rdesk settings`).
     Start(Start),
     /// Stop recording sessions.
     Stop(Stop),
     /// Whether sessions are being recorded, as Citrix reports it now.
     Status(Ids),
+    /// Show the settings in effect, and which of them your organisation set (those cannot be
+    /// changed on this computer).
+    Settings,
     /// Check the audit trail, or export it as CSV.
     Audit {
         #[command(subcommand)]
@@ -173,6 +178,7 @@ pub struct Start {
     /// Do not tell the users.
     #[arg(long)]
     pub no_notify: bool,
+    // When the organisation decided whether users are told, both may be left out.
     #[command(flatten)]
     pub why: Why,
     #[command(flatten)]

@@ -58,16 +58,8 @@ async fn command(desk: &Arc<Desk>, cli: &Cli) -> Outcome {
             sessions(desk, search, json).await
         }
         Command::Start(start) => {
-            if !start.notify && !start.no_notify {
-                // Whether people are told they are recorded is never defaulted.
-                eprintln!(
-                    "Say whether the users are told that they are being recorded: add --notify \
-                     (they are told) or --no-notify (they are not). Nothing was sent."
-                );
+            let Some(action) = start_action(desk, start.notify, start.no_notify)? else {
                 return Ok(Exit::Usage);
-            }
-            let action = Action::Start {
-                notify_user: start.notify,
             };
             recording_run(desk, cli, action, &start.why, &start.ids, start.wait.wait).await
         }
@@ -83,7 +75,95 @@ async fn command(desk: &Arc<Desk>, cli: &Cli) -> Outcome {
             .await
         }
         Command::Status(ids) => status(desk, cli, ids).await,
+        Command::Settings => {
+            settings(desk, json);
+            Ok(Exit::Done)
+        }
         Command::Audit { action } => audit(desk, action, json).await,
+    }
+}
+
+/// The start asked for, checked against the organisation's notify choice before anything is
+/// sent; `None` (a usage error, already explained) when neither --notify nor --no-notify was
+/// given and the organisation did not decide.
+fn start_action(desk: &Desk, notify: bool, no_notify: bool) -> Result<Option<Action>, Failure> {
+    let policy = desk.policy();
+    let notify_user = match (notify || no_notify, policy.forced_notify()) {
+        (true, _) => notify,
+        (false, Some(forced)) => {
+            eprintln!(
+                "Your organisation has decided that users {} told when their session is recorded.",
+                if forced { "are" } else { "are not" }
+            );
+            forced
+        }
+        (false, None) => {
+            // Whether people are told they are recorded is never defaulted.
+            eprintln!(
+                "Say whether the users are told that they are being recorded: add --notify \
+                 (they are told) or --no-notify (they are not). Nothing was sent."
+            );
+            return Ok(None);
+        }
+    };
+    let action = Action::Start { notify_user };
+    policy.check_action(&action).map_err(|e| {
+        Failure::with_hint(
+            e,
+            if notify_user {
+                "Use --no-notify, or leave both --notify and --no-notify out: rdesk then follows \
+                 your organisation's choice."
+            } else {
+                "Use --notify, or leave both --notify and --no-notify out: rdesk then follows \
+                 your organisation's choice."
+            },
+        )
+    })?;
+    Ok(Some(action))
+}
+
+/// The settings in effect, each marked when the organisation set it.
+fn settings(desk: &Desk, json: bool) {
+    use desk_core::policy::{NotifyChoice, SettingName as S};
+    let s = desk.settings();
+    if json {
+        output::json(&s);
+        return;
+    }
+    let notify = match s.notify_user {
+        NotifyChoice::Ask => "the officer chooses at each start",
+        NotifyChoice::Always => "always",
+        NotifyChoice::Never => "never",
+    };
+    let account = &s.managed_account;
+    let rows: Vec<(S, String)> = vec![
+        (S::RequireReason, s.require_reason.to_string()),
+        (S::RequireCase, s.require_case.to_string()),
+        (S::NotifyUser, notify.to_owned()),
+        (S::NotifyUserDefault, s.notify_user_default.to_string()),
+        (S::Concurrency, s.concurrency.to_string()),
+        (S::DemoSiteOffered, s.demo_site_offered.to_string()),
+        (S::Region, cell(account.region.map(|r| r.as_str()))),
+        (S::CustomerId, cell(account.customer_id.as_deref())),
+        (S::ClientId, cell(account.client_id.as_deref())),
+    ];
+    let table: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(name, value)| {
+            let by = if s.locked.contains(&name) {
+                "set by your organisation"
+            } else {
+                ""
+            };
+            vec![name.key().to_owned(), value, by.to_owned()]
+        })
+        .collect();
+    output::table(&["SETTING", "VALUE", ""], &table);
+    if !s.locked.is_empty() {
+        eprintln!(
+            "Settings set by your organisation cannot be changed on this computer; ask your IT \
+             department if one needs to change."
+        );
     }
 }
 

@@ -25,19 +25,28 @@ impl From<Exit> for std::process::ExitCode {
 /// A command that could not be carried out.
 pub struct Failure {
     error: Error,
+    /// What to do next in rdesk's own terms, when only the command knows it.
+    hint: Option<&'static str>,
+}
+
+impl Failure {
+    pub fn with_hint(error: Error, hint: &'static str) -> Failure {
+        Failure {
+            error,
+            hint: Some(hint),
+        }
+    }
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
-        Failure { error }
+        Failure { error, hint: None }
     }
 }
 
 impl From<citrix_cloud::Error> for Failure {
     fn from(error: citrix_cloud::Error) -> Self {
-        Failure {
-            error: error.into(),
-        }
+        Error::from(error).into()
     }
 }
 
@@ -45,6 +54,8 @@ impl Failure {
     pub fn exit(&self) -> Exit {
         match self.error.kind() {
             ErrorKind::Busy => Exit::Busy,
+            // Asked for what the organisation's settings do not allow: the command line is wrong.
+            ErrorKind::SetByOrganisation => Exit::Usage,
             _ => Exit::NotDone,
         }
     }
@@ -62,6 +73,9 @@ impl Failure {
 
     /// What to do next, where the window's advice names a screen rdesk does not have.
     fn next_step(&self) -> Option<&'static str> {
+        if self.hint.is_some() {
+            return self.hint;
+        }
         match &self.error {
             Error::NotConnected => Some(
                 "No Citrix Cloud account is saved on this computer: sign in with `rdesk login`, \
@@ -72,6 +86,9 @@ impl Failure {
                 "List the sites with `rdesk sites`, then choose one with `rdesk sites use SITE-ID`.",
             ),
             Error::TrailInUse => Some("To wait for it instead, add --wait."),
+            Error::SetByOrganisation(_) => {
+                Some("`rdesk settings` shows what your organisation set on this computer.")
+            }
             Error::InvalidInput {
                 field: Some(InputField::Reason),
                 ..

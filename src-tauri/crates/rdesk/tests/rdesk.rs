@@ -11,6 +11,7 @@ use citrix_cloud::bulk::Action;
 use citrix_sim::{SimConfig, Simulator, SpecialSessions};
 use desk_core::audit::{AuditLog, TrailSeals, NAMESPACE_ENV};
 use desk_core::paths::{AppPaths, IDENTIFIER};
+use desk_core::policy::POLICY_FILE_ENV;
 use desk_core::run::Justification;
 use desk_core::vault::{KeyringStore, Vault};
 use desk_core::{Desk, DeskOptions};
@@ -67,6 +68,8 @@ impl Computer {
             .env("XDG_CONFIG_HOME", self.root.path().join("config"))
             .env("RECORDING_DESK_CLOUD_URL", self.sim.url().to_string())
             .env(NAMESPACE_ENV, &self.config.customer_id)
+            // The organisation's settings, when a test writes them (see `policy_file`).
+            .env(POLICY_FILE_ENV, self.policy_file())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -106,6 +109,7 @@ impl Computer {
             notices: Vec::new(),
             remember_mode: true,
             trail_namespace: Some(self.config.customer_id.clone()),
+            policy: desk_core::policy::PolicySource::none(),
         })
     }
 
@@ -127,6 +131,11 @@ impl Computer {
             Some(&self.config.customer_id),
         );
         AuditLog::sealed(paths.audit_file(), paths.anchor_file(), seals)
+    }
+
+    /// The organisation's settings file for this computer's rdesk (none until a test writes it).
+    fn policy_file(&self) -> std::path::PathBuf {
+        self.root.path().join("policy.json")
     }
 
     fn settings(&self) -> Value {
@@ -162,6 +171,15 @@ impl Ran {
     }
     fn json(&self) -> Value {
         serde_json::from_slice(&self.0.stdout).expect("JSON on stdout")
+    }
+    /// Asserts that the tool said `text` on stderr.
+    fn says(&self, text: &str) -> &Ran {
+        assert!(
+            self.stderr().contains(text),
+            "{text:?} in:\n{}",
+            self.stderr()
+        );
+        self
     }
     /// Asserts the exit code, showing what the tool said when it differs.
     fn expect(self, code: i32) -> Ran {
@@ -712,4 +730,71 @@ async fn the_demo_site_works_without_an_account_and_leaves_the_window_as_it_was(
         pc.settings()["settings"]["lastMode"].is_null(),
         "a command of the tool does not switch the window to the demo site"
     );
+}
+
+/// The organisation's settings (here from the policy file) bind rdesk as they bind the window:
+/// the notify choice it decided, the case it requires, no demo site; and `rdesk settings` says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tool_follows_the_settings_the_organisation_set() {
+    let Some(pc) = Computer::signed_in().await else {
+        return;
+    };
+    std::fs::write(
+        pc.policy_file(),
+        r#"{"requireCase": true, "notifyUser": "never", "demoSiteOffered": false}"#,
+    )
+    .expect("policy");
+    let s = ids();
+    let control = pc.sim.control();
+    let calls_before = control.api_requests();
+
+    let ran = pc
+        .rdesk(&["start", "--notify", "--case", "INV-7", &s.recordable], "")
+        .expect(2);
+    ran.says("Your organisation has decided that users are not told");
+    ran.says("Nothing was sent");
+    ran.says("Use --no-notify");
+    let ran = pc
+        .rdesk(&["start", "--no-notify", &s.recordable], "")
+        .expect(1);
+    ran.says("--case");
+    let ran = pc.rdesk(&["--demo", "sessions"], "").expect(2);
+    ran.says("turned off the demo site");
+    assert_eq!(control.api_requests(), calls_before, "nothing was sent");
+    assert!(!control.is_recording(&s.recordable));
+
+    // Neither --notify nor --no-notify: the organisation's choice, said on stderr.
+    let ran = pc
+        .rdesk(&["start", "--case", "INV-7", &s.recordable], "")
+        .expect(0);
+    ran.says("users are not told");
+    assert!(control.is_recording(&s.recordable));
+    assert_eq!(control.notify_user(&s.recordable), Some(false));
+    let records = pc.trail().scan().expect("scan").records;
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r.notify_user == Some(false)));
+    assert!(records
+        .iter()
+        .all(|r| r.case_ref.as_deref() == Some("INV-7")));
+
+    let ran = pc.rdesk(&["settings"], "").expect(0);
+    let line = |key: &str| {
+        ran.stdout()
+            .lines()
+            .find(|l| l.starts_with(key))
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    assert!(line("requireCase").contains("true"), "{}", ran.stdout());
+    assert!(line("requireCase").ends_with("set by your organisation"));
+    assert!(line("notifyUser ").contains("never"), "{}", ran.stdout());
+    assert!(!line("requireReason").contains("organisation"));
+    let json = pc.rdesk(&["settings", "--json"], "").expect(0).json();
+    assert_eq!(json["notifyUser"], "never");
+    assert_eq!(json["locked"][0], "requireCase");
+
+    // A broken file: rdesk goes on without it, and says so.
+    std::fs::write(pc.policy_file(), "{ not json").expect("policy");
+    let ran = pc.rdesk(&["settings"], "").expect(0);
+    ran.says("Your organisation's settings for Recording Desk could not be read");
 }

@@ -144,6 +144,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
       case "secret":
         return fSecret;
       case "concurrency":
+      case "profileName":
       case "reason":
       case "caseRef":
         return null;

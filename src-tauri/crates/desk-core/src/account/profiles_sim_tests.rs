@@ -48,6 +48,30 @@ fn open(dir: &std::path::Path, sim: &Simulator, store: Arc<dyn SecretStore>) -> 
     })
 }
 
+/// Writes a settings file as the single-account version did, in the app's folders under `dir`.
+fn old_settings(
+    dir: &std::path::Path,
+    config: &SimConfig,
+    secret_stored: bool,
+    last_mode: &str,
+) -> std::path::PathBuf {
+    let file = AppPaths::in_folder(dir).settings_file();
+    std::fs::create_dir_all(file.parent().expect("folder")).expect("folder");
+    let settings = serde_json::json!({ "settings": {
+        "account": {
+            "region": "eu",
+            "customerId": config.customer_id,
+            "clientId": CLIENT_ID,
+            "secretStored": secret_stored,
+        },
+        "lastMode": last_mode,
+        "siteId": config.site_id,
+        "concurrency": 8,
+    }});
+    std::fs::write(&file, settings.to_string()).expect("an old settings file");
+    file
+}
+
 fn form(customer: &str, secret: Option<&str>, name: Option<&str>) -> SignIn {
     SignIn {
         region: Region::Eu,
@@ -285,16 +309,7 @@ async fn switching_to_a_profile_without_its_secret_asks_for_it() {
     let config = config();
     let sim = Simulator::start(config.clone()).await.expect("simulator");
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = AppPaths::in_folder(dir.path()).settings_file();
-    std::fs::create_dir_all(file.parent().expect("folder")).expect("folder");
-    std::fs::write(
-        &file,
-        format!(
-            r#"{{"settings":{{"account":{{"region":"eu","customerId":"{}","clientId":"{CLIENT_ID}","secretStored":false}},"lastMode":"demo"}}}}"#,
-            config.customer_id
-        ),
-    )
-    .expect("an old settings file");
+    old_settings(dir.path(), &config, false, "demo");
     let desk = open(dir.path(), &sim, Arc::new(MemoryStore::default()));
     assert_eq!(current(&desk), DEMO_NAME);
     let name = format!("Citrix Cloud ({})", config.customer_id);
@@ -306,4 +321,57 @@ async fn switching_to_a_profile_without_its_secret_asks_for_it() {
     assert_eq!(current(&desk), name);
     assert_eq!(sim.control().token_requests(), 0);
     assert!(desk.status().await.connection.is_none());
+}
+
+/// A settings file of the single-account version, its secret in the real keychain: the app
+/// offers it as the current profile and connects with that secret, asking for nothing; the
+/// next save writes the profile list and still the single account for an earlier version.
+#[tokio::test]
+async fn an_old_single_account_install_connects_with_its_keychain_secret() {
+    if vault::no_keychain_here("old settings with the real keychain") {
+        return;
+    }
+    let config = config();
+    let sim = Simulator::start(config.clone()).await.expect("simulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = old_settings(dir.path(), &config, true, "cloud");
+    let service = format!(
+        "{}.test-old-layout-{}",
+        vault::SERVICE,
+        uuid::Uuid::new_v4()
+    );
+    let keychain = Arc::new(KeyringStore::new(service));
+    let entry = vault::account(&config.customer_id, CLIENT_ID);
+    keychain
+        .set(
+            &entry,
+            &citrix_cloud::Secret::new(config.client_secret.clone()),
+        )
+        .expect("the old version's secret");
+
+    let desk = open(dir.path(), &sim, keychain.clone());
+    let saved = desk.status().await.saved_account.expect("the old account");
+    let name = format!("Citrix Cloud ({})", config.customer_id);
+    assert_eq!(saved.name, name);
+    assert_eq!(current(&desk), name);
+    let connected = desk
+        .switch_profile(&saved.profile_id)
+        .await
+        .expect("connected with the keychain's secret");
+    assert_eq!(connected.site_id.as_deref(), Some(config.site_id.as_str()));
+    assert_eq!(connected.profile.as_deref(), Some(name.as_str()));
+
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
+    let s = &written["settings"];
+    assert_eq!(s["profiles"][0]["name"], name.as_str());
+    assert_eq!(s["currentProfile"], saved.profile_id.as_str());
+    assert_eq!(
+        s["account"]["customerId"],
+        config.customer_id.as_str(),
+        "for an earlier version"
+    );
+    assert_eq!(s["siteId"], config.site_id.as_str());
+    assert_eq!(s["concurrency"], 8);
+    keychain.delete(&entry).expect("clean up");
 }

@@ -45,6 +45,8 @@ export function accountMenu(opts: AccountMenuOptions): HTMLElement {
   const items: HTMLButtonElement[] = [];
   const close = (focusButton: boolean): void => {
     menu.hidden = true;
+    menu.replaceChildren();
+    items.length = 0;
     button.setAttribute("aria-expanded", "false");
     document.removeEventListener("pointerdown", outside, true);
     if (focusButton) button.focus();
@@ -70,34 +72,39 @@ export function accountMenu(opts: AccountMenuOptions): HTMLElement {
     return h("li", { role: "none" }, el);
   };
 
-  const menu = h(
-    "ul",
-    { id: menuId, class: "account-menu", role: "menu", "aria-label": "Citrix accounts", hidden: true },
-    ...opts.profiles.map((p) =>
-      item(
-        "menuitemradio",
-        [
-          h("span", { class: "account-menu-check", "aria-hidden": "true" }, p.id === opts.currentId ? "\u2713" : ""),
-          h(
-            "span",
-            { class: "account-menu-text" },
-            h("span", { class: "account-menu-name" }, p.name),
-            h("span", { class: "account-menu-detail" }, profileDetail(p)),
-          ),
-        ],
-        () => opts.onSwitch(p),
-        p.id === opts.currentId,
+  // Filled when it opens, emptied when it closes: a closed menu puts no account names in the
+  // header (which reads "Demo site" only while the demo site is current).
+  const menu = h("ul", { id: menuId, class: "account-menu", role: "menu", "aria-label": "Citrix accounts", hidden: true });
+  const fill = (): void => {
+    items.length = 0;
+    menu.replaceChildren(
+      ...opts.profiles.map((p) =>
+        item(
+          "menuitemradio",
+          [
+            h("span", { class: "account-menu-check", "aria-hidden": "true" }, p.id === opts.currentId ? "\u2713" : ""),
+            h(
+              "span",
+              { class: "account-menu-text" },
+              h("span", { class: "account-menu-name" }, p.name),
+              h("span", { class: "account-menu-detail" }, profileDetail(p)),
+            ),
+          ],
+          () => opts.onSwitch(p),
+          p.id === opts.currentId,
+        ),
       ),
-    ),
-    h("li", { role: "separator", class: "account-menu-separator" }),
-    item("menuitem", [h("span", { class: "account-menu-text" }, "Add a Citrix account\u2026")], () => opts.onAdd()),
-    item("menuitem", [h("span", { class: "account-menu-text" }, "Manage accounts\u2026")], () => opts.onManage()),
-  );
+      h("li", { role: "separator", class: "account-menu-separator" }),
+      item("menuitem", [h("span", { class: "account-menu-text" }, "Add a Citrix account\u2026")], () => opts.onAdd()),
+      item("menuitem", [h("span", { class: "account-menu-text" }, "Manage accounts\u2026")], () => opts.onManage()),
+    );
+  };
 
   const outside = (e: Event): void => {
     if (!wrap.contains(e.target as Node)) close(false);
   };
   const open = (focusLast = false): void => {
+    fill();
     menu.hidden = false;
     button.setAttribute("aria-expanded", "true");
     document.addEventListener("pointerdown", outside, true);

@@ -129,6 +129,14 @@ test("adding an account: a name pre-filled from the customer ID, a taken name re
   await waitForView(page, "connect");
   assert.equal(await page.textContent("#connect-cloud-title"), "Add a Citrix account");
   assert.equal(await page.inputValue("input[name=customerId]"), "");
+  // Changing one's mind: the current account, chosen again, is where the officer was.
+  await page.click(switcher);
+  await page.click(".account-menu >> text=Acme EU");
+  await waitForView(page, "sessions");
+  assert.equal((await mockCall(page, "switch_profile")).length, 0, "still connected: nothing to switch");
+  await page.click(switcher);
+  await page.click(".account-menu >> text=Add a Citrix account\u2026");
+  await waitForView(page, "connect");
   await page.fill("input[name=customerId]", "hooli42");
   assert.equal(await page.inputValue("input[name=profileName]"), "Citrix Cloud (hooli42)");
   await page.fill("input[name=clientId]", "client-9");

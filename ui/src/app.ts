@@ -194,7 +194,11 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
       );
       return;
     }
-    if (profile.id === this.connection?.profileId) return;
+    if (profile.id === this.connection?.profileId) {
+      // Already connected (the officer may be on the sign-in form of a new account): back to it.
+      if (this.view !== "sessions") this.showSessions();
+      return;
+    }
     const account = profile.mode === "cloud" ? savedAccountOf(profile) : null;
     this.connection = null;
     this.resetSessions();

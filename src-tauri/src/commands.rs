@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use citrix_cloud::bulk::Action;
 use citrix_cloud::Region;
-use desk_core::account::ConnectionInfo;
+use desk_core::account::profiles::ProfileInfo;
+use desk_core::account::{ConnectionInfo, SignIn};
 use desk_core::audit::{AuditChain, AuditFilter, AuditView, ReportSaved};
 use desk_core::run::{CheckResult, EventSink, Justification, RunEvent, RunReport};
 use desk_core::sessions::{
@@ -23,16 +24,51 @@ pub async fn app_status(desk: DeskState<'_>) -> Result<AppStatus> {
     Ok(desk.status().await)
 }
 
+/// The sign-in form: a new saved account under `name`, or the saved account `profile_id`.
 #[tauri::command]
+#[allow(clippy::too_many_arguments)] // the form's fields, as the UI sends them
 pub async fn connect_cloud(
     region: Region,
     customer_id: String,
     client_id: String,
     secret: Option<String>,
+    name: Option<String>,
+    profile_id: Option<String>,
     desk: DeskState<'_>,
 ) -> Result<ConnectionInfo> {
-    desk.connect_cloud(region, customer_id, client_id, secret)
-        .await
+    desk.sign_in(SignIn {
+        region,
+        customer_id,
+        client_id,
+        secret,
+        name,
+        profile_id,
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_profiles(desk: DeskState<'_>) -> Result<Vec<ProfileInfo>> {
+    Ok(desk.profiles())
+}
+
+#[tauri::command]
+pub async fn switch_profile(profile_id: String, desk: DeskState<'_>) -> Result<ConnectionInfo> {
+    desk.switch_profile(&profile_id).await
+}
+
+#[tauri::command]
+pub async fn rename_profile(
+    profile_id: String,
+    name: String,
+    desk: DeskState<'_>,
+) -> Result<Vec<ProfileInfo>> {
+    desk.rename_profile(&profile_id, &name)
+}
+
+#[tauri::command]
+pub async fn remove_profile(profile_id: String, desk: DeskState<'_>) -> Result<Vec<ProfileInfo>> {
+    desk.remove_profile(&profile_id).await
 }
 
 #[tauri::command]

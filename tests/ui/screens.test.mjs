@@ -85,7 +85,15 @@ test("connect shows progress, sends the trimmed details, then picks the only sit
   await release(page, "connect_cloud");
   await waitForView(page, "sessions");
   const [args] = await mockCall(page, "connect_cloud");
-  assert.deepEqual(args, { region: "eu", customerId: "contoso", clientId: "client-1", secret: "s3cret" });
+  assert.deepEqual(args, {
+    region: "eu",
+    customerId: "contoso",
+    clientId: "client-1",
+    secret: "s3cret",
+    // The name field follows the customer ID until the officer types a name.
+    name: "Citrix Cloud (contoso)",
+    profileId: null,
+  });
   const [site] = await mockCall(page, "select_site");
   assert.ok(site.siteId, "the only site was chosen automatically");
   assert.equal(await page.$(".app-header .badge-demo"), null, "a cloud connection has no demo badge");
@@ -110,7 +118,7 @@ test("demo site: clearly labelled, with a persistent header badge", async () => 
 test("saved account reconnects by itself with a visible state, using the stored secret", async () => {
   const { page, context } = await openApp(env, { status: { savedAccount: SAVED }, held: ["connect_cloud"] }, { waitFor: false });
   await page.waitForSelector("#connecting-title");
-  assert.equal(await page.textContent("#connecting-title"), "Connecting to contoso\u2026");
+  assert.equal(await page.textContent("#connecting-title"), "Connecting to Citrix Cloud (contoso)\u2026");
   assert.ok(await page.isVisible("text=Use a different account"));
   await release(page, "connect_cloud");
   await waitForView(page, "sessions");

@@ -7,8 +7,10 @@ import * as ipc from "./ipc";
 import { CommandError } from "./ipc";
 import { callout, errorView } from "./components/error-view";
 import { confirmDialog } from "./components/dialog";
+import { accountMenu } from "./components/account-menu";
+import { manageAccountsDialog, type ManageHost } from "./components/manage-accounts";
 import { SessionStore } from "./store";
-import type { AppStatus, Connection, SavedAccount, Settings } from "./types";
+import type { AppStatus, Connection, ProfileInfo, SavedAccount, Settings } from "./types";
 import { connectScreen, connectingScreen, type ConnectHost } from "./screens/connect";
 import { sitePickerScreen, type SiteHost } from "./screens/site";
 import { SessionsScreen, type SessionsHost } from "./screens/sessions";
@@ -30,7 +32,19 @@ const DEFAULT_SETTINGS: Settings = {
   locked: [],
 };
 
-export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, SettingsHost {
+/** A saved account as the sign-in form and the "Connecting" screen take it. */
+function savedAccountOf(p: ProfileInfo): SavedAccount {
+  return {
+    profileId: p.id,
+    name: p.name,
+    region: p.region ?? "us",
+    customerId: p.customerId,
+    clientId: p.clientId,
+    secretStored: p.secretStored,
+  };
+}
+
+export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, SettingsHost, ManageHost {
   readonly store = new SessionStore();
   status: AppStatus | null = null;
   connection: Connection | null = null;
@@ -130,30 +144,128 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
     }
   }
 
-  showConnect(error: CommandError | null, prefill: SavedAccount | null = this.status?.savedAccount ?? null): void {
+  showConnect(error: CommandError | null, prefill: SavedAccount | null = this.status?.savedAccount ?? null, adding = false): void {
     this.connectAttempt++;
-    this.setScreen("connect", connectScreen(this, { prefill, error }));
+    this.setScreen("connect", connectScreen(this, { prefill, error, adding }));
+  }
+
+  /** The account shown as current in the header: the connected one, else the one last chosen. */
+  private currentProfileId(): string | null {
+    if (this.connection?.profileId) return this.connection.profileId;
+    return this.status?.profiles.find((p) => p.current)?.id ?? null;
+  }
+
+  /** Reads the accounts again (after a sign-in, a switch, a rename) and redraws the header. */
+  private async refreshProfiles(): Promise<void> {
+    try {
+      const status = await ipc.appStatus();
+      if (this.status) {
+        this.status.profiles = status.profiles;
+        this.status.savedAccount = status.savedAccount;
+      }
+    } catch {
+      // The header keeps the list it has; the next change reads it again.
+    }
+    this.renderHeader();
+  }
+
+  profilesChanged(profiles: ProfileInfo[], removed: string | null): void {
+    if (this.status) this.status.profiles = profiles;
+    if (removed !== null && this.connection?.profileId === removed) {
+      // The connected account was removed (the backend closed its connection).
+      this.connection = null;
+      this.resetSessions();
+      void this.refreshProfiles().then(() => this.showConnect(null, null));
+      return;
+    }
+    if (this.connection?.profileId) {
+      const renamed = profiles.find((p) => p.id === this.connection?.profileId);
+      if (renamed) this.connection = { ...this.connection, profile: renamed.name };
+    }
+    void this.refreshProfiles();
+  }
+
+  /** The header menu's choice of another account: the connection is closed, then the chosen one connected. */
+  async switchProfile(profile: ProfileInfo): Promise<void> {
+    this.showAlert(null);
+    if (this.isRunActive()) {
+      this.showAlert(
+        callout(
+          "warning",
+          "A recording request is still running",
+          "Wait for it to finish, or cancel it, before switching to another account.",
+        ),
+      );
+      return;
+    }
+    if (profile.id === this.connection?.profileId) {
+      // Already connected (the officer may be on the sign-in form of a new account): back to it.
+      if (this.view !== "sessions") this.showSessions();
+      return;
+    }
+    const account = profile.mode === "cloud" ? savedAccountOf(profile) : null;
+    this.connection = null;
+    this.resetSessions();
+    await this.connectShowing(
+      account,
+      () => ipc.switchProfile(profile.id),
+      async (e) => {
+        await this.refreshProfiles();
+        // Without a stored secret the sign-in form of that account asks for it.
+        this.showConnect(e.kind === "noSecretStored" ? null : e, account);
+      },
+    );
+  }
+
+  /** The header menu's "Add a Citrix account…": an empty sign-in form with a name field. */
+  addAccount(): void {
+    this.showAlert(null);
+    if (this.isRunActive()) {
+      this.showAlert(
+        callout("warning", "A recording request is still running", "Wait for it to finish, or cancel it, before adding an account."),
+      );
+      return;
+    }
+    this.showConnect(null, null, true);
+  }
+
+  async manageAccounts(): Promise<void> {
+    await this.refreshProfiles();
+    await manageAccountsDialog(this, this.status?.profiles ?? []);
   }
 
   /** Automatic sign-in with the saved account and the secret kept in the keychain. */
   async reconnect(account: SavedAccount): Promise<void> {
+    await this.connectShowing(
+      account,
+      () => ipc.connectCloud(account.region, account.customerId, account.clientId, null, null, account.profileId),
+      (e) => this.showConnect(e, account),
+    );
+  }
+
+  /** Shows "Connecting…" (with a way to another account) while `connect` runs, then goes on. */
+  private async connectShowing(
+    account: SavedAccount | null,
+    connect: () => Promise<Connection>,
+    failed: (e: CommandError) => void | Promise<void>,
+  ): Promise<void> {
     const attempt = ++this.connectAttempt;
     this.setScreen(
       "connecting",
       connectingScreen(account, () => {
         // The officer chose another account: forget this attempt's result, here and in the
-        // backend (a disconnect makes the reconnect still under way drop its result there too).
+        // backend (a disconnect makes the connect still under way drop its result there too).
         void ipc.disconnect().catch(() => undefined);
         this.showConnect(null, account);
       }),
     );
     try {
-      const conn = await ipc.connectCloud(account.region, account.customerId, account.clientId, null);
+      const conn = await connect();
       if (attempt !== this.connectAttempt) return;
       await this.onConnected(conn);
     } catch (err) {
       if (attempt !== this.connectAttempt) return;
-      this.showConnect(err as CommandError, account);
+      await failed(err as CommandError);
     }
   }
 
@@ -179,15 +291,8 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
   /** Called after connect_cloud / connect_demo succeeded. */
   async onConnected(conn: Connection): Promise<void> {
     this.connection = conn;
-    if (conn.mode === "cloud") {
-      // Keep the saved-account view current (the secret may just have been stored).
-      ipc
-        .appStatus()
-        .then((s) => {
-          if (this.status) this.status.savedAccount = s.savedAccount;
-        })
-        .catch(() => undefined);
-    }
+    // Keep the accounts current (a new one, the secret just stored, the current one marked).
+    void this.refreshProfiles();
     if (conn.siteId) {
       this.showSessions();
     } else if (conn.sites.length === 1) {
@@ -267,6 +372,7 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
     if (this.status) this.status.savedAccount = null;
     this.connection = null;
     this.resetSessions();
+    await this.refreshProfiles();
     this.showConnect(null, null);
   }
 
@@ -361,12 +467,26 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
             "Try the demo site",
           )
         : null,
-      connected && conn
+      this.status && this.view !== "starting"
         ? h(
             "div",
             { class: "header-account" },
-            site ? h("span", { class: "header-site" }, site.name) : null,
-            h("span", { class: "header-customer" }, conn.customerName || conn.customerId),
+            accountMenu({
+              profiles: this.status.profiles,
+              currentId: this.currentProfileId(),
+              onSwitch: (p) => void this.switchProfile(p),
+              onAdd: () => this.addAccount(),
+              onManage: () => void this.manageAccounts(),
+            }),
+            connected && conn
+              ? h(
+                  "span",
+                  { class: "header-where" },
+                  site ? h("span", { class: "header-site" }, site.name) : null,
+                  site && conn.mode === "cloud" ? " \u00b7 " : null,
+                  conn.mode === "cloud" ? h("span", { class: "header-customer" }, conn.customerName || conn.customerId) : null,
+                )
+              : null,
           )
         : null,
     );

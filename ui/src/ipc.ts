@@ -15,6 +15,7 @@ import type {
   IpcError,
   Justification,
   LookupResult,
+  ProfileInfo,
   RecordingStatusRow,
   Region,
   ReportSaved,
@@ -68,8 +69,26 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const appStatus = () => call<AppStatus>("app_status");
 
-export const connectCloud = (region: Region, customerId: string, clientId: string, secret: string | null) =>
-  call<Connection>("connect_cloud", { region, customerId, clientId, secret });
+/**
+ * The sign-in form. `name` is the name the account is saved under (null keeps a saved account's
+ * name); `profileId` is the saved account signed in to, null for a new one.
+ */
+export const connectCloud = (
+  region: Region,
+  customerId: string,
+  clientId: string,
+  secret: string | null,
+  name: string | null = null,
+  profileId: string | null = null,
+) => call<Connection>("connect_cloud", { region, customerId, clientId, secret, name, profileId });
+
+/** The saved Citrix accounts and the demo site, the current one marked. */
+export const listProfiles = () => call<ProfileInfo[]>("list_profiles");
+/** Closes the connection and connects the chosen account; `noSecretStored` when its secret must be entered. */
+export const switchProfile = (profileId: string) => call<Connection>("switch_profile", { profileId });
+export const renameProfile = (profileId: string, name: string) => call<ProfileInfo[]>("rename_profile", { profileId, name });
+/** Removes the account and its secret from this computer; the audit trail keeps its records. */
+export const removeProfile = (profileId: string) => call<ProfileInfo[]>("remove_profile", { profileId });
 
 export const connectDemo = () => call<Connection>("connect_demo");
 export const disconnect = () => call<null>("disconnect");

@@ -19,6 +19,7 @@ export type { Justification } from "./bindings/Justification";
 export type { LastAction } from "./bindings/LastAction";
 export type { LookupResult } from "./bindings/LookupResult";
 export type { Mode } from "./bindings/Mode";
+export type { ProfileInfo } from "./bindings/ProfileInfo";
 export type { RecordingStatusRow } from "./bindings/RecordingStatusRow";
 export type { Region } from "./bindings/Region";
 export type { ReportSaved } from "./bindings/ReportSaved";

@@ -56,7 +56,12 @@ accepted?: boolean,
 /**
  * Outcome records: the start/stop may have been carried out but its answer was lost.
  */
-answerLost?: boolean, osUser: string, computer: string, appVersion: string, mode: Mode, region: Region | null, customerId: string, siteId: string, 
+answerLost?: boolean, osUser: string, computer: string, appVersion: string, mode: Mode, region: Region | null, 
+/**
+ * The name of the saved Citrix account (profile) the request was made with. Absent from
+ * older trails.
+ */
+profile?: string, customerId: string, siteId: string, 
 /**
  * Where the requests went: the Citrix API's host (and port, if not the usual one), so a run
  * against a test server can never pass for one against Citrix Cloud. Absent from older

@@ -6,4 +6,8 @@ import type { Site } from "./Site";
 /**
  * What the UI knows about the connection.
  */
-export type Connection = { mode: Mode, region: Region | null, customerId: string, customerName: string | null, userDisplayName: string | null, sites: Array<Site>, siteId: string | null, };
+export type Connection = { mode: Mode, region: Region | null, customerId: string, customerName: string | null, userDisplayName: string | null, sites: Array<Site>, siteId: string | null, 
+/**
+ * The profile connected (see [`profiles`]): its id and the name the officer gave it.
+ */
+profileId: string | null, profile: string | null, };

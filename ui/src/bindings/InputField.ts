@@ -3,4 +3,4 @@
 /**
  * The form field an invalid input is about, so a front end can show the message under it.
  */
-export type InputField = "customerId" | "clientId" | "secret" | "concurrency" | "reason" | "caseRef";
+export type InputField = "customerId" | "clientId" | "secret" | "concurrency" | "reason" | "caseRef" | "profileName";

@@ -20,6 +20,8 @@ export interface ConnectHost {
 interface ConnectOptions {
   prefill: SavedAccount | null;
   error: CommandError | null;
+  /** The officer asked to add another account (from the account menu). */
+  adding?: boolean;
 }
 
 export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLElement {
@@ -46,6 +48,23 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     spellcheck: "false",
     value: managed.clientId ?? prefill?.clientId ?? "",
   });
+  // The name the account is kept under: follows the customer ID until the officer types one.
+  const defaultName = (customerId: string): string =>
+    prefill && customerId === prefill.customerId ? prefill.name : customerId ? `Citrix Cloud (${customerId})` : "";
+  const name = h("input", {
+    type: "text",
+    name: "profileName",
+    autocomplete: "off",
+    maxlength: 64,
+    value: prefill?.name ?? "",
+  });
+  let nameTouched = false;
+  name.addEventListener("input", () => {
+    nameTouched = name.value.trim() !== "";
+  });
+  customer.addEventListener("input", () => {
+    if (!nameTouched) name.value = defaultName(customer.value.trim());
+  });
   const storedSecret = prefill?.secretStored ?? false;
   const secret = h("input", {
     type: "password",
@@ -70,6 +89,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
   const fRegion = field("Region", "Shown in your Citrix Cloud web address, for example eu.cloud.com.", region);
   const fCustomer = field("Customer ID", "In Citrix Cloud: Identity and Access Management > API Access.", customer);
   const fClient = field("Client ID", "API Access > Secure clients: the ID of the client created for Recording Desk.", client);
+  const fName = field("Name", "How this account is listed in Recording Desk, for example \u201cAcme EU\u201d.", name);
   const fSecret = field("Secret", "Shown once, when that client is created. Kept in this computer's password store.", secret, toggle);
   // The account the organisation set: filled in, fixed, and the only one the backend accepts.
   if (managed.region) lockField(fRegion);
@@ -96,6 +116,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     { class: "connect-form", novalidate: true, "aria-labelledby": "connect-cloud-title" },
     h("div", { class: "field-row" }, fRegion.wrap, fCustomer.wrap),
     fClient.wrap,
+    fName.wrap,
     fSecret.wrap,
     errorSlot,
     h("div", { class: "form-actions" }, submit, progress),
@@ -107,7 +128,10 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     const customerId = customer.value.trim();
     const clientId = client.value.trim();
     const secretText = secret.value.trim();
-    const sameAccount = storedSecret && prefill !== null && prefill.customerId === customerId && prefill.clientId === clientId;
+    const nameText = name.value.trim() || defaultName(customerId);
+    // The saved account this form signs in to; another customer or client is a new account.
+    const saved = prefill !== null && prefill.customerId === customerId && prefill.clientId.toLowerCase() === clientId.toLowerCase();
+    const sameAccount = storedSecret && saved;
     setFieldError(fCustomer, customerId ? null : "Enter the customer ID.");
     setFieldError(fClient, clientId ? null : "Enter the client ID.");
     setFieldError(fSecret, secretText || sameAccount ? null : "Enter the secret.");
@@ -119,7 +143,14 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
     errorSlot.replaceChildren();
     setBusy(true, "Connecting to Citrix Cloud\u2026 This can take a few seconds.");
     try {
-      const conn = await ipc.connectCloud(region.value as Region, customerId, clientId, secretText || null);
+      const conn = await ipc.connectCloud(
+        region.value as Region,
+        customerId,
+        clientId,
+        secretText || null,
+        nameText || null,
+        saved && prefill ? prefill.profileId : null,
+      );
       secret.value = "";
       setBusy(false);
       await app.onConnected(conn);
@@ -151,6 +182,8 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
         return fClient;
       case "secret":
         return fSecret;
+      case "profileName":
+        return fName;
       case "concurrency":
       case "reason":
       case "caseRef":
@@ -194,7 +227,7 @@ export function connectScreen(app: ConnectHost, opts: ConnectOptions): HTMLEleme
       h(
         "div",
         { class: "card card-connect" },
-        h("h2", { id: "connect-cloud-title" }, "Connect to Citrix Cloud"),
+        h("h2", { id: "connect-cloud-title" }, opts.adding ? "Add a Citrix account" : "Connect to Citrix Cloud"),
         h(
           "p",
           { class: "card-intro" },
@@ -230,16 +263,12 @@ export function connectingScreen(account: SavedAccount | null, onChange: () => v
       "div",
       { class: "card card-narrow connecting" },
       spinner(),
-      h(
-        "h1",
-        { id: "connecting-title", tabindex: -1 },
-        account ? `Connecting to ${account.customerId}\u2026` : "Opening the demo site\u2026",
-      ),
+      h("h1", { id: "connecting-title", tabindex: -1 }, account ? `Connecting to ${account.name}\u2026` : "Opening the demo site\u2026"),
       h(
         "p",
         { class: "muted" },
         account
-          ? `Citrix Cloud, ${REGION_LABELS[account.region]}, with the account saved on this computer.`
+          ? `Citrix Cloud, ${REGION_LABELS[account.region]}, customer ${account.customerId}, with the account saved on this computer.`
           : "You were last working on the demo site.",
       ),
       h(

@@ -12,12 +12,14 @@ import type {
   Connection,
   ErrorKind,
   InputField,
+  ProfileInfo,
   IpcError,
   Justification,
   LastAction,
   LookupResult,
   Region,
   RunAction,
+  SavedAccount,
   RunEvent,
   RunOutcome,
   RunReport,
@@ -28,8 +30,22 @@ import type {
   WitnessStatus,
 } from "../types";
 
+/** A saved Citrix account as the backend keeps it. */
+export interface MockProfile {
+  id: string;
+  name: string;
+  region: Region;
+  customerId: string;
+  clientId: string;
+  secretStored: boolean;
+}
+
 export interface MockConfig {
+  /** `savedAccount` alone stands for one saved account (the single-account layout). */
   status?: Partial<AppStatus>;
+  /** The saved Citrix accounts; `currentProfile` is the current one's id ("demo" for the demo site). */
+  profiles?: MockProfile[];
+  currentProfile?: string | null;
   /** Number of generated sessions (default 60). */
   sessions?: number;
   sites?: Site[];
@@ -273,6 +289,9 @@ export class MockBackend {
   private confirmations: { held: boolean; waiters: (() => void)[] };
   private readonly held: Set<string>;
   private readonly waiting = new Map<string, (() => void)[]>();
+  profiles: MockProfile[];
+  currentProfile: string | null;
+  private nextProfile = 1;
 
   constructor(private readonly cfg: MockConfig) {
     this.sessions = makeSessions(cfg.sessions ?? 60);
@@ -283,10 +302,27 @@ export class MockBackend {
       connection: null,
       savedAccount: null,
       lastMode: null,
+      profiles: [],
       notices: [],
       cloudUrlOverride: null,
       ...cfg.status,
     };
+    const saved = cfg.status?.savedAccount;
+    this.profiles =
+      cfg.profiles?.map((p) => ({ ...p })) ??
+      (saved
+        ? [
+            {
+              id: saved.profileId ?? `${saved.customerId}/${saved.clientId}`,
+              name: saved.name ?? `Citrix Cloud (${saved.customerId})`,
+              region: saved.region,
+              customerId: saved.customerId,
+              clientId: saved.clientId,
+              secretStored: saved.secretStored,
+            },
+          ]
+        : []);
+    this.currentProfile = cfg.currentProfile !== undefined ? cfg.currentProfile : (this.profiles[0]?.id ?? null);
     this.connection = this.status.connection;
     this.settings = {
       concurrency: 4,
@@ -381,12 +417,26 @@ export class MockBackend {
     const queued = this.failures.get(cmd);
     if (queued && queued.length > 0) throw queued.shift();
     // As the backend: nothing may change the connection or the account while a run is going.
-    if (this.run && ["connect_cloud", "connect_demo", "disconnect", "forget_credentials", "select_site"].includes(cmd)) {
+    const changesTheConnection = [
+      "connect_cloud",
+      "connect_demo",
+      "disconnect",
+      "forget_credentials",
+      "select_site",
+      "switch_profile",
+      "remove_profile",
+    ];
+    if (this.run && changesTheConnection.includes(cmd)) {
       throw err("busy", "A recording run is already in progress. Wait for it to finish or cancel it first.");
     }
     switch (cmd) {
       case "app_status":
-        return { ...this.status, connection: this.connection };
+        return {
+          ...this.status,
+          connection: this.connection,
+          savedAccount: this.savedAccount(),
+          profiles: this.profileList(),
+        };
       case "connect_cloud":
         return this.connectCloud(args);
       case "connect_demo":
@@ -396,23 +446,21 @@ export class MockBackend {
             "Your organisation has turned off the demo site on this computer. Connect to your Citrix Cloud account instead.",
           );
         }
-        this.status.lastMode = "demo";
-        this.connection = {
-          mode: "demo",
-          region: null,
-          customerId: "demo-customer",
-          customerName: "Demo customer",
-          userDisplayName: "Demo officer",
-          sites: [{ id: "0d3e0000-0000-4000-a000-000000000001", name: "Demo Site" }],
-          siteId: null,
-        };
-        return this.connection;
+        return this.connectDemo();
       case "disconnect":
         this.connection = null;
         return null;
       case "forget_credentials":
-        this.status.savedAccount = null;
+        if (this.currentProfile && this.currentProfile !== "demo") this.removeProfile(this.currentProfile);
         return null;
+      case "list_profiles":
+        return this.profileList();
+      case "switch_profile":
+        return this.switchProfile(String(args.profileId));
+      case "rename_profile":
+        return this.renameProfile(String(args.profileId), String(args.name));
+      case "remove_profile":
+        return this.removeProfile(String(args.profileId));
       case "select_site":
         return this.selectSite(String(args.siteId));
       case "search_sessions":
@@ -551,14 +599,123 @@ export class MockBackend {
     return this.connection.siteId;
   }
 
+  // ---- saved accounts (profiles), as desk-core's account::profiles --------------------
+
+  private profileList(): ProfileInfo[] {
+    return [
+      ...this.profiles.map((p) => ({
+        id: p.id,
+        name: p.name,
+        mode: "cloud" as const,
+        region: p.region,
+        customerId: p.customerId,
+        clientId: p.clientId,
+        secretStored: p.secretStored,
+        current: p.id === this.currentProfile,
+      })),
+      {
+        id: "demo",
+        name: "Demo site",
+        mode: "demo" as const,
+        region: null,
+        customerId: "",
+        clientId: "",
+        secretStored: true,
+        current: this.currentProfile === "demo",
+      },
+    ];
+  }
+
+  private savedAccount(): SavedAccount | null {
+    const p = this.profiles.find((x) => x.id === this.currentProfile) ?? this.profiles[0];
+    return p ? { profileId: p.id, ...p } : null;
+  }
+
+  private checkName(name: string, except: string | null): string {
+    const n = name.trim();
+    const bad = (message: string) => err("invalidInput", message, "profileName");
+    if (!n) throw bad('Enter a name for this Citrix account, for example "Acme EU".');
+    if ([...n].length > 64) throw bad("The name is too long: use at most 64 characters.");
+    if (n.toLowerCase() === "demo site") throw bad('"Demo site" is the name of the built-in demo site. Choose another name.');
+    if (this.profiles.some((p) => p.id !== except && p.name.toLowerCase() === n.toLowerCase())) {
+      throw bad(`Another Citrix account is already named "${n}". Choose another name.`);
+    }
+    return n;
+  }
+
+  private connectDemo(): Connection {
+    this.status.lastMode = "demo";
+    this.currentProfile = "demo";
+    this.connection = {
+      mode: "demo",
+      region: null,
+      customerId: "demo-customer",
+      customerName: "Demo customer",
+      userDisplayName: "Demo officer",
+      sites: [{ id: "0d3e0000-0000-4000-a000-000000000001", name: "Demo Site" }],
+      siteId: null,
+      profileId: "demo",
+      profile: "Demo site",
+    };
+    return this.connection;
+  }
+
+  private switchProfile(id: string): Connection {
+    this.connection = null;
+    if (id === "demo") return this.connectDemo();
+    const p = this.profiles.find((x) => x.id === id);
+    if (!p) throw err("invalidInput", "That Citrix account is no longer saved. Choose another one.");
+    this.currentProfile = id;
+    if (!p.secretStored) throw err("noSecretStored", "no secret in keychain");
+    return this.connectCloud({ ...p, secret: null, name: null, profileId: p.id });
+  }
+
+  private renameProfile(id: string, name: string): ProfileInfo[] {
+    if (id === "demo") throw err("invalidInput", "The demo site is built in and keeps its name.", "profileName");
+    const p = this.profiles.find((x) => x.id === id);
+    if (!p) throw err("invalidInput", "That Citrix account is no longer saved.");
+    p.name = this.checkName(name, id);
+    if (this.connection?.profileId === id) this.connection = { ...this.connection, profile: p.name };
+    return this.profileList();
+  }
+
+  private removeProfile(id: string): ProfileInfo[] {
+    if (id === "demo") throw err("invalidInput", "The demo site is built in and cannot be removed.");
+    this.profiles = this.profiles.filter((p) => p.id !== id);
+    if (this.currentProfile === id) this.currentProfile = null;
+    if (this.connection?.profileId === id) this.connection = null;
+    return this.profileList();
+  }
+
   private connectCloud(args: Record<string, unknown>): Connection {
     const region = args.region as Region;
     const customerId = String(args.customerId);
     const clientId = String(args.clientId);
     const secret = args.secret as string | null;
-    if (secret === null && !this.status.savedAccount?.secretStored) throw err("noSecretStored", "no secret in keychain");
+    const name = (args.name as string | null | undefined) ?? null;
+    const profileId = (args.profileId as string | null | undefined) ?? null;
+    const sameAccount = (p: MockProfile) => p.customerId === customerId && p.clientId.toLowerCase() === clientId.toLowerCase();
+    let target = profileId ? this.profiles.find((p) => p.id === profileId) : undefined;
+    if (profileId && !target) throw err("invalidInput", "That Citrix account is no longer saved.");
+    const duplicate = this.profiles.find((p) => p.id !== target?.id && sameAccount(p));
+    let newName = target?.name ?? `Citrix Cloud (${customerId})`;
+    if (name !== null) newName = this.checkName(name, target?.id ?? null);
+    if (duplicate && (target || name !== null)) {
+      throw err(
+        "invalidInput",
+        `This customer and API client are already saved as "${duplicate.name}". Choose that account in the account menu instead of adding it again.`,
+        "clientId",
+      );
+    }
+    if (!target && name === null) target = duplicate;
+    if (secret === null && !target?.secretStored) throw err("noSecretStored", "no secret in keychain");
     if (secret === "wrong") throw err("badCredentials", "token endpoint: 401 invalid_client");
-    this.status.savedAccount = { region, customerId, clientId, secretStored: true };
+    if (!target) {
+      target = { id: `p-${this.nextProfile++}`, name: newName, region, customerId, clientId, secretStored: true };
+      this.profiles.push(target);
+    }
+    Object.assign(target, { name: newName, region, customerId, clientId, secretStored: true });
+    this.currentProfile = target.id;
     this.status.lastMode = "cloud";
     this.connection = {
       mode: "cloud",
@@ -568,6 +725,8 @@ export class MockBackend {
       userDisplayName: "Compliance Officer",
       sites: this.sites,
       siteId: this.sites.length === 1 ? null : null,
+      profileId: target.id,
+      profile: target.name,
     };
     return this.connection;
   }
@@ -773,6 +932,7 @@ export class MockBackend {
       appVersion: "0.1.0",
       mode: this.connection?.mode ?? "cloud",
       region: this.connection?.region ?? null,
+      profile: this.connection?.profile ?? undefined,
       customerId: this.connection?.customerId ?? "contoso",
       siteId,
       hash: `h${seq}`,

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use citrix_cloud::bulk::Action;
 use ts_rs::{Config, TS};
 
+use crate::account::profiles::ProfileInfo;
 use crate::account::{ConnectionInfo, Mode, RegionTs, SavedAccount, Site};
 use crate::audit::{ActionKind, AuditFilter, AuditRecord, AuditView, ReportSaved};
 use crate::desk::AppStatus;
@@ -46,6 +47,7 @@ fn export_typescript_bindings() {
     AppStatus::export_all(&cfg).expect("AppStatus");
     ConnectionInfo::export_all(&cfg).expect("Connection");
     SavedAccount::export_all(&cfg).expect("SavedAccount");
+    ProfileInfo::export_all(&cfg).expect("ProfileInfo");
     Site::export_all(&cfg).expect("Site");
     Mode::export_all(&cfg).expect("Mode");
     RegionTs::export_all(&cfg).expect("Region");

@@ -67,6 +67,9 @@ pub async fn connect(demo: &Demo, connection: &ConnectionState) -> Result<Connec
         preferred_site: None,
     })
     .await?;
+    let mut connected = connected;
+    connected.info.profile_id = Some(account::profiles::DEMO_ID.to_owned());
+    connected.info.profile = Some(account::profiles::DEMO_NAME.to_owned());
     let info = connected.info.clone();
     connection.install(epoch, connected)?;
     Ok(info)

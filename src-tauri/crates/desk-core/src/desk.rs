@@ -13,6 +13,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::Url;
 
+use crate::account::profiles::{self, ProfileInfo};
 use crate::account::{
     self, ConnectionInfo, ConnectionState, Mode, SavedAccount, SignIn, CLOUD_URL_ENV,
 };
@@ -36,9 +37,12 @@ use crate::vault::Vault;
 pub struct AppStatus {
     pub version: String,
     pub connection: Option<ConnectionInfo>,
+    /// The current saved Citrix Cloud account, or while the demo site is current the first one.
     pub saved_account: Option<SavedAccount>,
     /// How the app was last connected, so the UI can reconnect the same way.
     pub last_mode: Option<Mode>,
+    /// Every saved Citrix account and the demo site, the current one marked.
+    pub profiles: Vec<ProfileInfo>,
     pub notices: Vec<String>,
     pub cloud_url_override: Option<String>,
 }
@@ -101,7 +105,7 @@ pub struct Desk {
     pub(crate) notices: Arc<Notices>,
     pub(crate) remember_mode: bool,
     policy: PolicySource,
-    runs: RunSlot,
+    pub(crate) runs: RunSlot,
     cache: Arc<RowCache>,
     audit: Arc<AuditLog>,
     /// The trail, while this program holds it: for the window's whole life, for one command of
@@ -178,13 +182,18 @@ impl Desk {
         AppStatus {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             connection: self.connection.get().map(|c| c.info.clone()),
-            saved_account: stored.account.map(|a| SavedAccount {
-                region: a.region,
-                customer_id: a.customer_id,
-                client_id: a.client_id,
-                secret_stored: a.secret_stored,
-            }),
+            saved_account: profiles::current(&stored)
+                .or(stored.profiles.first())
+                .map(|p| SavedAccount {
+                    profile_id: p.id.clone(),
+                    name: p.name.clone(),
+                    region: p.region,
+                    customer_id: p.customer_id.clone(),
+                    client_id: p.client_id.clone(),
+                    secret_stored: p.secret_stored,
+                }),
             last_mode: stored.last_mode,
+            profiles: profiles::list(&stored),
             notices: self.notices.all(),
             cloud_url_override: self.cloud_url.as_ref().map(ToString::to_string),
         }
@@ -198,15 +207,24 @@ impl Desk {
         client_id: String,
         secret: Option<String>,
     ) -> Result<ConnectionInfo> {
-        self.not_during_a_run()?;
-        self.policy()
-            .check_account(region, &customer_id, &client_id)?;
-        let form = SignIn {
+        self.sign_in(SignIn {
             region,
             customer_id,
             client_id,
             secret,
-        };
+            name: None,
+            profile_id: None,
+        })
+        .await
+    }
+
+    /// Signs in with the whole form: a new profile under the name given, or a saved one
+    /// (`profile_id`), which becomes the current one.
+    pub async fn sign_in(&self, form: SignIn) -> Result<ConnectionInfo> {
+        self.not_during_a_run()?;
+        // Only the account the organisation set, when it set one.
+        self.policy()
+            .check_account(form.region, &form.customer_id, &form.client_id)?;
         Ok(account::sign_in::sign_in(self, form).await?.info)
     }
 
@@ -215,9 +233,100 @@ impl Desk {
         self.policy().check_demo()?;
         let info = demo::connect(&self.demo, &self.connection).await?;
         if self.remember_mode {
-            self.save_settings(|s| s.last_mode = Some(Mode::Demo));
+            self.save_settings(|s| {
+                s.last_mode = Some(Mode::Demo);
+                s.current_profile = Some(profiles::DEMO_ID.to_owned());
+            });
         }
         Ok(info)
+    }
+
+    /// The saved Citrix accounts and the demo site, the current one marked.
+    pub fn profiles(&self) -> Vec<ProfileInfo> {
+        profiles::list(&self.settings.get())
+    }
+
+    /// The profile of that name (any case; the demo site is also "demo"), for the command line.
+    pub fn profile_named(&self, name: &str) -> Result<ProfileInfo> {
+        profiles::by_name(&self.settings.get(), name)
+    }
+
+    /// Makes `id` the current profile: the current connection is closed, then the chosen
+    /// profile connected with the secret in the keychain. Refused while a run is in progress.
+    /// Without a stored secret it fails with `noSecretStored` (the front end then asks for it)
+    /// and the chosen profile is current, not connected.
+    pub async fn switch_profile(&self, id: &str) -> Result<ConnectionInfo> {
+        self.not_during_a_run()?;
+        if id == profiles::DEMO_ID {
+            self.connection.clear();
+            return self.connect_demo().await;
+        }
+        let stored = self.settings.get();
+        let profile = profiles::find(&stored, id).cloned().ok_or_else(|| {
+            Error::invalid(
+                "That Citrix account is no longer saved (it was removed, perhaps in another \
+                 window). Choose another one.",
+            )
+        })?;
+        self.connection.clear();
+        if self.remember_mode {
+            self.save_settings(|s| {
+                s.current_profile = Some(profile.id.clone());
+                s.last_mode = Some(Mode::Cloud);
+            });
+        }
+        if !profile.secret_stored {
+            return Err(Error::NoSecretStored);
+        }
+        self.sign_in(SignIn {
+            region: profile.region,
+            customer_id: profile.customer_id,
+            client_id: profile.client_id,
+            secret: None,
+            name: None,
+            profile_id: Some(profile.id),
+        })
+        .await
+    }
+
+    /// Renames a saved profile (the demo site keeps its name); the connection shows the new one.
+    pub fn rename_profile(&self, id: &str, name: &str) -> Result<Vec<ProfileInfo>> {
+        if id == profiles::DEMO_ID {
+            return Err(Error::invalid_field(
+                crate::error::InputField::ProfileName,
+                "The demo site is built in and keeps its name.",
+            ));
+        }
+        let stored = self.settings.get();
+        if profiles::find(&stored, id).is_none() {
+            return Err(Error::invalid(
+                "That Citrix account is no longer saved (it was removed, perhaps in another \
+                 window).",
+            ));
+        }
+        let name = profiles::validate_name(&stored, name, Some(id))?;
+        let saved = self.settings.update(|s| {
+            if let Some(p) = profiles::find_mut(s, id) {
+                p.name = name.clone();
+            }
+        })?;
+        if let Some(current) = self.connection.get() {
+            if current.info.profile_id.as_deref() == Some(id) {
+                let mut next = (*current).clone();
+                next.info.profile = Some(name);
+                // A connect that began meanwhile wins; it reads the new name itself.
+                let _ = self.connection.replace(&current, next);
+            }
+        }
+        Ok(profiles::list(&saved))
+    }
+
+    /// Removes a saved profile and its keychain entry (the front end asks first); the audit
+    /// trail keeps every record made with it. Refused while a run is in progress.
+    pub async fn remove_profile(&self, id: &str) -> Result<Vec<ProfileInfo>> {
+        self.not_during_a_run()?;
+        account::sign_in::remove(self, id).await?;
+        Ok(self.profiles())
     }
 
     /// Connects to the demo site in the background when no Citrix Cloud account is saved yet
@@ -227,7 +336,7 @@ impl Desk {
         self: &Arc<Self>,
         spawn: impl FnOnce(BoxFuture<'static, ()>) -> BoxFuture<'static, ()>,
     ) {
-        if self.settings.get().account.is_some() || self.policy().check_demo().is_err() {
+        if !self.settings.get().profiles.is_empty() || self.policy().check_demo().is_err() {
             return;
         }
         let desk = Arc::clone(self);
@@ -277,8 +386,16 @@ impl Desk {
         next.info.site_id = Some(site.id.clone());
         let info = next.info.clone();
         self.connection.replace(&current, next)?;
-        if info.mode == Mode::Cloud {
-            self.save_settings(|s| s.site_id = info.site_id.clone());
+        if let Some(id) = info
+            .profile_id
+            .as_deref()
+            .filter(|_| info.mode == Mode::Cloud)
+        {
+            self.save_settings(|s| {
+                if let Some(p) = profiles::find_mut(s, id) {
+                    p.site_id = info.site_id.clone();
+                }
+            });
         }
         Ok(info)
     }

@@ -108,6 +108,8 @@ pub enum InputField {
     Reason,
     /// The case or ticket reference given before a start or stop.
     CaseRef,
+    /// The name of a saved Citrix account (profile).
+    ProfileName,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -59,7 +59,7 @@ pub fn at_startup(paths: &AppPaths) -> Moved {
         .unwrap_or_default();
     // The trail's key and anchor are always among the owned entries; the keychain is only asked
     // when there is an install to move (its files, or a saved account whose secret may be left).
-    if moved.files.is_empty() && stored.account.is_none() {
+    if moved.files.is_empty() && stored.profiles.is_empty() && stored.account.is_none() {
         return moved;
     }
     let keychain = keychain_in_thread(

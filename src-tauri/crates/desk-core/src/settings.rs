@@ -21,6 +21,7 @@ use citrix_cloud::Region;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::account::profiles::{self, Profile};
 use crate::account::Mode;
 use crate::error::{Error, InputField, Result};
 use crate::notices::Notices;
@@ -36,9 +37,16 @@ pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<u32> = 1..=64;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct StoredSettings {
+    /// The saved Citrix Cloud accounts (see [`crate::account::profiles`]).
+    pub profiles: Vec<Profile>,
+    /// The current profile's id, or `"demo"` for the demo site.
+    pub current_profile: Option<String>,
+    /// Earlier versions' one saved account: read once into `profiles`, then written as a mirror
+    /// of the current profile so an earlier version still finds it
+    /// (see [`crate::account::profiles::mirror_legacy`]).
     pub account: Option<StoredAccount>,
     pub last_mode: Option<Mode>,
-    /// The site chosen for the saved Citrix Cloud account (demo sites are not remembered).
+    /// Earlier versions' site of `account`, mirrored like it.
     pub site_id: Option<String>,
     pub concurrency: u32,
     pub notify_user_default: bool,
@@ -58,6 +66,8 @@ pub struct StoredSettings {
 impl Default for StoredSettings {
     fn default() -> Self {
         Self {
+            profiles: Vec::new(),
+            current_profile: None,
             account: None,
             last_mode: None,
             site_id: None,
@@ -73,7 +83,7 @@ impl Default for StoredSettings {
     }
 }
 
-/// The saved Citrix Cloud account. The secret itself is in the keychain; `secret_stored` records
+/// The one saved Citrix Cloud account of earlier versions. The secret itself is in the keychain; `secret_stored` records
 /// that it was put there, so start-up need not touch the keychain just to draw the sign-in form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -241,6 +251,7 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<StoredSettings, String> {
     settings.concurrency = settings
         .concurrency
         .clamp(*CONCURRENCY_RANGE.start(), *CONCURRENCY_RANGE.end());
+    profiles::upgrade(&mut settings);
     Ok(settings)
 }
 
@@ -336,6 +347,7 @@ impl SettingsStore {
         let file_lock = self.lock_file();
         let mut cached = self.refresh(cached, Locking::Done);
         f(&mut cached.settings);
+        profiles::mirror_legacy(&mut cached.settings);
         let written = match &file_lock {
             Ok(_) => self.write(&cached.settings),
             Err(e) => Err(Error::file_write(&self.path, e)),

@@ -27,16 +27,27 @@ pub fn account(customer_id: &str, client_id: &str) -> String {
 
 /// Every keychain entry the app owns, for moving them together when the app's identifier
 /// changes (see `migrate`). An owner of a new entry adds it here.
+/// Every saved profile's secret is one; so is an earlier version's one saved account, which a
+/// file read without [`crate::settings::parse`] may still hold outside the profiles.
 pub fn owned_entries(stored: &crate::settings::StoredSettings) -> Vec<String> {
-    stored
-        .account
+    let mut entries: Vec<String> = stored
+        .profiles
         .iter()
-        .map(|a| account(&a.customer_id, &a.client_id))
-        .chain([
-            crate::audit::KEY_ENTRY.to_owned(),
-            crate::audit::ANCHOR_ENTRY.to_owned(),
-        ])
-        .collect()
+        .map(|p| p.keychain_entry())
+        .chain(
+            stored
+                .account
+                .iter()
+                .map(|a| account(&a.customer_id, &a.client_id)),
+        )
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    entries.retain(|e| seen.insert(e.clone()));
+    entries.extend([
+        crate::audit::KEY_ENTRY.to_owned(),
+        crate::audit::ANCHOR_ENTRY.to_owned(),
+    ]);
+    entries
 }
 
 /// A failure of the platform store, before it is turned into an [`Error`] for the UI.

@@ -20,8 +20,9 @@ Exit codes:
   5  The audit trail is not intact, or its end cannot be verified (`audit verify`).";
 
 /// Recording Desk on the command line: find Citrix DaaS sessions and start or stop Session
-/// Recording on them, from scripts and ticketing tools. It uses the same saved account,
-/// settings and audit trail as the Recording Desk window on this computer.
+/// Recording on them, from scripts and ticketing tools. It uses the same saved accounts,
+/// settings and audit trail as the Recording Desk window on this computer: the current account
+/// unless --profile names another (see `rdesk profiles`).
 #[derive(Parser)]
 #[command(name = "rdesk", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -32,6 +33,10 @@ pub struct Cli {
     /// command starts it afresh; its runs are written to the audit trail as demo runs.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Work with the saved Citrix account of this name (see `rdesk profiles`) instead of the
+    /// current one. The window's current account does not change.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,8 +47,11 @@ pub enum Command {
     /// is asked for without showing it, or read from standard input; it is kept in this
     /// computer's password store.
     Login(Login),
-    /// Forget the saved account and delete its client secret from the password store.
+    /// Forget the saved account (the current one, or the one named with --profile) and delete
+    /// its client secret from the password store. The audit trail keeps its records.
     Logout,
+    /// List the saved Citrix accounts and the demo site; the current one is marked with *.
+    Profiles,
     /// List the account's sites, or choose the one to work on.
     Sites {
         #[command(subcommand)]
@@ -79,6 +87,10 @@ pub struct Login {
     /// The ID of the API client (not its name).
     #[arg(long, value_name = "CLIENT-ID")]
     pub client_id: String,
+    /// The name to keep the account under, e.g. "Acme EU" (default: "Citrix Cloud (CUSTOMER-ID)",
+    /// or the name it is saved under already).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -4,7 +4,7 @@ use std::io::{IsTerminal as _, Read as _};
 use std::sync::Arc;
 
 use citrix_cloud::bulk::Action;
-use desk_core::account::ConnectionInfo;
+use desk_core::account::{ConnectionInfo, Mode, SignIn};
 use desk_core::audit::AuditFilter;
 use desk_core::run::Justification;
 use desk_core::sessions::{SessionQueryInput, SessionRow, StateFilter};
@@ -40,8 +40,18 @@ async fn command(desk: &Arc<Desk>, cli: &Cli) -> Outcome {
     match &cli.command {
         Command::Login(login) => self::login(desk, login, json).await,
         Command::Logout => {
-            desk.forget_credentials().await?;
+            match &cli.profile {
+                Some(name) => {
+                    let profile = desk.profile_named(name)?;
+                    desk.remove_profile(&profile.id).await?;
+                }
+                None => desk.forget_credentials().await?,
+            }
             eprintln!("The saved account and its client secret are removed from this computer.");
+            Ok(Exit::Done)
+        }
+        Command::Profiles => {
+            profiles(desk, json);
             Ok(Exit::Done)
         }
         Command::Sites { action } => {
@@ -167,33 +177,87 @@ fn settings(desk: &Desk, json: bool) {
     }
 }
 
-/// Connects to the demo site, or to the saved account with the secret from the keychain.
+/// Connects to the demo site, to the profile named with `--profile`, or to the current saved
+/// account, with the secret from the keychain.
 async fn connect(desk: &Desk, cli: &Cli) -> Result<ConnectionInfo, Failure> {
-    if cli.demo {
+    let named = cli
+        .profile
+        .as_deref()
+        .map(|name| desk.profile_named(name))
+        .transpose()?;
+    if cli.demo || named.as_ref().is_some_and(|p| p.mode == Mode::Demo) {
         return Ok(desk.connect_demo().await?);
     }
-    let account = desk
-        .status()
-        .await
-        .saved_account
-        .ok_or(Error::NotConnected)?;
+    let (id, region, customer_id, client_id) = match named {
+        Some(p) => (
+            p.id,
+            p.region.ok_or(Error::NotConnected)?,
+            p.customer_id,
+            p.client_id,
+        ),
+        None => {
+            let a = desk
+                .status()
+                .await
+                .saved_account
+                .ok_or(Error::NotConnected)?;
+            (a.profile_id, a.region, a.customer_id, a.client_id)
+        }
+    };
     Ok(desk
-        .connect_cloud(account.region, account.customer_id, account.client_id, None)
+        .sign_in(SignIn {
+            region,
+            customer_id,
+            client_id,
+            secret: None,
+            name: None,
+            profile_id: Some(id),
+        })
         .await?)
+}
+
+/// `rdesk profiles`: every saved account and the demo site, the current one marked.
+fn profiles(desk: &Desk, json: bool) {
+    let all = desk.profiles();
+    if json {
+        output::json(&all);
+        return;
+    }
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|p| {
+            vec![
+                if p.current { "*" } else { "" }.to_owned(),
+                p.name.clone(),
+                p.region
+                    .map(|r| r.label().to_owned())
+                    .unwrap_or_else(|| "-".to_owned()),
+                if p.mode == Mode::Demo {
+                    "built-in demo site".to_owned()
+                } else {
+                    p.customer_id.clone()
+                },
+            ]
+        })
+        .collect();
+    output::table(&["", "NAME", "REGION", "CUSTOMER"], &rows);
 }
 
 async fn login(desk: &Desk, login: &Login, json: bool) -> Outcome {
     let secret = read_secret()?;
     let info = desk
-        .connect_cloud(
-            login.region.into(),
-            login.customer_id.clone(),
-            login.client_id.clone(),
-            Some(secret),
-        )
+        .sign_in(SignIn {
+            region: login.region.into(),
+            customer_id: login.customer_id.clone(),
+            client_id: login.client_id.clone(),
+            secret: Some(secret),
+            name: login.name.clone(),
+            profile_id: None,
+        })
         .await?;
     eprintln!(
-        "Signed in to Citrix Cloud: customer {}{}.",
+        "Signed in to Citrix Cloud as \"{}\": customer {}{}.",
+        info.profile.as_deref().unwrap_or_default(),
         info.customer_id,
         info.customer_name
             .as_deref()

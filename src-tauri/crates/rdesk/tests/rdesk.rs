@@ -28,10 +28,16 @@ struct Computer {
 
 impl Computer {
     async fn new() -> Computer {
+        Computer::with(Vec::new()).await
+    }
+
+    /// A computer whose API client can also see `other_customers` (more accounts to save).
+    async fn with(other_customers: Vec<citrix_sim::VisibleCustomer>) -> Computer {
         // A customer of its own, so tests running at once never share a keychain entry.
         let config = SimConfig {
             customer_id: format!("rdesk-test-{}", std::process::id()) + &random_suffix(),
             client_id: CLIENT_ID.into(),
+            other_customers,
             ..SimConfig::default()
         };
         let sim = Simulator::start(config.clone()).await.expect("simulator");
@@ -797,4 +803,145 @@ async fn the_tool_follows_the_settings_the_organisation_set() {
     std::fs::write(pc.policy_file(), "{ not json").expect("policy");
     let ran = pc.rdesk(&["settings"], "").expect(0);
     ran.says("Your organisation's settings for Recording Desk could not be read");
+}
+
+/// Two saved accounts: `rdesk profiles` lists them with the demo site, the current one marked;
+/// `--profile NAME` works with another one for one command and leaves the current one as it is;
+/// the records of a run name the account; `logout --profile` removes that account's secret only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_are_listed_and_chosen_by_name_for_one_command() {
+    if !keychain_available() {
+        return;
+    }
+    let other = format!("globex-{}", random_suffix().trim_start_matches('-'));
+    let pc = Computer::with(vec![citrix_sim::VisibleCustomer {
+        id: other.clone(),
+        name: Some("Globex".into()),
+        sites: vec![citrix_sim::VisibleSite {
+            id: "globex-site".into(),
+            name: "Globex site".into(),
+        }],
+    }])
+    .await;
+    let secret = format!("{}\n", pc.config.client_secret);
+    let first = format!("Citrix Cloud ({})", pc.config.customer_id);
+    let ran = pc.login().expect(0);
+    assert!(
+        ran.stderr()
+            .contains(&format!("Signed in to Citrix Cloud as \"{first}\"")),
+        "{}",
+        ran.stderr()
+    );
+    let login_globex_as = |name: &str| {
+        let args = [
+            "login",
+            "--region",
+            "us",
+            "--customer",
+            &other,
+            "--client-id",
+            CLIENT_ID,
+            "--name",
+            name,
+        ];
+        pc.rdesk(&args, &secret)
+    };
+    login_globex_as("Globex US").expect(0);
+    // The same customer and client again under another name: refused, naming the saved one.
+    let ran = login_globex_as("Globex 2").expect(1);
+    assert!(
+        ran.stderr().contains("already saved as \"Globex US\""),
+        "{}",
+        ran.stderr()
+    );
+
+    let listed = pc.rdesk(&["profiles", "--json"], "").expect(0).json();
+    let listed: Vec<(String, bool)> = listed
+        .as_array()
+        .expect("profiles")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_owned(),
+                p["current"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (first.clone(), true),
+            ("Globex US".to_owned(), false),
+            ("Demo site".to_owned(), false)
+        ],
+        "the first account stays current: a login of the tool does not switch the window"
+    );
+    let text = pc.rdesk(&["profiles"], "").expect(0).stdout();
+    let marked: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('*'))
+        .collect();
+    assert_eq!(marked.len(), 1, "{text}");
+    assert!(
+        marked[0].contains(&first) && marked[0].contains(&pc.config.customer_id),
+        "{text}"
+    );
+    assert!(
+        text.contains("Globex US") && text.contains(&other),
+        "{text}"
+    );
+
+    // One command on the other account, by name in any case; the next one is back on the current.
+    let sites = pc
+        .rdesk(&["--profile", "globex us", "sites", "--json"], "")
+        .expect(0)
+        .json();
+    assert_eq!(sites["customerId"], other.as_str());
+    assert_eq!(sites["siteId"], "globex-site");
+    let sites = pc.rdesk(&["sites", "--json"], "").expect(0).json();
+    assert_eq!(sites["customerId"], pc.config.customer_id.as_str());
+    let ran = pc.rdesk(&["--profile", "Initech", "sites"], "").expect(1);
+    assert!(
+        ran.stderr()
+            .contains("There is no Citrix account named \"Initech\""),
+        "{}",
+        ran.stderr()
+    );
+
+    // A run with --profile: the simulator of that account records it, every record names it.
+    let s = ids();
+    pc.rdesk(
+        &["--profile", &first, "start", "--no-notify", &s.recordable],
+        "",
+    )
+    .expect(0);
+    assert!(pc.sim.control().is_recording(&s.recordable));
+    let scan = pc.trail().scan().expect("scan");
+    assert_eq!(scan.records.len(), 2);
+    for r in &scan.records {
+        assert_eq!(r.profile.as_deref(), Some(first.as_str()));
+        assert_eq!(r.customer_id, pc.config.customer_id);
+    }
+
+    // Removing one account removes its secret only.
+    pc.rdesk(&["--profile", "Globex US", "logout"], "")
+        .expect(0);
+    let keychain = KeyringStore::new(desk_core::vault::SERVICE);
+    use desk_core::vault::SecretStore as _;
+    let entry = |customer: &str| desk_core::vault::account(customer, CLIENT_ID);
+    assert!(keychain.get(&entry(&other)).expect("keychain").is_none());
+    assert!(keychain
+        .get(&entry(&pc.config.customer_id))
+        .expect("keychain")
+        .is_some());
+    assert_eq!(
+        pc.trail().scan().expect("scan").records.len(),
+        2,
+        "the trail is untouched"
+    );
+    pc.rdesk(&["logout"], "").expect(0);
+    assert!(keychain
+        .get(&entry(&pc.config.customer_id))
+        .expect("keychain")
+        .is_none());
 }

@@ -170,6 +170,8 @@ pub async fn connect(req: ConnectRequest) -> Result<Connected> {
             user_display_name: me.display_name.clone(),
             sites,
             site_id,
+            profile_id: None,
+            profile: None,
         },
     })
 }
@@ -272,6 +274,8 @@ mod tests {
                 user_display_name: None,
                 sites: Vec::new(),
                 site_id: None,
+                profile_id: None,
+                profile: None,
             },
         }
     }

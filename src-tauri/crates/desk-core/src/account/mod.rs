@@ -4,6 +4,7 @@
 //! the keychain and settings, in [`sign_in`].
 
 pub mod connection;
+pub mod profiles;
 pub mod sign_in;
 
 use citrix_cloud::{Region, Secret};
@@ -73,11 +74,17 @@ pub struct ConnectionInfo {
     pub user_display_name: Option<String>,
     pub sites: Vec<Site>,
     pub site_id: Option<String>,
+    /// The profile connected (see [`profiles`]): its id and the name the officer gave it.
+    pub profile_id: Option<String>,
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SavedAccount {
+    /// The profile it is saved as, and its name.
+    pub profile_id: String,
+    pub name: String,
     #[ts(as = "RegionTs")]
     pub region: Region,
     pub customer_id: String,

@@ -1,12 +1,13 @@
-//! The saved Citrix Cloud account: signing in (credentials checked by Citrix before anything is
-//! kept), and forgetting it. The secret goes to the keychain, the rest to settings.
+//! The saved Citrix Cloud accounts (profiles): signing in (credentials checked by Citrix before
+//! anything is kept), and removing one. The secret goes to the keychain, the rest to settings.
 
 use citrix_cloud::{Credentials, Endpoints, Region};
 
+use super::profiles::{self, Profile};
 use super::{ConnectRequest, Connected, Mode};
 use crate::desk::Desk;
 use crate::error::{Error, Result};
-use crate::settings::StoredAccount;
+use crate::settings::StoredSettings;
 use crate::vault;
 
 /// The sign-in form as the UI sends it. `secret: None` means "use the one in the keychain".
@@ -15,11 +16,74 @@ pub struct SignIn {
     pub customer_id: String,
     pub client_id: String,
     pub secret: Option<String>,
+    /// The name the officer gives the account; for a saved one, `None` keeps its name.
+    pub name: Option<String>,
+    /// The saved account (profile) signed in to, `None` for a new one. Without either, the
+    /// profile with this customer and client is used, or a new one named after the customer.
+    pub profile_id: Option<String>,
+}
+
+/// Which profile a sign-in saves into, decided before anything is sent.
+struct Target {
+    id: String,
+    name: String,
+    /// The profile as it was, when it exists.
+    existing: Option<Profile>,
+}
+
+fn target(saved: &StoredSettings, form: &SignIn, fields: &super::AccountFields) -> Result<Target> {
+    let (customer, client) = (&fields.customer_id, &fields.client_id);
+    if let Some(id) = &form.profile_id {
+        let existing = profiles::find(saved, id).cloned().ok_or_else(|| {
+            Error::invalid(
+                "That Citrix account is no longer saved (it was removed, perhaps in another \
+                 window). Add it again with \"Add a Citrix account\".",
+            )
+        })?;
+        profiles::refuse_duplicate(saved, customer, client, Some(id))?;
+        let name = match &form.name {
+            Some(name) => profiles::validate_name(saved, name, Some(id))?,
+            None => existing.name.clone(),
+        };
+        return Ok(Target {
+            id: id.clone(),
+            name,
+            existing: Some(existing),
+        });
+    }
+    if let Some(name) = &form.name {
+        let name = profiles::validate_name(saved, name, None)?;
+        profiles::refuse_duplicate(saved, customer, client, None)?;
+        return Ok(Target {
+            id: profiles::new_id(),
+            name,
+            existing: None,
+        });
+    }
+    Ok(
+        match saved
+            .profiles
+            .iter()
+            .find(|p| p.is_account(customer, client))
+        {
+            Some(p) => Target {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                existing: Some(p.clone()),
+            },
+            None => Target {
+                id: profiles::new_id(),
+                name: profiles::unused_default_name(saved, customer),
+                existing: None,
+            },
+        },
+    )
 }
 
 /// Validates the form, connects (token + `/me`), makes it the app's connection, and only then
-/// keeps the secret and the account. A sign-in overtaken by another connect or a disconnect
-/// (see [`super::ConnectionState`]) changes nothing and fails with `superseded`.
+/// keeps the secret and the profile, which becomes the current one. A sign-in overtaken by
+/// another connect or a disconnect (see [`super::ConnectionState`]) changes nothing and fails
+/// with `superseded`.
 pub(crate) async fn sign_in(desk: &Desk, form: SignIn) -> Result<Connected> {
     let (settings, vault, connection) = (&desk.settings, &desk.vault, &desk.connection);
     // Before the first `.await`: whatever the officer does after this click wins over it.
@@ -27,9 +91,11 @@ pub(crate) async fn sign_in(desk: &Desk, form: SignIn) -> Result<Connected> {
     let fields = super::validate_account(&form.customer_id, &form.client_id)?;
     let account = vault::account(&fields.customer_id, &fields.client_id);
     let saved = settings.get();
-    let same_account = saved.account.as_ref().is_some_and(|a| {
-        a.customer_id == fields.customer_id && a.client_id.eq_ignore_ascii_case(&fields.client_id)
-    });
+    let target = target(&saved, &form, &fields)?;
+    let same_account = target
+        .existing
+        .as_ref()
+        .filter(|p| p.is_account(&fields.customer_id, &fields.client_id));
 
     let entered = form
         .secret
@@ -45,7 +111,7 @@ pub(crate) async fn sign_in(desk: &Desk, form: SignIn) -> Result<Connected> {
         Some(url) => Endpoints::with_base(url),
         None => Endpoints::for_region(form.region),
     };
-    let connected = super::connect(ConnectRequest {
+    let mut connected = super::connect(ConnectRequest {
         mode: Mode::Cloud,
         region: Some(form.region),
         endpoints,
@@ -54,9 +120,11 @@ pub(crate) async fn sign_in(desk: &Desk, form: SignIn) -> Result<Connected> {
             client_id: fields.client_id.clone(),
             secret,
         },
-        preferred_site: saved.site_id.clone().filter(|_| same_account),
+        preferred_site: same_account.and_then(|p| p.site_id.clone()),
     })
     .await?;
+    connected.info.profile_id = Some(target.id.clone());
+    connected.info.profile = Some(target.name.clone());
     connection.install(epoch, connected.clone())?;
 
     // Citrix accepted the credentials: now they are kept. A secret that came from the keychain
@@ -81,42 +149,75 @@ pub(crate) async fn sign_in(desk: &Desk, form: SignIn) -> Result<Connected> {
                 ));
             }
         }
-        if let Some(old) = saved.account.as_ref().filter(|_| !same_account) {
-            // One saved account: the previous account's secret goes with it.
-            let old_account = vault::account(&old.customer_id, &old.client_id);
-            if let Err(e) = vault.delete(&old_account).await {
-                tracing::warn!("previous account's secret not removed: {e}");
+        if let Some(old) = target.existing.as_ref().filter(|_| same_account.is_none()) {
+            // The profile now signs in as another customer or client: its old secret goes.
+            if let Err(e) = vault.delete(&old.keychain_entry()).await {
+                tracing::warn!("the account's previous secret not removed: {e}");
             }
         }
     }
 
-    let site_id = connected.info.site_id.clone();
+    let profile = Profile {
+        id: target.id,
+        name: target.name,
+        region: form.region,
+        customer_id: fields.customer_id,
+        client_id: fields.client_id,
+        secret_stored,
+        site_id: connected.info.site_id.clone(),
+    };
     desk.save_settings(|s| {
-        s.account = Some(StoredAccount {
-            region: form.region,
-            customer_id: fields.customer_id,
-            client_id: fields.client_id,
-            secret_stored,
-        });
+        let id = profile.id.clone();
+        match profiles::find_mut(s, &id) {
+            Some(p) => *p = profile,
+            None => s.profiles.push(profile),
+        }
+        // The command-line tool signs in to a profile for one command; only the window's
+        // choice (or the first account) changes the current one.
+        if desk.remember_mode || profiles::current_id(s).is_none() {
+            s.current_profile = Some(id);
+        }
         if desk.remember_mode {
             s.last_mode = Some(Mode::Cloud);
         }
-        s.site_id = site_id;
     });
     Ok(connected)
 }
 
-/// Deletes the keychain entry and the saved account. If the keychain refuses, nothing is
-/// forgotten, so the officer can unlock it and try again without leaving a secret behind.
-pub(crate) async fn forget(desk: &Desk) -> Result<()> {
-    if let Some(a) = desk.settings.get().account {
-        desk.vault
-            .delete(&vault::account(&a.customer_id, &a.client_id))
-            .await?;
+/// Removes a saved profile: its keychain entry, then the profile. If the keychain refuses,
+/// nothing is removed, so the officer can unlock it and try again without leaving a secret
+/// behind. The audit trail is not touched.
+pub(crate) async fn remove(desk: &Desk, id: &str) -> Result<()> {
+    if id == profiles::DEMO_ID {
+        return Err(Error::invalid(
+            "The demo site is built in and cannot be removed.",
+        ));
+    }
+    let saved = desk.settings.get();
+    let Some(profile) = profiles::find(&saved, id) else {
+        return Ok(());
+    };
+    desk.vault.delete(&profile.keychain_entry()).await?;
+    if desk
+        .connection
+        .get()
+        .is_some_and(|c| c.info.profile_id.as_deref() == Some(id))
+    {
+        desk.connection.clear();
     }
     desk.save_settings(|s| {
-        s.account = None;
-        s.site_id = None;
+        s.profiles.retain(|p| p.id != id);
+        if s.current_profile.as_deref() == Some(id) {
+            s.current_profile = None;
+        }
     });
     Ok(())
+}
+
+/// Forgets the current Citrix Cloud profile (see [`remove`]).
+pub(crate) async fn forget(desk: &Desk) -> Result<()> {
+    match profiles::current(&desk.settings.get()) {
+        Some(p) => remove(desk, &p.id.clone()).await,
+        None => Ok(()),
+    }
 }

@@ -11,7 +11,7 @@ pub fn write_csv(records: &[AuditRecord], path: &Path) -> Result<usize> {
     write_csv_to(records, file).map_err(|e| Error::file_write(path, e))
 }
 
-const CSV_HEADER: [&str; 30] = [
+const CSV_HEADER: [&str; 31] = [
     "seq",
     "time",
     "event",
@@ -36,6 +36,7 @@ const CSV_HEADER: [&str; 30] = [
     "appVersion",
     "mode",
     "region",
+    "profile",
     "customerId",
     "siteId",
     "apiHost",
@@ -87,6 +88,7 @@ fn write_csv_to<W: std::io::Write>(records: &[AuditRecord], mut out: W) -> std::
             r.app_version.clone(),
             r.mode.as_str().to_owned(),
             region,
+            opt(&r.profile),
             r.customer_id.clone(),
             r.site_id.clone(),
             opt(&r.api_host),
@@ -126,6 +128,7 @@ mod tests {
         let mut ctx = ctx_for(START);
         ctx.reason = Some("-suspected leak, see ticket".into());
         ctx.case_ref = Some("INV-2291".into());
+        ctx.profile = Some("Acme EU".into());
         let r = log.append(&ctx, AuditEvent::Outcome, e).expect("append");
         let mut out = Vec::new();
         assert_eq!(write_csv_to(&[r], &mut out).expect("csv"), 1);
@@ -165,5 +168,7 @@ mod tests {
             "demo and real actions are told apart in the export"
         );
         assert_eq!(cell("region"), "eu");
+        assert_eq!(cell("profile"), "Acme EU", "the saved account's name");
+        assert_eq!(cell("customerId"), "acme");
     }
 }

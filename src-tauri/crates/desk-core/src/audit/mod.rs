@@ -168,6 +168,11 @@ pub struct AuditRecord {
     pub mode: Mode,
     #[ts(as = "Option<RegionTs>")]
     pub region: Option<Region>,
+    /// The name of the saved Citrix account (profile) the request was made with. Absent from
+    /// older trails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub profile: Option<String>,
     pub customer_id: String,
     pub site_id: String,
     /// Where the requests went: the Citrix API's host (and port, if not the usual one), so a run
@@ -195,6 +200,8 @@ pub struct AuditContext {
     pub app_version: String,
     pub mode: Mode,
     pub region: Option<Region>,
+    /// The profile's name, see [`AuditRecord::profile`].
+    pub profile: Option<String>,
     pub customer_id: String,
     pub site_id: String,
     /// The Citrix API's host, see [`AuditRecord::api_host`].
@@ -310,6 +317,7 @@ pub(crate) mod testing {
             app_version: "0.1.0".into(),
             mode: Mode::Cloud,
             region: Some(Region::Eu),
+            profile: None,
             customer_id: "acme".into(),
             site_id: "site-1".into(),
             api_host: "api.cloud.com".into(),
@@ -377,6 +385,7 @@ pub(crate) mod testing {
             app_version: "0.1.0".into(),
             mode: Mode::Demo,
             region: None,
+            profile: None,
             customer_id: "c".into(),
             site_id: "s".into(),
             api_host: None,

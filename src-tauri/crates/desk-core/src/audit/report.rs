@@ -496,8 +496,13 @@ fn against(r: &AuditRecord) -> String {
                 .region
                 .map(|region| format!(", region {}", region.label()))
                 .unwrap_or_default();
+            let profile = r
+                .profile
+                .as_ref()
+                .map(|name| format!(" (the account saved as \"{name}\")"))
+                .unwrap_or_default();
             format!(
-                "Citrix Cloud{region}, customer {}, site {}",
+                "Citrix Cloud{region}, customer {}, site {}{profile}",
                 r.customer_id, r.site_id
             )
         }
@@ -1291,6 +1296,32 @@ mod tests {
     /// Without whitespace: a wrapped value is found whole.
     fn squeeze(s: &str) -> String {
         s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    /// The "Against" line names the saved account (profile) when the record has one; records
+    /// written before profiles existed read as they did.
+    #[test]
+    fn the_against_line_names_the_saved_account() {
+        let mut r = crate::audit::testing::record(
+            1,
+            "2026-12-01T10:00:00Z",
+            AuditEvent::Requested,
+            ActionKind::Start,
+        );
+        r.mode = Mode::Cloud;
+        r.region = Some(citrix_cloud::Region::Eu);
+        r.customer_id = "acme".into();
+        r.site_id = "site-1".into();
+        assert_eq!(
+            against(&r),
+            "Citrix Cloud, region European Union, customer acme, site site-1"
+        );
+        r.profile = Some("Acme EU".into());
+        assert_eq!(
+            against(&r),
+            "Citrix Cloud, region European Union, customer acme, site site-1 (the account saved \
+             as \"Acme EU\")"
+        );
     }
 
     fn run_ctx(run: &str, action: Action) -> AuditContext {

@@ -169,6 +169,7 @@ impl AuditLog {
                     app_version: ctx.app_version.clone(),
                     mode: ctx.mode,
                     region: ctx.region,
+                    profile: ctx.profile.clone(),
                     customer_id: ctx.customer_id.clone(),
                     site_id: ctx.site_id.clone(),
                     api_host: Some(ctx.api_host.clone()),
@@ -230,6 +231,7 @@ impl AuditLog {
             // About the trail, not an account: the Audit screen lists it under every "Where".
             mode: crate::account::Mode::Cloud,
             region: None,
+            profile: None,
             customer_id: String::new(),
             site_id: String::new(),
             api_host: None,

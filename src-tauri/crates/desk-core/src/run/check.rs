@@ -79,6 +79,7 @@ pub async fn check_again(
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
         mode: info.mode,
         region: info.region,
+        profile: info.profile.clone(),
         customer_id: info.customer_id.clone(),
         site_id: site.to_owned(),
         api_host: audit::api_host(&client.endpoints().api_base),

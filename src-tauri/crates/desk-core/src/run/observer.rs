@@ -219,6 +219,7 @@ mod tests {
             app_version: "0.1.0".into(),
             mode: Mode::Demo,
             region: None,
+            profile: None,
             customer_id: "acme".into(),
             site_id: "site-1".into(),
             api_host: "127.0.0.1:1".into(),

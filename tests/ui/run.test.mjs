@@ -17,6 +17,8 @@ const NOT_CONFIRMED = "Started, but Citrix does not report it as recording";
 async function open(config = {}) {
   const o = await openApp(env, connected(config));
   await waitForRows(o.page, 10);
+  // The rows in view have their recording status (asked for together, once they are seen).
+  await o.page.waitForSelector(`${row(0)} .chip:not(.chip-checking)`);
   return o;
 }
 
@@ -39,7 +41,9 @@ const items = (page) =>
 
 test("outcomes: recording, started-not-recording, refused; counts, progress and the table follow", async () => {
   const { page, context } = await open({ holdConfirmations: true });
-  // Rows 1, 4, 5, 6: John, Lars, Fatima, Tom (all active HDX, none recording yet).
+  // Rows 1, 4, 5, 6: John, Lars, Fatima, Tom (all active HDX, none recording yet); the first three
+  // are in view, so their status is shown before the run.
+  for (const i of [1, 4, 5]) await page.waitForSelector(`${row(i)} .chip:not(.chip-checking)`);
   const ids = await page.$$eval("#panel-search tr.vt-row", (r) => [1, 4, 5, 6].map((i) => r[i].dataset.key));
   await page.evaluate((id) => window.__mock.setNeverRecords(id), ids[1]);
   await page.evaluate((id) => window.__mock.setRunFailure(id, { kind: "cannotRecord", message: "400 SessionOperationFailed" }), ids[2]);
@@ -128,8 +132,6 @@ test("cancel: sessions not yet sent end as Cancelled", async () => {
 
 test("stop: a recording session ends as stopped, confirmed, and the table shows Not recording", async () => {
   const { page, context } = await open();
-  // The status is asked for once the row is in view.
-  await page.waitForSelector(`${row(0)} .chip:not(.chip-checking)`);
   assert.equal(await page.textContent(`${row(0)} .chip`), "Recording");
   await page.click(`${row(0)} input.row-check`);
   await page.click("button:has-text('Stop recording')");

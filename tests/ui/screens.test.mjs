@@ -204,6 +204,8 @@ test("sessions screen: search tab lists active sessions with every column", asyn
   assert.deepEqual(heads, ["", "User", "Machine", "Delivery group", "State", "Protocol", "Started", "Recording"]);
   const [q] = await mockCall(page, "search_sessions");
   assert.deepEqual(q.query, { user: null, machine: null, deliveryGroup: null, state: "active" });
+  // The first row's recording status, once Citrix was asked about the rows in view.
+  await page.waitForSelector("#panel-search tr.vt-row .chip:not(.chip-checking)");
   const first = await page.$eval("#panel-search tr.vt-row", (tr) => [...tr.querySelectorAll("td")].map((td) => td.innerText.trim()));
   assert.match(first[1], /Jane Zhang\s+CONTOSO\\jzhang0/);
   assert.match(first[7], /^(Recording|Not recording|Unknown)$/);

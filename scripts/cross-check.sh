@@ -32,6 +32,7 @@ MACOS=(aarch64-apple-darwin x86_64-apple-darwin)
 APP_CRATE=recording-desk
 # Tests that Wine cannot run as Windows would, each with the reason (name<TAB>reason).
 WINE_SKIPS=(
+  "audit::report::tests::	the report tests read each PDF back with poppler's pdftotext and pdfinfo, Linux programs that a Windows test cannot start"
   "raw::reset_is_a_tcp_reset_without_any_response_bytes	Wine 8 reports a TCP reset to the reader as a normal end of the connection (recv returns 0, not WSAECONNRESET)"
 )
 

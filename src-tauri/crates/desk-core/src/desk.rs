@@ -135,10 +135,13 @@ impl Desk {
             anchor = %paths.anchor_file().display(),
             "data locations"
         );
-        let witness = audit::Witness::start(
-            &paths.audit_file(),
-            audit::CollectorConfig::from_env_or(settings.get().syslog_collector),
-        );
+        // The collector the organisation set, else the one in the settings (or, for tests, the
+        // environment's). Read at start-up: a change applies from the next start.
+        let (policy, _) = options.policy.read();
+        let collector = policy
+            .collector()
+            .or_else(|| audit::CollectorConfig::from_env_or(settings.get().syslog_collector));
+        let witness = audit::Witness::start(&paths.audit_file(), collector);
         let desk = Desk {
             settings,
             vault: options.vault,

@@ -157,6 +157,25 @@ fn settings(desk: &Desk, json: bool) {
         (S::CustomerId, cell(account.customer_id.as_deref())),
         (S::ClientId, cell(account.client_id.as_deref())),
     ];
+    // The collector in effect: the organisation's, else the one in the settings file.
+    let collector = desk
+        .policy()
+        .collector()
+        .or(desk.stored_settings().syslog_collector);
+    let rows = rows.into_iter().chain([
+        (
+            S::SyslogCollectorHost,
+            cell(collector.as_ref().map(|c| c.host.as_str())),
+        ),
+        (
+            S::SyslogCollectorPort,
+            cell(collector.as_ref().map(|c| c.port.to_string()).as_deref()),
+        ),
+        (
+            S::SyslogCollectorCaFile,
+            cell(collector.as_ref().and_then(|c| c.ca_file.as_deref())),
+        ),
+    ]);
     let table: Vec<Vec<String>> = rows
         .into_iter()
         .map(|(name, value)| {

@@ -8,7 +8,6 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::{Policy, RawValue, SettingName, ValueType, REGISTRY_KEY};
-use crate::settings::CONCURRENCY_RANGE;
 
 const ADMX: &str = include_str!("../../../../../packaging/windows/policy/RecordingDesk.admx");
 const ADML: &str = include_str!("../../../../../packaging/windows/policy/en-US/RecordingDesk.adml");
@@ -135,10 +134,12 @@ fn the_admx_has_one_policy_per_setting_with_the_key_and_type_the_app_reads() {
                 match e.name.as_str() {
                     "decimal" => {
                         let range = (e.attr("minValue"), e.attr("maxValue"));
-                        let expected = (
-                            CONCURRENCY_RANGE.start().to_string(),
-                            CONCURRENCY_RANGE.end().to_string(),
-                        );
+                        let setting = SettingName::ALL
+                            .into_iter()
+                            .find(|s| s.key() == value)
+                            .unwrap_or_else(|| panic!("{name}: {value} is not read by the app"));
+                        let numbers = setting.number_range().expect("a number setting");
+                        let expected = (numbers.start().to_string(), numbers.end().to_string());
                         assert_eq!(
                             range,
                             (Some(expected.0.as_str()), Some(expected.1.as_str())),

@@ -60,6 +60,10 @@ pub enum SettingName {
     Region,
     CustomerId,
     ClientId,
+    /// The syslog collector the audit trail is forwarded to (see `audit::witness`).
+    SyslogCollectorHost,
+    SyslogCollectorPort,
+    SyslogCollectorCaFile,
 }
 
 /// The type of a setting's value, as sources hold it.
@@ -74,7 +78,7 @@ pub enum ValueType {
 }
 
 impl SettingName {
-    pub const ALL: [SettingName; 9] = [
+    pub const ALL: [SettingName; 12] = [
         SettingName::RequireReason,
         SettingName::RequireCase,
         SettingName::NotifyUserDefault,
@@ -84,6 +88,9 @@ impl SettingName {
         SettingName::Region,
         SettingName::CustomerId,
         SettingName::ClientId,
+        SettingName::SyslogCollectorHost,
+        SettingName::SyslogCollectorPort,
+        SettingName::SyslogCollectorCaFile,
     ];
 
     /// The key in the JSON file, the registry value's name and the plist key.
@@ -98,6 +105,9 @@ impl SettingName {
             SettingName::Region => "region",
             SettingName::CustomerId => "customerId",
             SettingName::ClientId => "clientId",
+            SettingName::SyslogCollectorHost => "syslogCollectorHost",
+            SettingName::SyslogCollectorPort => "syslogCollectorPort",
+            SettingName::SyslogCollectorCaFile => "syslogCollectorCaFile",
         }
     }
 
@@ -107,11 +117,22 @@ impl SettingName {
             | SettingName::RequireCase
             | SettingName::NotifyUserDefault
             | SettingName::DemoSiteOffered => ValueType::Flag,
-            SettingName::Concurrency => ValueType::Number,
+            SettingName::Concurrency | SettingName::SyslogCollectorPort => ValueType::Number,
             SettingName::NotifyUser
             | SettingName::Region
             | SettingName::CustomerId
-            | SettingName::ClientId => ValueType::Text,
+            | SettingName::ClientId
+            | SettingName::SyslogCollectorHost
+            | SettingName::SyslogCollectorCaFile => ValueType::Text,
+        }
+    }
+
+    /// The whole numbers a number setting takes.
+    pub fn number_range(self) -> Option<std::ops::RangeInclusive<u32>> {
+        match self {
+            SettingName::Concurrency => Some(CONCURRENCY_RANGE),
+            SettingName::SyslogCollectorPort => Some(1..=u32::from(u16::MAX)),
+            _ => None,
         }
     }
 
@@ -127,6 +148,9 @@ impl SettingName {
             SettingName::Region => "Region",
             SettingName::CustomerId => "Customer ID",
             SettingName::ClientId => "Client ID",
+            SettingName::SyslogCollectorHost => "Log collector",
+            SettingName::SyslogCollectorPort => "Log collector's port",
+            SettingName::SyslogCollectorCaFile => "Log collector's certificate authority",
         }
     }
 
@@ -181,6 +205,16 @@ pub struct Policy {
     pub concurrency: Option<u32>,
     pub demo_site_offered: Option<bool>,
     pub account: ManagedAccount,
+    pub collector: ManagedCollector,
+}
+
+/// The syslog collector the organisation set (see `audit::witness`): used instead of any
+/// collector in the officer's settings once `host` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManagedCollector {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub ca_file: Option<String>,
 }
 
 /// A value as a source holds it, before it is checked against the setting's type.
@@ -251,23 +285,24 @@ impl Policy {
                 };
                 self.notify_user = Some(choice);
             }
-            SettingName::Concurrency => {
-                let wrong = || {
-                    format!(
-                        "a whole number from {} to {}",
-                        CONCURRENCY_RANGE.start(),
-                        CONCURRENCY_RANGE.end()
-                    )
-                };
+            SettingName::Concurrency | SettingName::SyslogCollectorPort => {
+                let range = setting.number_range().unwrap_or(0..=0);
+                let wrong = || format!("a whole number from {} to {}", range.start(), range.end());
                 let n = match value {
                     RawValue::Number(n) => u32::try_from(n).map_err(|_| wrong())?,
                     _ => return Err(wrong()),
                 };
-                if !CONCURRENCY_RANGE.contains(&n) {
+                if !range.contains(&n) {
                     return Err(wrong());
                 }
-                self.concurrency = Some(n);
+                if setting == SettingName::Concurrency {
+                    self.concurrency = Some(n);
+                } else {
+                    self.collector.port = u16::try_from(n).ok();
+                }
             }
+            SettingName::SyslogCollectorHost => self.collector.host = Some(text()?),
+            SettingName::SyslogCollectorCaFile => self.collector.ca_file = Some(text()?),
             SettingName::Region => {
                 let wrong = "one of \u{201c}us\u{201d}, \u{201c}eu\u{201d}, \u{201c}ap-s\u{201d} or \u{201c}jp\u{201d}";
                 let region = text().map_err(|_| wrong.to_owned())?;
@@ -302,7 +337,22 @@ impl Policy {
                 customer_id: self.account.customer_id.or(lower.account.customer_id),
                 client_id: self.account.client_id.or(lower.account.client_id),
             },
+            collector: ManagedCollector {
+                host: self.collector.host.or(lower.collector.host),
+                port: self.collector.port.or(lower.collector.port),
+                ca_file: self.collector.ca_file.or(lower.collector.ca_file),
+            },
         }
+    }
+
+    /// The collector the audit trail is forwarded to when the organisation set its host.
+    pub fn collector(&self) -> Option<crate::audit::CollectorConfig> {
+        let host = self.collector.host.clone()?;
+        Some(crate::audit::CollectorConfig {
+            host,
+            port: self.collector.port.unwrap_or(crate::audit::COLLECTOR_PORT),
+            ca_file: self.collector.ca_file.clone(),
+        })
     }
 
     /// The settings the organisation set, in the order of [`SettingName::ALL`]. A notify choice
@@ -324,6 +374,9 @@ impl Policy {
                 SettingName::Region => self.account.region.is_some(),
                 SettingName::CustomerId => self.account.customer_id.is_some(),
                 SettingName::ClientId => self.account.client_id.is_some(),
+                SettingName::SyslogCollectorHost => self.collector.host.is_some(),
+                SettingName::SyslogCollectorPort => self.collector.port.is_some(),
+                SettingName::SyslogCollectorCaFile => self.collector.ca_file.is_some(),
             })
             .collect()
     }

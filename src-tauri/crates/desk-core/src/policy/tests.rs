@@ -23,7 +23,9 @@ fn a_json_policy_sets_every_setting_and_locks_it() {
     let read = json(&format!(
         r#"{{"requireReason": true, "requireCase": true, "notifyUserDefault": false,
             "notifyUser": "never", "concurrency": 8, "demoSiteOffered": false,
-            "region": "eu", "customerId": " acme ", "clientId": "{CLIENT}"}}"#
+            "region": "eu", "customerId": " acme ", "clientId": "{CLIENT}",
+            "syslogCollectorHost": "siem.example.com", "syslogCollectorPort": 10514,
+            "syslogCollectorCaFile": "/etc/ssl/siem-ca.pem"}}"#
     ));
     assert!(read.problems.is_empty(), "{:?}", read.problems);
     let p = read.policy;
@@ -41,10 +43,46 @@ fn a_json_policy_sets_every_setting_and_locks_it() {
                 customer_id: Some("acme".into()),
                 client_id: Some(CLIENT.into()),
             },
+            collector: ManagedCollector {
+                host: Some("siem.example.com".into()),
+                port: Some(10514),
+                ca_file: Some("/etc/ssl/siem-ca.pem".into()),
+            },
         }
     );
     assert_eq!(p.locked(), SettingName::ALL);
+    assert_eq!(
+        p.collector(),
+        Some(crate::audit::CollectorConfig {
+            host: "siem.example.com".into(),
+            port: 10514,
+            ca_file: Some("/etc/ssl/siem-ca.pem".into()),
+        })
+    );
     assert_eq!(Policy::default().locked(), []);
+}
+
+/// The collector needs its host; the port is 6514 when left out; a port out of range is named.
+#[test]
+fn the_organisation_sets_the_collector_by_its_host() {
+    let read = json(r#"{"syslogCollectorHost": "siem.example.com"}"#);
+    assert_eq!(
+        read.policy.collector(),
+        Some(crate::audit::CollectorConfig {
+            host: "siem.example.com".into(),
+            port: 6514,
+            ca_file: None,
+        })
+    );
+    let read = json(r#"{"syslogCollectorPort": 70000, "syslogCollectorCaFile": "ca.pem"}"#);
+    assert_eq!(read.policy.collector(), None, "no host, no collector");
+    assert_eq!(
+        read.problems,
+        [
+            "\u{201c}syslogCollectorPort\u{201d} should be a whole number from 1 to 65535, so it \
+          was left out"
+        ]
+    );
 }
 
 #[test]
@@ -459,4 +497,37 @@ async fn a_broken_policy_is_one_notice_however_often_it_is_read() {
     let notices = desk.status().await.notices;
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].contains("could not be read"));
+}
+
+/// The collector the organisation set is the one the trail is forwarded to, over the officer's
+/// own (and the Audit screen names it).
+#[tokio::test]
+async fn the_trail_goes_to_the_collector_the_organisation_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = AppPaths::in_folder(dir.path());
+    std::fs::create_dir_all(paths.settings_file().parent().expect("folder")).expect("mkdir");
+    std::fs::write(
+        paths.settings_file(),
+        r#"{"settings": {"syslogCollector": {"host": "officer.example.com"}}}"#,
+    )
+    .expect("settings");
+    let policy = write(
+        dir.path(),
+        "policy.json",
+        r#"{"syslogCollectorHost": "127.0.0.1", "syslogCollectorPort": 9}"#,
+    );
+    let desk = desk(dir.path(), &policy);
+    let view = desk
+        .audit_view(crate::audit::AuditFilter::default(), Some(1))
+        .await
+        .expect("view");
+    let collector = view
+        .witnesses
+        .and_then(|w| w.collector)
+        .expect("a collector");
+    assert_eq!(collector.target, "127.0.0.1:9");
+    assert!(desk
+        .settings()
+        .locked
+        .contains(&SettingName::SyslogCollectorHost));
 }

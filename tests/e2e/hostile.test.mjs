@@ -28,6 +28,8 @@ afterEach(async (t) => shootFailure(app?.driver, `hostile-${t.name}`));
 test('a user name made of HTML is shown as literal text and runs nothing', async () => {
   const d = app.driver;
   const grid = await named(d, 'Search results');
+  // Once Citrix was asked about the rows in view, their status is shown (the rows are built again).
+  await visibleX(d, `.//tbody/tr[.//button[normalize-space(.)='${HOSTILE}']]//span[contains(@class, 'chip') and not(contains(@class, 'chip-checking'))]`, { within: grid, what: "the hostile row's recording status" });
   // The name is a text node inside the row's "Show details" button: no element was made from it.
   // (Read with innerText: WebKitWebDriver's Get Element Text returns "" inside this grid.)
   const name = await visibleX(d, `.//tbody/tr//button[normalize-space(.)='${HOSTILE}']`, { within: grid, what: 'the hostile user name' });

@@ -208,14 +208,31 @@ pub async fn recording_statuses(
     site: &str,
     ids: Vec<String>,
 ) -> Vec<RecordingStatusRow> {
-    stream::iter(ids)
-        .map(|id| async move {
-            let recording = recording_status(client, site, Some(&id)).await;
-            RecordingStatusRow { id, recording }
+    in_order(client, ids, |id| async move {
+        let recording = recording_status(client, site, Some(&id)).await;
+        RecordingStatusRow { id, recording }
+    })
+    .await
+}
+
+/// `each` of `items`, as many at once as the client's limiter lets through, the answers in the
+/// order of `items`. Unordered underneath: with answers kept in order, one slow request would
+/// hold back the start of the next ones, and fewer requests than the limit would be in flight.
+async fn in_order<T, R, F, Fut>(client: &CitrixClient, items: Vec<T>, each: F) -> Vec<R>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = R>,
+{
+    let mut answers: Vec<(usize, R)> = stream::iter(items.into_iter().enumerate())
+        .map(|(i, item)| {
+            let answer = each(item);
+            async move { (i, answer.await) }
         })
-        .buffered(client.concurrency())
+        .buffer_unordered(client.concurrency())
         .collect()
-        .await
+        .await;
+    answers.sort_by_key(|(i, _)| *i);
+    answers.into_iter().map(|(_, answer)| answer).collect()
 }
 
 /// The recording flag, or `None` when it cannot be read: the row still shows, marked unknown.
@@ -235,36 +252,33 @@ async fn recording_status(client: &CitrixClient, site: &str, id: Option<&str>) -
 /// officer sees the sessions in half the time. Invalid and unknown IDs get a per-item error; the
 /// call itself only fails if there is no connection.
 pub async fn lookup(client: &CitrixClient, site: &str, ids: Vec<String>) -> Vec<LookupResult> {
-    stream::iter(ids)
-        .map(|raw| async move {
-            let id = match SessionId::parse(&raw) {
-                Ok(id) => id,
-                Err(e) => {
-                    return LookupResult {
-                        id: raw.trim().to_owned(),
-                        row: None,
-                        error: Some(IpcError {
-                            kind: ErrorKind::InvalidSessionId,
-                            message: e.to_string(),
-                            field: None,
-                        }),
-                    }
+    // As many at once as the client's limiter lets through (the run concurrency setting).
+    in_order(client, ids, |raw| async move {
+        let id = match SessionId::parse(&raw) {
+            Ok(id) => id,
+            Err(e) => {
+                return LookupResult {
+                    id: raw.trim().to_owned(),
+                    row: None,
+                    error: Some(IpcError {
+                        kind: ErrorKind::InvalidSessionId,
+                        message: e.to_string(),
+                        field: None,
+                    }),
                 }
-            };
-            let (row, error) = match fetch_session(client, site, &id).await {
-                Ok(session) => (Some(SessionRow::unchecked(&session)), None),
-                Err(e) => (None, Some(e.to_ipc())),
-            };
-            LookupResult {
-                id: id.to_string(),
-                row,
-                error,
             }
-        })
-        // As many at once as the client's limiter lets through (the run concurrency setting).
-        .buffered(client.concurrency())
-        .collect()
-        .await
+        };
+        let (row, error) = match fetch_session(client, site, &id).await {
+            Ok(session) => (Some(SessionRow::unchecked(&session)), None),
+            Err(e) => (None, Some(e.to_ipc())),
+        };
+        LookupResult {
+            id: id.to_string(),
+            row,
+            error,
+        }
+    })
+    .await
 }
 
 /// One session as a row (with recording status) plus its full JSON.

@@ -548,7 +548,7 @@ impl Ctx<'_> {
                     if self.cancel.is_cancelled() {
                         return sent.outcome(Status::Unknown, Some(cancelled_while_waiting()));
                     }
-                    tracing::debug!(session = %id, kind = reason.kind(), "recording check failed");
+                    tracing::debug!(session = %id, kind = %reason.kind(), "recording check failed");
                     last_problem = Some(reason);
                 }
                 other => reported = Some(status_of(&other)),

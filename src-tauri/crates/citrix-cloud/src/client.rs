@@ -644,6 +644,7 @@ fn session_reply(what: &str, reply: Reply<Value>, empty_ok: bool) -> Result<Repl
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use serde_json::json;
 
     #[test]
@@ -719,11 +720,11 @@ mod tests {
         };
         let bad = Endpoints::with_base(&url::Url::parse("http://example.com").expect("url"));
         let e = CitrixClient::new(ClientConfig::new(bad, creds.clone())).expect_err("foreign");
-        assert_eq!(e.kind(), "hostNotAllowed");
+        assert_eq!(e.kind(), ErrorKind::HostNotAllowed);
         let ok = Endpoints::with_base(&url::Url::parse("http://127.0.0.1:1").expect("url"));
         let mut empty = creds;
         empty.customer_id = " ".into();
         let e = CitrixClient::new(ClientConfig::new(ok, empty)).expect_err("empty");
-        assert_eq!(e.kind(), "badCredentials");
+        assert_eq!(e.kind(), ErrorKind::BadCredentials);
     }
 }

@@ -1,9 +1,10 @@
 //! The crate's one error type, and the lenient decoder for Citrix error bodies.
 //!
-//! Every failure a caller can see is one of a small set of *kinds* (stable camelCase strings, see
-//! [`Error::kind`]). The app sends the kind across IPC and the UI maps it to advice written for a
-//! compliance officer, so a kind means "what the officer can do about it", not "which HTTP status
-//! came back". The message carries the detail (server text, status) for the audit trail and support.
+//! Every failure a caller can see is one of a small set of *kinds* ([`ErrorKind`], each named by
+//! a stable camelCase word). The app sends the kind across IPC and the UI maps it to advice
+//! written for a compliance officer, so a kind means "what the officer can do about it", not
+//! "which HTTP status came back". The message carries the detail (server text, status) for the
+//! audit trail and support.
 //!
 //! Citrix answers errors in several unrelated shapes depending on which layer refused the call
 //! (gateway, CWS auth, the orchestration service, the token service). `ErrorBody::parse` reads
@@ -141,52 +142,86 @@ pub enum Error {
     },
 }
 
+/// Defines [`ErrorKind`], [`ErrorKind::ALL`] and [`ErrorKind::as_str`] from one list, so none of
+/// them can miss a kind.
+macro_rules! error_kinds {
+    ($($kind:ident => $name:literal,)*) => {
+        /// The kind of an [`Error`], one per variant: what the officer can do about it, not which
+        /// HTTP status came back. Callers branch on it with `match` (never on its name), so a kind
+        /// added here does not compile anywhere it must be handled until it is. Its name
+        /// (`as_str`, `Display`, and serde) is the stable camelCase word of logs, the audit trail
+        /// and the IPC error shape.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        pub enum ErrorKind {
+            $($kind,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind this crate can produce.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind,)*];
+
+            /// The kind's stable camelCase name ("rateLimited"), the same word serde writes.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_kinds! {
+    BadCredentials => "badCredentials",
+    TokenRejected => "tokenRejected",
+    Forbidden => "forbidden",
+    WrongRegion => "wrongRegion",
+    NotFound => "notFound",
+    SiteNotFound => "siteNotFound",
+    CannotRecord => "cannotRecord",
+    RateLimited => "rateLimited",
+    SiteAsleep => "siteAsleep",
+    ServiceUnavailable => "serviceUnavailable",
+    Timeout => "timeout",
+    Network => "network",
+    BadRequest => "badRequest",
+    Unexpected => "unexpected",
+    InvalidSessionId => "invalidSessionId",
+    HostNotAllowed => "hostNotAllowed",
+    NotRequested => "notRequested",
+    Cancelled => "cancelled",
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Error {
-    /// The stable, camelCase kind the UI branches on.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of failure this is: what the officer can do about it (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::BadCredentials { .. } => "badCredentials",
-            Error::TokenRejected { .. } => "tokenRejected",
-            Error::Forbidden { .. } => "forbidden",
-            Error::WrongRegion { .. } => "wrongRegion",
-            Error::NotFound { .. } => "notFound",
-            Error::SiteNotFound { .. } => "siteNotFound",
-            Error::CannotRecord { .. } => "cannotRecord",
-            Error::RateLimited { .. } => "rateLimited",
-            Error::SiteAsleep { .. } => "siteAsleep",
-            Error::ServiceUnavailable { .. } => "serviceUnavailable",
-            Error::Timeout { .. } => "timeout",
-            Error::Network { .. } => "network",
-            Error::BadRequest { .. } => "badRequest",
-            Error::Unexpected { .. } => "unexpected",
-            Error::InvalidSessionId { .. } => "invalidSessionId",
-            Error::HostNotAllowed { .. } => "hostNotAllowed",
-            Error::NotRequested { .. } => "notRequested",
-            Error::Cancelled { .. } => "cancelled",
+            Error::BadCredentials { .. } => ErrorKind::BadCredentials,
+            Error::TokenRejected { .. } => ErrorKind::TokenRejected,
+            Error::Forbidden { .. } => ErrorKind::Forbidden,
+            Error::WrongRegion { .. } => ErrorKind::WrongRegion,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::SiteNotFound { .. } => ErrorKind::SiteNotFound,
+            Error::CannotRecord { .. } => ErrorKind::CannotRecord,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
+            Error::SiteAsleep { .. } => ErrorKind::SiteAsleep,
+            Error::ServiceUnavailable { .. } => ErrorKind::ServiceUnavailable,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Network { .. } => ErrorKind::Network,
+            Error::BadRequest { .. } => ErrorKind::BadRequest,
+            Error::Unexpected { .. } => ErrorKind::Unexpected,
+            Error::InvalidSessionId { .. } => ErrorKind::InvalidSessionId,
+            Error::HostNotAllowed { .. } => ErrorKind::HostNotAllowed,
+            Error::NotRequested { .. } => ErrorKind::NotRequested,
+            Error::Cancelled { .. } => ErrorKind::Cancelled,
         }
     }
-
-    /// Every kind this crate can produce (the UI's copy table is tested against it).
-    pub const KINDS: [&'static str; 18] = [
-        "badCredentials",
-        "tokenRejected",
-        "forbidden",
-        "wrongRegion",
-        "notFound",
-        "siteNotFound",
-        "cannotRecord",
-        "rateLimited",
-        "siteAsleep",
-        "serviceUnavailable",
-        "timeout",
-        "network",
-        "badRequest",
-        "unexpected",
-        "invalidSessionId",
-        "hostNotAllowed",
-        "notRequested",
-        "cancelled",
-    ];
 
     /// The `citrix-transactionid` to quote to Citrix support, if any.
     pub fn transaction_id(&self) -> Option<&str> {
@@ -384,7 +419,7 @@ impl std::error::Error for Failure {}
 impl serde::Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Error", 3)?;
-        s.serialize_field("kind", self.kind())?;
+        s.serialize_field("kind", &self.kind())?;
         s.serialize_field("message", self.message())?;
         s.serialize_field("transactionId", &self.transaction_id())?;
         s.end()
@@ -736,9 +771,7 @@ mod tests {
             message: "gone".into(),
             transaction_id: None,
         };
-        assert!(Error::KINDS.contains(&e.kind()));
-        let unique: std::collections::HashSet<_> = Error::KINDS.iter().collect();
-        assert_eq!(unique.len(), Error::KINDS.len());
+        assert_eq!(e.kind(), ErrorKind::SiteNotFound);
         let e = Error::RateLimited {
             message: "slow down".into(),
             transaction_id: Some("tx".into()),
@@ -748,6 +781,19 @@ mod tests {
         assert_eq!((e.message(), e.transaction_id()), ("slow down", Some("tx")));
         let json = serde_json::to_value(&e).expect("json");
         assert_eq!(json["kind"], "rateLimited");
+    }
+
+    #[test]
+    fn every_kind_has_one_stable_name() {
+        let names: std::collections::HashSet<_> =
+            ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), ErrorKind::ALL.len());
+        for &kind in ErrorKind::ALL {
+            assert_eq!(serde_json::to_value(kind).expect("json"), kind.as_str());
+            assert_eq!(kind.to_string(), kind.as_str());
+            let back: ErrorKind = serde_json::from_value(kind.as_str().into()).expect("name");
+            assert_eq!(back, kind);
+        }
     }
 
     #[test]

@@ -690,6 +690,7 @@ pub(crate) fn check_host(url: &Url) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("url")
@@ -732,7 +733,7 @@ mod tests {
             "http://user@127.0.0.1:8787",
         ] {
             let e = check_host(&url(bad)).expect_err(bad);
-            assert_eq!(e.kind(), "hostNotAllowed");
+            assert_eq!(e.kind(), ErrorKind::HostNotAllowed);
         }
     }
 

@@ -256,6 +256,7 @@ pub(crate) fn unexpected_shape(what: &str, reply: &Reply<Value>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     fn answer(status: u16, body: &str) -> Answer {
         Answer {
@@ -290,6 +291,6 @@ mod tests {
             recording: false,
         };
         let e = map_status(&purpose, &missing, &ErrorBody::parse(&missing.body));
-        assert_eq!(e.kind(), "notFound");
+        assert_eq!(e.kind(), ErrorKind::NotFound);
     }
 }

@@ -37,7 +37,7 @@ pub mod sessions;
 pub use client::{
     CitrixClient, ClientConfig, Credentials, Customer, Me, RecordingCheck, Reply, Site,
 };
-pub use error::{Error, Failure};
+pub use error::{Error, ErrorKind, Failure};
 pub use ids::{IdError, ParsedIds, Rejected, SessionId};
 pub use region::{endpoint_allowed, Endpoints, Region};
 pub use retry::RetryPolicy;

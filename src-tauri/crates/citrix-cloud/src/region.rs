@@ -234,6 +234,7 @@ fn static_url(s: &str) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     #[test]
     fn every_region_has_parseable_endpoints() {
@@ -323,7 +324,7 @@ mod tests {
     fn an_https_override_to_another_host_is_refused_clearly() {
         let url = Url::parse("https://proxy.example.com/citrix?x=1").expect("url");
         let e = endpoint_allowed(&url).expect_err("not Citrix");
-        assert_eq!(e.kind(), "hostNotAllowed");
+        assert_eq!(e.kind(), ErrorKind::HostNotAllowed);
         let m = e.message();
         assert!(m.contains("https://proxy.example.com."), "{m}");
         assert!(m.contains("https://api-us.cloud.com"), "{m}");
@@ -331,7 +332,7 @@ mod tests {
         assert!(m.contains("http://127.0.0.1"), "{m}");
         assert!(!m.contains("x=1"), "{m}");
         let e = Endpoints::with_base(&url).check().expect_err("not Citrix");
-        assert_eq!(e.kind(), "hostNotAllowed");
+        assert_eq!(e.kind(), ErrorKind::HostNotAllowed);
         let pw = Url::parse("http://me:hunter2@127.0.0.1:1").expect("url");
         let e = endpoint_allowed(&pw).expect_err("user info");
         assert!(!e.message().contains("hunter2"), "{e}");
@@ -341,9 +342,15 @@ mod tests {
     fn citrix_and_loopback_are_not_mixed() {
         let mut e = Endpoints::for_region(Region::Us);
         e.api_base = Url::parse("http://127.0.0.1:8787/cvad/manage").expect("url");
-        assert_eq!(e.check().expect_err("mixed").kind(), "hostNotAllowed");
+        assert_eq!(
+            e.check().expect_err("mixed").kind(),
+            ErrorKind::HostNotAllowed
+        );
         let mut e = Endpoints::with_base(&Url::parse("http://127.0.0.1:8787").expect("url"));
         e.token_base = Url::parse("https://api-us.cloud.com").expect("url");
-        assert_eq!(e.check().expect_err("mixed").kind(), "hostNotAllowed");
+        assert_eq!(
+            e.check().expect_err("mixed").kind(),
+            ErrorKind::HostNotAllowed
+        );
     }
 }

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use citrix_cloud::{
-    CitrixClient, ClientConfig, Credentials, Endpoints, PageRequest, Recordability, Secret,
-    SessionId, SessionQuery, SessionState,
+    CitrixClient, ClientConfig, Credentials, Endpoints, ErrorKind, PageRequest, Recordability,
+    Secret, SessionId, SessionQuery, SessionState,
 };
 use citrix_sim::SimConfig;
 use common::{config_for, demo_credentials, fast_retry, header_in, Canned, Env, Scripted, SITE};
@@ -417,7 +417,7 @@ async fn token_rejected_after_one_renewal() {
     env.ctl.set_token_lifetime(Duration::ZERO);
     let before = env.ctl.api_requests();
     let e = env.client.me().await.unwrap_err();
-    assert_eq!(e.kind(), "tokenRejected", "{e}");
+    assert_eq!(e.kind(), ErrorKind::TokenRejected, "{e}");
     assert!(e.transaction_id().is_some());
     assert_eq!(env.ctl.api_requests() - before, 2, "exactly one retry");
     assert_eq!(env.ctl.token_requests(), 2);
@@ -438,7 +438,7 @@ async fn token_rejected_when_revoked_again_before_the_retry() {
     });
     let e = env.client.me().await.unwrap_err();
     revoker.abort();
-    assert_eq!(e.kind(), "tokenRejected", "{e}");
+    assert_eq!(e.kind(), ErrorKind::TokenRejected, "{e}");
     assert!(e.message().contains("HTTP 401"), "{e}");
     assert_eq!(env.ctl.token_requests(), 2, "renewed exactly once");
     assert_eq!(env.ctl.api_requests(), 2, "retried exactly once");
@@ -449,7 +449,7 @@ async fn bad_credentials_400_and_401() {
     let env = Env::start().await;
     let wrong = env.client_with(|c| c.credentials.secret = Secret::new("wrong".into()));
     let e = wrong.me().await.unwrap_err();
-    assert_eq!(e.kind(), "badCredentials", "{e}");
+    assert_eq!(e.kind(), ErrorKind::BadCredentials, "{e}");
     assert!(e.message().contains("HTTP 400"), "{e}");
     assert!(
         e.message().contains("invalid_client") || e.message().contains("Invalid client"),
@@ -463,13 +463,13 @@ async fn bad_credentials_400_and_401() {
 
     env.ctl.set_bad_credentials_status(401);
     let e = wrong.me().await.unwrap_err();
-    assert_eq!(e.kind(), "badCredentials", "{e}");
+    assert_eq!(e.kind(), ErrorKind::BadCredentials, "{e}");
     assert!(e.message().contains("HTTP 401"), "{e}");
 
     let unknown_customer = env.client_with(|c| c.credentials.customer_id = "someone-else".into());
     assert_eq!(
         unknown_customer.me().await.unwrap_err().kind(),
-        "badCredentials"
+        ErrorKind::BadCredentials
     );
     assert_eq!(env.ctl.api_requests(), 0, "no API call without a token");
 }
@@ -483,7 +483,7 @@ async fn wrong_region() {
     for _ in 0..2 {
         // The simulator alternates the array and object forms of `parameters`.
         let e = env.client.me().await.unwrap_err();
-        assert_eq!(e.kind(), "wrongRegion", "{e}");
+        assert_eq!(e.kind(), ErrorKind::WrongRegion, "{e}");
         assert!(e.transaction_id().is_some());
     }
 }
@@ -509,13 +509,17 @@ async fn forbidden_and_other_shapes_from_a_scripted_server() {
     let e = client.me().await.unwrap_err();
     assert_eq!(
         (e.kind(), e.transaction_id()),
-        ("forbidden", Some("tx-403")),
+        (ErrorKind::Forbidden, Some("tx-403")),
         "{e}"
     );
     let e = client.me().await.unwrap_err();
-    assert_eq!(e.kind(), "wrongRegion", "PascalCase ErrorResponse: {e}");
+    assert_eq!(
+        e.kind(),
+        ErrorKind::WrongRegion,
+        "PascalCase ErrorResponse: {e}"
+    );
     let f = client.start_recording(SITE, &sid, true).await.unwrap_err();
-    assert_eq!(f.error.kind(), "cannotRecord", "409: {f}");
+    assert_eq!(f.error.kind(), ErrorKind::CannotRecord, "409: {f}");
     assert!(
         !f.may_have_been_applied(),
         "a first answer of 409 is a refusal"
@@ -524,7 +528,7 @@ async fn forbidden_and_other_shapes_from_a_scripted_server() {
     let f = client.stop_recording(SITE, &sid).await.unwrap_err();
     assert_eq!(
         f.error.kind(),
-        "cannotRecord",
+        ErrorKind::CannotRecord,
         "400 SessionOperationFailed: {f}"
     );
     assert!(f.error.message().contains("SessionOperationFailed"), "{f}");
@@ -536,16 +540,20 @@ async fn forbidden_and_other_shapes_from_a_scripted_server() {
     );
     let before = server.api_requests();
     let e = client.session(SITE, &sid).await.unwrap_err();
-    assert_eq!(e.kind(), "notFound", "500 Object does not exist: {e}");
+    assert_eq!(
+        e.kind(),
+        ErrorKind::NotFound,
+        "500 Object does not exist: {e}"
+    );
     assert_eq!(server.api_requests() - before, 1, "not retried");
     let e = client.me().await.unwrap_err();
-    assert_eq!(e.kind(), "badRequest", "406: {e}");
+    assert_eq!(e.kind(), ErrorKind::BadRequest, "406: {e}");
     let e = client.me().await.unwrap_err();
-    assert_eq!(e.kind(), "unexpected", "302: {e}");
+    assert_eq!(e.kind(), ErrorKind::Unexpected, "302: {e}");
     assert!(e.message().contains("login.example.com"));
     let before = server.api_requests();
     let e = client.me().await.unwrap_err();
-    assert_eq!(e.kind(), "rateLimited", "Retry-After 3600: {e}");
+    assert_eq!(e.kind(), ErrorKind::RateLimited, "Retry-After 3600: {e}");
     assert!(e.message().contains("3600"), "{e}");
     assert_eq!(server.api_requests() - before, 1, "no hour-long wait");
     let e = client
@@ -554,7 +562,7 @@ async fn forbidden_and_other_shapes_from_a_scripted_server() {
         .unwrap_err();
     assert_eq!(
         e.kind(),
-        "badRequest",
+        ErrorKind::BadRequest,
         "a gateway 400 is not about the session: {e}"
     );
     let requests = server.seen.lock().unwrap().clone();
@@ -568,7 +576,7 @@ async fn not_found() {
     let env = Env::start().await;
     let unknown = id("00000000-0000-4000-8000-000000000001");
     let e = env.client.session(SITE, &unknown).await.unwrap_err();
-    assert_eq!(e.kind(), "notFound", "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert_eq!(
         e.transaction_id().map(str::to_owned),
         env.header("citrix-transactionid")
@@ -584,7 +592,7 @@ async fn not_found() {
             .unwrap_err()
             .into(),
     ] {
-        assert_eq!(e.kind(), "notFound", "{e}");
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     }
 }
 
@@ -601,11 +609,11 @@ async fn cannot_record_rdp_or_disconnected() {
             .start_recording(SITE, &sid, true)
             .await
             .unwrap_err();
-        assert_eq!(f.error.kind(), "cannotRecord", "{f}");
+        assert_eq!(f.error.kind(), ErrorKind::CannotRecord, "{f}");
         assert!(f.error.transaction_id().is_some());
         assert!(!f.may_have_been_applied());
         let f = env.client.stop_recording(SITE, &sid).await.unwrap_err();
-        assert_eq!(f.error.kind(), "cannotRecord", "{f}");
+        assert_eq!(f.error.kind(), ErrorKind::CannotRecord, "{f}");
         assert!(!env.ctl.is_recording(sid.as_str()));
     }
 }
@@ -616,14 +624,14 @@ async fn site_asleep_then_woken() {
     env.ctl.set_wake_delay(Duration::from_millis(300));
     env.ctl.set_site_asleep(true);
     let e = env.client.me().await.unwrap_err();
-    assert_eq!(e.kind(), "siteAsleep", "{e}");
+    assert_eq!(e.kind(), ErrorKind::SiteAsleep, "{e}");
     env.client.wake_site().await.unwrap();
     assert_eq!(env.ctl.activation_requests(), 1);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match env.client.me().await {
             Ok(_) => break,
-            Err(e) if e.kind() == "siteAsleep" && Instant::now() < deadline => {
+            Err(e) if e.kind() == ErrorKind::SiteAsleep && Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(e) => panic!("{e}"),
@@ -642,7 +650,7 @@ async fn timeout_when_the_service_stalls() {
         .list_sessions(SITE, &PageRequest::first(1))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), "timeout", "{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(e.transaction_id().is_some(), "the ID we sent, for support");
 }
@@ -655,7 +663,7 @@ async fn network_error_on_a_closed_port() {
     let base = Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
     let client = CitrixClient::new(config_for(&base, demo_credentials())).unwrap();
     let e = client.me().await.unwrap_err();
-    assert_eq!(e.kind(), "network", "{e}");
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
     assert_eq!(e.transaction_id(), None, "nothing reached a server");
     assert!(e.message().contains(&format!("127.0.0.1:{port}")), "{e}");
 }
@@ -677,7 +685,7 @@ async fn resets_are_retried_then_reported() {
         .list_sessions(SITE, &PageRequest::first(1))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), "network", "{e}");
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
     assert!(e.message().contains("dropped"), "{e}");
     assert_eq!(
         env.ctl.api_requests() - before,
@@ -701,18 +709,18 @@ async fn unexpected_bodies() {
     .await;
     let client = server.client();
     let e = client.me().await.unwrap_err();
-    assert_eq!(e.kind(), "unexpected", "{e}");
+    assert_eq!(e.kind(), ErrorKind::Unexpected, "{e}");
     assert!(e.message().contains("Sign in to your proxy"), "{e}");
     let e = client
         .list_sessions(SITE, &PageRequest::default())
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), "unexpected", "{e}");
+    assert_eq!(e.kind(), ErrorKind::Unexpected, "{e}");
     let e = client
         .recording_status(SITE, &id("3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), "unexpected", "{e}");
+    assert_eq!(e.kind(), ErrorKind::Unexpected, "{e}");
 }
 
 #[tokio::test]
@@ -726,7 +734,7 @@ async fn host_not_allowed() {
     ] {
         let cfg = config_for(&Url::parse(base).unwrap(), demo_credentials());
         let e = CitrixClient::new(cfg).unwrap_err();
-        assert_eq!(e.kind(), "hostNotAllowed", "{base}");
+        assert_eq!(e.kind(), ErrorKind::HostNotAllowed, "{base}");
     }
     let mut cfg = ClientConfig::new(
         Endpoints::for_region(citrix_cloud::Region::Us),
@@ -738,13 +746,16 @@ async fn host_not_allowed() {
     );
     assert!(CitrixClient::new(cfg.clone()).is_ok());
     cfg.endpoints.token_base = Url::parse("https://token.example.org").unwrap();
-    assert_eq!(CitrixClient::new(cfg).unwrap_err().kind(), "hostNotAllowed");
+    assert_eq!(
+        CitrixClient::new(cfg).unwrap_err().kind(),
+        ErrorKind::HostNotAllowed
+    );
 }
 
 #[test]
 fn invalid_session_ids_never_reach_the_client() {
     let e: citrix_cloud::Error = SessionId::parse("VDA-FIN-01").unwrap_err().into();
-    assert_eq!(e.kind(), "invalidSessionId");
+    assert_eq!(e.kind(), ErrorKind::InvalidSessionId);
     assert!(e.message().contains("machine name"));
 }
 
@@ -781,7 +792,7 @@ async fn rate_limited_after_the_bound() {
         .list_sessions(SITE, &PageRequest::first(1))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), "rateLimited", "{e}");
+    assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
     assert!(e.message().contains("after 4 attempts"), "{e}");
     assert!(e.transaction_id().is_some());
     assert_eq!(env.ctl.api_requests(), 4);
@@ -808,7 +819,7 @@ async fn service_unavailable_after_the_bound() {
         env.ctl.error_burst(status, 100);
         let before = env.ctl.api_requests();
         let e = env.client.me().await.unwrap_err();
-        assert_eq!(e.kind(), "serviceUnavailable", "{status}: {e}");
+        assert_eq!(e.kind(), ErrorKind::ServiceUnavailable, "{status}: {e}");
         assert!(
             e.message().contains(&format!("HTTP {status}, 4 attempts")),
             "{e}"
@@ -885,7 +896,7 @@ async fn fifty_concurrent_calls_share_one_failed_token_request() {
     }
     for t in tasks {
         let e = t.await.unwrap().unwrap_err();
-        assert_eq!(e.kind(), "badCredentials", "{e}");
+        assert_eq!(e.kind(), ErrorKind::BadCredentials, "{e}");
     }
     assert_eq!(env.ctl.token_requests(), 1);
     assert_eq!(wrong.token_requests(), 1);
@@ -893,7 +904,7 @@ async fn fifty_concurrent_calls_share_one_failed_token_request() {
 
     // Arriving after the failure, a caller asks again (the secret may have been fixed).
     let e = wrong.me().await.unwrap_err();
-    assert_eq!(e.kind(), "badCredentials", "{e}");
+    assert_eq!(e.kind(), ErrorKind::BadCredentials, "{e}");
     assert_eq!(env.ctl.token_requests(), 2);
 }
 
@@ -912,7 +923,7 @@ async fn fifty_concurrent_calls_during_a_token_outage_cost_one_retry_schedule() 
     }
     for t in tasks {
         let e = t.await.unwrap().unwrap_err();
-        assert_eq!(e.kind(), "serviceUnavailable", "{e}");
+        assert_eq!(e.kind(), ErrorKind::ServiceUnavailable, "{e}");
     }
     let max = fast_retry().max_attempts as usize;
     assert!(
@@ -942,12 +953,12 @@ fn the_host_policy_is_public_and_shared() {
     ] {
         let url = Url::parse(bad).unwrap();
         let e = endpoint_allowed(&url).unwrap_err();
-        assert_eq!(e.kind(), "hostNotAllowed", "{bad}");
+        assert_eq!(e.kind(), ErrorKind::HostNotAllowed, "{bad}");
         assert!(e.message().contains(bad), "{e}");
         let cfg = config_for(&url, demo_credentials());
         assert_eq!(
             CitrixClient::new(cfg).unwrap_err().kind(),
-            "hostNotAllowed",
+            ErrorKind::HostNotAllowed,
             "{bad}"
         );
     }
@@ -972,7 +983,7 @@ async fn only_a_per_session_404_says_the_session_ended() {
             .await
             .unwrap_err(),
     ] {
-        assert_eq!(e.kind(), "siteNotFound", "{e}");
+        assert_eq!(e.kind(), ErrorKind::SiteNotFound, "{e}");
         assert!(e.message().contains(SITE), "{e}");
         assert!(e.message().contains("Choose the site again"), "{e}");
     }
@@ -980,7 +991,7 @@ async fn only_a_per_session_404_says_the_session_ended() {
         client.me().await.unwrap_err(),
         client.wake_site().await.unwrap_err(),
     ] {
-        assert_eq!(e.kind(), "badRequest", "{e}");
+        assert_eq!(e.kind(), ErrorKind::BadRequest, "{e}");
         assert!(e.message().contains("HTTP 404"), "{e}");
     }
     for e in [
@@ -993,10 +1004,9 @@ async fn only_a_per_session_404_says_the_session_ended() {
             .into(),
         client.stop_recording(SITE, &sid).await.unwrap_err().into(),
     ] {
-        assert_eq!(e.kind(), "notFound", "{e}");
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
         assert!(e.message().contains("session"), "{e}");
     }
-    assert!(citrix_cloud::Error::KINDS.contains(&"siteNotFound"));
 }
 
 #[tokio::test]
@@ -1012,7 +1022,7 @@ async fn a_long_retry_after_fails_an_interactive_call_fast_and_says_when() {
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(e.kind(), "rateLimited", "{e}");
+    assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
     assert_eq!(e.retry_after(), Some(Duration::from_secs(600)));
     assert!(e.message().contains("Try again in about 10 minutes"), "{e}");
     assert_eq!(server.api_requests(), 1);
@@ -1045,7 +1055,7 @@ async fn a_bulk_run_reports_a_retry_after_beyond_its_bound_on_the_error() {
     assert_eq!(outcome.status, Status::Refused);
     assert!(!outcome.accepted && !outcome.answer_lost, "{outcome:?}");
     let error = outcome.reason.as_ref().expect("the reason");
-    assert_eq!(error.kind(), "rateLimited", "{error}");
+    assert_eq!(error.kind(), ErrorKind::RateLimited, "{error}");
     assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
     assert_eq!(server.api_requests(), 1);
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use citrix_cloud::bulk::{
     Action, BoxFuture, BulkEvent, BulkObserver, BulkOptions, CancellationToken, Status,
 };
-use citrix_cloud::SessionId;
+use citrix_cloud::{ErrorKind, SessionId};
 use common::runs::{
     assert_truthful, cancel_after_requests, fast_verify, recordable, run, run_with, start, Recorder,
 };
@@ -125,7 +125,7 @@ async fn unrecordable_sessions_are_refused_alone() {
     assert_eq!(report.recording, ids.len() - 2);
     for (id, outcome) in &report.outcomes[ids.len() - 2..] {
         let e = outcome.reason.as_ref().unwrap();
-        assert_eq!(e.kind(), "cannotRecord", "{e}");
+        assert_eq!(e.kind(), ErrorKind::CannotRecord, "{e}");
         assert!(outcome.transaction_id().is_some());
         assert!(!outcome.accepted && !outcome.answer_lost);
         assert_eq!(
@@ -156,7 +156,7 @@ async fn a_refused_before_request_sends_nothing() {
     let outcome = &report.outcomes[1].1;
     assert_eq!(outcome.status, Status::Cancelled, "not sent: {outcome:?}");
     let e = outcome.reason.as_ref().unwrap();
-    assert_eq!(e.kind(), "notRequested");
+    assert_eq!(e.kind(), ErrorKind::NotRequested);
     assert!(e.message().contains("audit log"), "{e}");
     assert_eq!(env.ctl.notify_user(refused.as_str()), None, "never sent");
     assert_eq!(rec.steps(refused.as_str()), ["before", "finished"]);
@@ -218,7 +218,10 @@ async fn cancelling_ends_unsent_sessions_cancelled_and_waiting_ones_unknown() {
                 assert_eq!(env.ctl.notify_user(id.as_str()), None, "{id} was not sent");
             }
             Status::Unknown => {
-                assert_eq!(outcome.reason.as_ref().unwrap().kind(), "cancelled");
+                assert_eq!(
+                    outcome.reason.as_ref().unwrap().kind(),
+                    ErrorKind::Cancelled
+                );
                 if outcome.accepted {
                     assert!(env.ctl.is_recording(id.as_str()));
                 }
@@ -359,7 +362,7 @@ async fn a_timed_out_start_is_checked_and_its_answer_marked_lost() {
     let outcome = &report.outcomes[0].1;
     assert!(outcome.answer_lost && !outcome.accepted, "{outcome:?}");
     assert_ne!(outcome.status, Status::Refused, "{outcome:?}");
-    assert_eq!(outcome.reason.as_ref().unwrap().kind(), "timeout");
+    assert_eq!(outcome.reason.as_ref().unwrap().kind(), ErrorKind::Timeout);
     assert!(
         outcome.transaction_id().is_some(),
         "the ID we sent, for support"
@@ -453,7 +456,7 @@ async fn verification_tells_an_ended_session_and_unreadable_status_apart_from_no
     assert!(outcome.accepted);
     assert_eq!(
         outcome.reason.as_ref().unwrap().kind(),
-        "serviceUnavailable"
+        ErrorKind::ServiceUnavailable
     );
     assert!(
         env.ctl.is_recording(ids[1].as_str()),

@@ -12,7 +12,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use citrix_cloud::bulk::{Action, BulkOptions, BulkReport, CancellationToken, Status};
-use citrix_cloud::{PageRequest, Recordability, RecordingCheck, SessionId, SessionQuery};
+use citrix_cloud::{
+    ErrorKind, PageRequest, Recordability, RecordingCheck, SessionId, SessionQuery,
+};
 use citrix_sim::{
     FaultAnswer, HiddenFields, Hide, LostScope, SearchMode, SimConfig, SimControl, VisibleCustomer,
     VisibleSite,
@@ -218,7 +220,11 @@ async fn sessions_whose_state_or_protocol_citrix_did_not_report_are_offered_and_
         assert_eq!(outcome.status, expected, "{sid} {truth:?}: {outcome:?}");
         if !recordable {
             let reason = outcome.reason.as_ref().unwrap();
-            assert_eq!(reason.kind(), "cannotRecord", "Citrix's 400: {reason}");
+            assert_eq!(
+                reason.kind(),
+                ErrorKind::CannotRecord,
+                "Citrix's 400: {reason}"
+            );
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use citrix_cloud::bulk::{self, Action, BulkOptions, CancellationToken, NoObserver, Status};
-use citrix_cloud::{PageRequest, RecordingCheck, SessionId, SessionQuery};
+use citrix_cloud::{ErrorKind, PageRequest, RecordingCheck, SessionId, SessionQuery};
 use common::{Canned, Env, Scripted, SITE};
 
 fn sid() -> SessionId {
@@ -26,24 +26,29 @@ fn refusal() -> Canned {
 /// carried the start out. Only a definite answer before any doubt says "nothing was done".
 #[tokio::test]
 async fn each_failure_says_whether_the_request_may_have_been_carried_out() {
-    let cases: Vec<(&str, Vec<Canned>, &str, bool)> = vec![
-        ("a first refusal", vec![refusal()], "cannotRecord", false),
+    let cases: Vec<(&str, Vec<Canned>, ErrorKind, bool)> = vec![
+        (
+            "a first refusal",
+            vec![refusal()],
+            ErrorKind::CannotRecord,
+            false,
+        ),
         (
             "a refusal after a dropped connection",
             vec![Canned::dropped(), refusal()],
-            "cannotRecord",
+            ErrorKind::CannotRecord,
             true,
         ),
         (
             "only 429s, then a refusal",
             vec![Canned::json(429, "{}"), Canned::json(429, "{}"), refusal()],
-            "cannotRecord",
+            ErrorKind::CannotRecord,
             false,
         ),
         (
             "502 to the end",
             vec![Canned::html(502, "<title>502 Bad Gateway</title>")],
-            "serviceUnavailable",
+            ErrorKind::ServiceUnavailable,
             true,
         ),
         (
@@ -52,43 +57,43 @@ async fn each_failure_says_whether_the_request_may_have_been_carried_out() {
                 Canned::html(504, "<title>504</title>"),
                 Canned::json(404, "{}"),
             ],
-            "notFound",
+            ErrorKind::NotFound,
             true,
         ),
         (
             "dropped every time",
             vec![Canned::dropped()],
-            "network",
+            ErrorKind::Network,
             true,
         ),
         (
             "a 200 that is a web page",
             vec![Canned::html(200, "<title>Sign in</title>")],
-            "unexpected",
+            ErrorKind::Unexpected,
             true,
         ),
         (
             "a redirect",
             vec![Canned::json(302, "").with_header("location", "https://login.example.com/")],
-            "unexpected",
+            ErrorKind::Unexpected,
             false,
         ),
         (
             "401, then a refusal with a new token",
             vec![Canned::json(401, "{}"), refusal()],
-            "cannotRecord",
+            ErrorKind::CannotRecord,
             false,
         ),
         (
             "a dropped connection, 401, then a refusal with a new token",
             vec![Canned::dropped(), Canned::json(401, "{}"), refusal()],
-            "cannotRecord",
+            ErrorKind::CannotRecord,
             true,
         ),
         (
             "403",
             vec![Canned::json(403, r#"{"detail":"Access denied"}"#)],
-            "forbidden",
+            ErrorKind::Forbidden,
             false,
         ),
     ];
@@ -109,7 +114,7 @@ async fn a_timeout_after_sending_may_have_been_carried_out_a_refused_connection_
     let server = Scripted::start(vec![Canned::json(200, "{}").after(Duration::from_secs(2))]).await;
     let client = server.client_with(|cfg| cfg.request_timeout = Duration::from_millis(200));
     let f = client.stop_recording(SITE, &sid()).await.unwrap_err();
-    assert_eq!(f.error.kind(), "timeout", "{f}");
+    assert_eq!(f.error.kind(), ErrorKind::Timeout, "{f}");
     assert!(f.may_have_been_applied());
     assert!(f.error.transaction_id().is_some(), "the ID we sent");
 
@@ -120,7 +125,7 @@ async fn a_timeout_after_sending_may_have_been_carried_out_a_refused_connection_
         citrix_cloud::CitrixClient::new(common::config_for(&url, common::demo_credentials()))
             .unwrap();
     let f = client.stop_recording(SITE, &sid()).await.unwrap_err();
-    assert_eq!(f.error.kind(), "network", "{f}");
+    assert_eq!(f.error.kind(), ErrorKind::Network, "{f}");
     assert!(!f.may_have_been_applied(), "nothing reached Citrix: {f:?}");
 }
 
@@ -140,7 +145,9 @@ async fn one_check_says_recording_not_recording_ended_or_not_known() {
     env.ctl.error_burst(503, 100);
     let check = env.client.check_recording(SITE, &id).await.value;
     match check {
-        RecordingCheck::Unknown { reason } => assert_eq!(reason.kind(), "serviceUnavailable"),
+        RecordingCheck::Unknown { reason } => {
+            assert_eq!(reason.kind(), ErrorKind::ServiceUnavailable)
+        }
         other => panic!("{other:?}"),
     }
     env.ctl.error_burst(503, 0);

@@ -133,7 +133,7 @@ pub async fn connect(req: ConnectRequest) -> Result<Connected> {
                 tokio::spawn(async move {
                     match waker.wake_site().await {
                         Ok(()) => tracing::info!("asked Citrix to wake the site"),
-                        Err(e) => tracing::warn!(kind = e.kind(), "waking the site failed: {e}"),
+                        Err(e) => tracing::warn!(kind = %e.kind(), "waking the site failed: {e}"),
                     }
                 });
             }

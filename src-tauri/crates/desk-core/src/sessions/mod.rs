@@ -241,7 +241,7 @@ async fn recording_status(client: &CitrixClient, site: &str, id: Option<&str>) -
     match client.recording_status(site, &id).await {
         Ok(reply) => Some(reply.value),
         Err(e) => {
-            tracing::debug!(session = %id, kind = e.kind(), "recording status unavailable");
+            tracing::debug!(session = %id, kind = %e.kind(), "recording status unavailable");
             None
         }
     }

@@ -115,44 +115,57 @@ fn software_rendering<R: Runtime>(window: &WebviewWindow<R>) {
 fn software_rendering<R: Runtime>(_window: &WebviewWindow<R>) {}
 
 fn restore_window<R: Runtime>(window: &WebviewWindow<R>, prefs: &WindowPrefs) {
-    if let (Some(width), Some(height)) = (prefs.width, prefs.height) {
-        let size = tauri::LogicalSize::new(f64::from(width), f64::from(height));
-        if let Err(e) = window.set_size(size) {
-            tracing::debug!("window size not restored: {e}");
+    // The monitors there are now, each as the part of it windows may use: a monitor unplugged
+    // since last time must not leave the window off screen (see desk_core::window).
+    let screen = |m: &tauri::Monitor| {
+        let scale = m.scale_factor();
+        let area = m.work_area();
+        // An OS that reports no work area: the whole monitor.
+        let (pos, size) = if area.size.width > 0 && area.size.height > 0 {
+            (area.position, area.size)
+        } else {
+            (*m.position(), *m.size())
+        };
+        let pos = pos.to_logical::<f64>(scale);
+        let size = size.to_logical::<f64>(scale);
+        Screen {
+            x: pos.x,
+            y: pos.y,
+            width: size.width,
+            height: size.height,
         }
-    }
-    // A monitor unplugged since last time would leave the window off screen (see
-    // desk_core::window): the position is restored only where the title bar can be grabbed.
+    };
     let screens: Vec<Screen> = window
         .available_monitors()
         .unwrap_or_default()
         .iter()
-        .map(|m| {
-            let scale = m.scale_factor();
-            let pos = m.position().to_logical::<f64>(scale);
-            let size = m.size().to_logical::<f64>(scale);
-            Screen {
-                x: pos.x,
-                y: pos.y,
-                width: size.width,
-                height: size.height,
-            }
-        })
+        .map(screen)
         .collect();
-    match prefs.position_on(&screens) {
-        Some((x, y)) => {
-            if let Err(e) = window.set_position(tauri::LogicalPosition::new(x, y)) {
-                tracing::debug!("window position not restored: {e}");
-            }
-        }
-        None if prefs.x.is_some() => {
-            tracing::info!(
-                "saved window position is on no monitor now; the window opens in its default place"
-            )
-        }
-        None => {}
+    let primary = window.primary_monitor().ok().flatten().map(|m| screen(&m));
+    let default_size = window
+        .inner_size()
+        .ok()
+        .zip(window.scale_factor().ok())
+        .map(|(size, scale)| size.to_logical::<f64>(scale))
+        .map_or((1200, 800), |s| {
+            (s.width.round() as u32, s.height.round() as u32)
+        });
+    let placement = prefs.placement(default_size, &screens, primary);
+    tracing::debug!(?placement, monitors = screens.len(), "window placed");
+    if placement.position.is_none() && prefs.x.is_some() {
+        tracing::info!("no monitor reported; the window opens where the system puts it");
     }
-    if prefs.maximized {
+
+    let size = tauri::LogicalSize::new(f64::from(placement.width), f64::from(placement.height));
+    if let Err(e) = window.set_size(size) {
+        tracing::debug!("window size not restored: {e}");
+    }
+    if let Some((x, y)) = placement.position {
+        if let Err(e) = window.set_position(tauri::LogicalPosition::new(x, y)) {
+            tracing::debug!("window position not restored: {e}");
+        }
+    }
+    if placement.maximized {
         let _ = window.maximize();
     }
 }

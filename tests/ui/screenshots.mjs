@@ -127,10 +127,11 @@ for (const scheme of ["light", "dark"]) {
     await context.close();
   }
   // The trail's verification states: intact with an earlier version's part, the end not
-  // verifiable, and the Re-seal question.
+  // verifiable, the Re-seal question, and intact with records sealed with a lost key.
   for (const { name, audit } of [
     { name: "11a-audit-intact-legacy-part", audit: { seed: 6, unknown: 0, keyedFrom: 5 } },
     { name: "11b-audit-end-unverified", audit: { seed: 6, unknown: 0, endUnverified: true } },
+    { name: "11e-audit-intact-lost-key", audit: { seed: 6, unknown: 0, lostKey: [1, 4] } },
   ]) {
     const { page, context } = await openApp(env, connected({ audit }), o);
     await waitForRows(page, 1);

@@ -71,6 +71,8 @@ export interface MockConfig {
     endUnverified?: boolean;
     /** The first keyed record; records before it are an earlier version's. Default: 1. */
     keyedFrom?: number | null;
+    /** The records sealed with a key this computer no longer has, before a re-seal. */
+    lostKey?: [number, number] | null;
   };
   /** Session IDs whose outcome record "cannot be written" during a run. */
   auditMissing?: string[];
@@ -897,6 +899,7 @@ export class MockBackend {
       message: state === "intact" ? fallback : (this.cfg.audit?.chainMessage ?? fallback),
       keyedFrom,
       resealedAt: this.resealedAt,
+      lostKey: state === "intact" ? (this.cfg.audit?.lostKey ?? null) : null,
     };
   }
 

@@ -1543,6 +1543,7 @@ mod tests {
             state: ChainState::Altered,
             keyed_from: None,
             resealed_at: None,
+            lost_key: None,
             broken_at: Some(3),
             message:
                 "Record 3 was changed or removed. The records from there on cannot be relied on."
@@ -1600,6 +1601,7 @@ mod tests {
             state: ChainState::EndUnverified,
             keyed_from: Some(2),
             resealed_at: Some(2),
+            lost_key: None,
             broken_at: None,
             message: "The note of the last record, kept in the keychain, is missing.".into(),
         };
@@ -1658,6 +1660,7 @@ mod tests {
             state: ChainState::Intact,
             keyed_from: None,
             resealed_at: None,
+            lost_key: None,
             broken_at: None,
             message: "All 2 records are intact.".into(),
         };

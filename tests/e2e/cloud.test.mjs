@@ -5,8 +5,9 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import {
   APP_ID,
   KEYCHAIN_SERVICE,
@@ -21,6 +22,7 @@ import {
   filesUnder,
   heading,
   named,
+  nativeWindow,
   readText,
   shootFailure,
   startApp,
@@ -28,6 +30,8 @@ import {
   typeInto,
   visibleX,
   waitFor,
+  windowsOf,
+  xdotool,
   xq,
 } from './harness.mjs';
 import { openRequests, readAudit } from './audit-file.mjs';
@@ -388,6 +392,50 @@ test('the Audit screen shows the records of one case, with its reason and the na
   await typeInto(await field(d, 'Case or ticket'), '');
   await (await button(d, 'Apply filters')).click();
   await visibleX(d, `//p[@role='status'][normalize-space(.)='14 records']`);
+});
+
+test('the investigation report of a case is saved as a PDF through the Save dialog, with the case, the names and the fingerprint', async () => {
+  const d = app.driver;
+  await typeInto(await field(d, 'Case or ticket'), CASE_REF);
+  await (await button(d, 'Apply filters')).click();
+  await visibleX(d, `//p[@role='status'][normalize-space(.)='6 records']`, { ms: 10000, what: 'the 6 records of the case' });
+  const folder = mkdtempSync(join(tmpdir(), 'rd-e2e-report-'));
+  const path = join(folder, `report ${CASE_REF}.pdf`);
+  try {
+    const [main] = windowsOf(app.pid);
+    assert.ok(main, 'the app window is on the display');
+    await (await button(d, 'Export report (PDF)…')).click();
+    // The system's Save dialog (GTK's file chooser): the officer types where to save, and Enter.
+    const save = await nativeWindow(app.pid, main, 'the Save dialog');
+    xdotool('windowfocus', '--sync', save);
+    xdotool('key', 'ctrl+a');
+    xdotool('type', '--delay', '10', path);
+    xdotool('key', 'Return');
+    const saved = await visibleX(d, `//*[contains(@class,'callout')][.//*[starts-with(normalize-space(.), 'Report saved:')]]`, {
+      ms: 30000,
+      what: 'the report saved',
+    });
+    const said = await readText(d, saved);
+    assert.match(said, /^Report saved: 6 records on \d+ pages?/);
+    assert.ok(said.includes(`Saved to ${path}.`), said);
+    const sha256 = said.match(/SHA-256 of the exported records: ([0-9a-f]{64})/)?.[1];
+    assert.ok(sha256, said);
+    assert.ok(existsSync(path), 'the PDF is where the officer chose');
+
+    // Read back as text, as anyone the report is given to would read it.
+    const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+    const flat = text.replace(/\s+/g, ' ');
+    assert.ok(flat.includes(CASE_REF), 'the case');
+    assert.ok(flat.includes(CASE_REASON.slice(0, 20)), 'the reason');
+    assert.ok(flat.includes('Jane Smith') && flat.includes('CONTOSO\\jsmith'), 'the name shown and the account');
+    assert.ok(flat.includes('Fingerprint of the exported records'), 'the fingerprint heading');
+    assert.ok(text.replace(/\s+/g, '').includes(`SHA-256${sha256}`), 'the fingerprint line, the same as the window said');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+    await typeInto(await field(d, 'Case or ticket'), '');
+    await (await button(d, 'Apply filters')).click();
+    await visibleX(d, `//p[@role='status'][normalize-space(.)='14 records']`);
+  }
 });
 
 test('the audit trail names the person and the computer that acted, as the OS knows them', () => {

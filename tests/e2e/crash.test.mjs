@@ -1,5 +1,11 @@
 // Crash safety of the audit trail: the app is killed (SIGKILL, as a crash or power cut would
-// stop it) in the middle of a run on ~65 sessions, several times over. After each kill:
+// stop it) in the middle of a run on ~65 sessions, ten times over. The moment of each kill is
+// set by state, not by speed: the simulator serves the first start requests of the run and
+// holds the next ones unanswered, and the app is killed once the window has got as far as the
+// plan says and the simulator holds a request, so every kill lands while the run is in
+// progress, however loaded the machine. Early kills hold every request after the first few (the
+// run's requests are then on the wire, most without an answer); late kills hold only a few, so
+// the rest of the run finishes and shows its outcomes. After each kill:
 // - every line of the audit file but a cut-off last one is JSON, and the hash chain holds;
 // - every outcome the window had shown has its outcome record (the app writes the record before
 //   it tells the window);
@@ -28,11 +34,25 @@ import {
 } from './harness.mjs';
 import { openRequests, readAudit } from './audit-file.mjs';
 
-const KILLS = 4;
-/** How many sessions must show an outcome before each kill: early, middle and late in the run. */
-const KILL_AFTER = [1, 12, 30, 45];
-/** Slows every Citrix call so that a run of ~65 sessions takes a few seconds. */
-const LATENCY_MS = 500;
+/**
+ * Each kill's plan: Citrix serves `after` start requests, then holds `count` of them (all later
+ * ones when not given) unanswered until the kill; any after those are served. With `count`, the
+ * kill waits until every other session shows its outcome.
+ */
+const PLAN = [
+  { after: 0 },
+  { after: 3 },
+  { after: 10 },
+  { after: 22 },
+  { after: 40 },
+  { after: 5, count: 8 },
+  { after: 20, count: 4 },
+  { after: 35, count: 2 },
+  { after: 50, count: 1 },
+  { after: 60, count: 3 },
+];
+const KILLS = PLAN.length;
+const describe = (p) => (p.count ? `${p.count} held after ${p.after}` : `all held after ${p.after}`);
 
 const STATUS = {
   'Recording — confirmed by Citrix': 'recording',
@@ -181,25 +201,37 @@ async function checkAuditScreen(audit, t) {
 }
 
 for (let i = 0; i < KILLS; i++) {
-  test(`kill ${i + 1} of ${KILLS}: killed after ${KILL_AFTER[i]}+ outcomes, nothing is lost`, async (t) => {
+  test(`kill ${i + 1} of ${KILLS} (${describe(PLAN[i])}): nothing is lost`, async (t) => {
     const d = app.driver;
     if (i > 0) {
       await (await button(d, 'Sessions', { within: await named(d, 'Main') })).click();
       await heading(d, 'Sessions');
     }
     const recordable = await selectAllActive();
-    await sim.control('faults', { latencyMs: LATENCY_MS });
+    const plan = PLAN[i];
+    assert.ok(recordable > plan.after + (plan.count ?? 0), `more sessions to record (${recordable}) than the plan serves and holds`);
+    await sim.control('faults', { holdStartStop: plan });
     await (await button(d, 'Start recording')).click();
     await confirmRun(d, 'Start recording', `Start recording ${recordable} sessions`);
 
     const counts = await visibleX(d, `//aside//p[contains(., ' finished')]`, { what: 'the run counts' });
+    // A held request cannot finish until the hold is released (after the kill): once one is
+    // held, the run is in progress whatever happens next. Whatever the window shows in the
+    // snapshot must be in the file after the kill.
+    const finishedCount = async () => Number((await counts.getText()).match(/^(\d+) of/)?.[1] ?? 0);
+    const shownSent = async () =>
+      (await runPanelSnapshot()).filter((s) => {
+        const status = s.status.trim();
+        return SENT_PHASES.includes(status) || status in STATUS || status.startsWith('Refused by Citrix');
+      }).length;
     await waitFor(d, async () => {
-      const n = Number((await counts.getText()).match(/^(\d+) of/)?.[1] ?? 0);
-      return n >= KILL_AFTER[i];
-    }, 30000, `fewer than ${KILL_AFTER[i]} outcomes shown`);
+      const held = (await sim.control('state')).heldStartStop;
+      if (plan.count) return held === plan.count && (await finishedCount()) >= recordable - plan.count;
+      return held > 0 && (await shownSent()) >= plan.after;
+    }, 60000, `the run did not get as far as planned (${describe(plan)})`);
     const snapshot = await runPanelSnapshot();
     await app.crash();
-    await sim.control('faults', { latencyMs: 0 });
+    await sim.control('faults', { releaseStartStop: true });
     figures.killRuns++;
 
     const audit = readAudit(app.dirs.audit);
@@ -250,7 +282,7 @@ test('crash-safety figures', (t) => {
     `requests left without outcome: ${figures.openRequests}; cut-off last lines: ${figures.tornLastLines}; records lost: ${figures.recordsLost}`);
   assert.equal(figures.killRuns, KILLS);
   assert.equal(figures.recordsLost, 0);
-  assert.ok(figures.killedMidRun >= KILLS - 1, 'the kills hit runs in progress');
+  assert.equal(figures.killedMidRun, KILLS, 'every kill hit a run in progress');
 });
 
 test('a record changed in the file, or records cut from its end, are reported on the Audit screen', async () => {

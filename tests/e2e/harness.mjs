@@ -4,7 +4,7 @@
 //
 // Elements are found the way an officer finds them: by label, button text, heading and ARIA
 // role or name. Waits poll, so a fast machine is never slowed down by fixed sleeps.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, existsSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -94,6 +94,28 @@ export function descendants(rootPid) {
     frontier = next.map((p) => p.pid);
   }
   return found;
+}
+
+/** Runs xdotool (the virtual display's keyboard and window lookup); returns what it prints. */
+export const xdotool = (...args) => execFileSync('xdotool', args, { encoding: 'utf8' }).trim();
+
+/** The app's visible top-level windows (the main window, and a native dialog once it shows). */
+export function windowsOf(pid) {
+  try {
+    return xdotool('search', '--onlyvisible', '--pid', String(pid)).split('\n').filter(Boolean);
+  } catch {
+    return []; // xdotool exits 1 when nothing matches
+  }
+}
+
+/** Waits (up to ~10 s) for a visible window of the app other than `main`, e.g. a native dialog. */
+export async function nativeWindow(pid, main, what) {
+  for (let i = 0; i < 100; i++) {
+    const other = windowsOf(pid).find((w) => w !== main);
+    if (other) return other;
+    await sleep(100);
+  }
+  throw new Error(`not shown: ${what}`);
 }
 
 /** True while `pid` runs (a zombie waiting to be reaped no longer runs). */

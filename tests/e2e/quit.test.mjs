@@ -16,6 +16,7 @@ import {
   isRunning,
   loadAllPages,
   named,
+  nativeWindow,
   readText,
   shootFailure,
   sleep,
@@ -24,6 +25,8 @@ import {
   visibleX,
   waitFor,
   waitUntilGone,
+  windowsOf,
+  xdotool,
 } from './harness.mjs';
 import { openRequests, readAudit } from './audit-file.mjs';
 
@@ -36,15 +39,6 @@ let home;
 
 /** The window's close button, as a window manager sends it (see wm-close.py). */
 const closeWindow = (w) => execFileSync('python3', [join(import.meta.dirname, 'wm-close.py'), w]);
-const xdotool = (...args) => execFileSync('xdotool', args, { encoding: 'utf8' }).trim();
-/** The app's visible top-level windows (the main window, and the question once it shows). */
-function windowsOf(pid) {
-  try {
-    return xdotool('search', '--onlyvisible', '--pid', String(pid)).split('\n').filter(Boolean);
-  } catch {
-    return []; // xdotool exits 1 when nothing matches
-  }
-}
 
 before(async () => {
   sim = await startSimulator(['--sessions', '90']);
@@ -61,15 +55,28 @@ after(async () => {
 
 afterEach(async (t) => shootFailure(app?.driver, `quit-${t.name}`));
 
-test('closing during a run asks; Enter keeps working; "Stop the run and quit" stops it with every request recorded, then quits', async (t) => {
-  const d = app.driver;
-  // Every active session (all pages), so that the run lasts several waves.
+/** Lists every active session (all pages) and selects them all; returns how many can be recorded. */
+async function selectAllActive(d) {
   await loadAllPages(d);
   await (await named(d, 'Select all listed sessions')).click();
   const bar = await named(d, 'Start or stop recording');
   const selected = Number((await readText(d, bar)).match(/(\d+) sessions selected/)?.[1]);
   const skipped = Number((await readText(d, bar)).match(/(\d+) selected sessions? can't be recorded/)?.[1] ?? 0);
-  const recordable = selected - skipped;
+  return { recordable: selected - skipped, bar };
+}
+
+/** Closes the main window as a window manager would; returns the question that then shows. */
+async function askToQuit(main) {
+  closeWindow(main);
+  const question = await nativeWindow(app.pid, main, 'the question next to the window');
+  assert.ok(isRunning(app.pid), 'the app did not quit before the officer answered');
+  return question;
+}
+
+test('closing during a run asks; Enter keeps working; "Stop the run and quit" stops it with every request recorded, then quits', async (t) => {
+  const d = app.driver;
+  // Every active session (all pages), so that the run lasts several waves.
+  const { recordable, bar } = await selectAllActive(d);
   assert.ok(recordable >= 60, `enough sessions for a run that lasts: ${await readText(d, bar)}`);
   await sim.control('faults', { latencyMs: LATENCY_MS });
   await (await button(d, 'Start recording')).click();
@@ -80,17 +87,7 @@ test('closing during a run asks; Enter keeps working; "Stop the run and quit" st
   // The officer closes the window: the app stays, and asks.
   const [main] = windowsOf(app.pid);
   assert.ok(main, 'the app window is on the display');
-  const ask = async () => {
-    closeWindow(main);
-    let question;
-    for (let i = 0; i < 100 && !question; i++) {
-      await sleep(100);
-      question = windowsOf(app.pid).find((w) => w !== main);
-    }
-    assert.ok(question, 'a question appeared next to the window');
-    assert.ok(isRunning(app.pid), 'the app did not quit before the officer answered');
-    return question;
-  };
+  const ask = () => askToQuit(main);
   const shown = async () => Number((await counts.getText()).match(/^(\d+) of/)?.[1] ?? 0);
 
   // Enter answers "Keep working": the question goes, the window and the run go on.
@@ -135,4 +132,55 @@ test('closing during a run asks; Enter keeps working; "Stop the run and quit" st
   for (const r of byStatus.recording ?? []) {
     assert.equal((await sim.control(`sessions/${encodeURIComponent(r.sessionId)}`)).recording, true, `${r.sessionId} recorded as recording`);
   }
+});
+
+test('quitting while Citrix does not answer ends the app promptly, and those sessions are recorded as not known', async (t) => {
+  // A fresh window on the same computer (the first test quit the app).
+  await app.stop({ keepHome: true }).catch(() => undefined);
+  await sim.control('faults', { latencyMs: 0 });
+  app = await startApp({ home, env: { RECORDING_DESK_CLOUD_URL: sim.url } });
+  const d = app.driver;
+  const auditBefore = readAudit(app.dirs.audit).records.length;
+  const { recordable } = await selectAllActive(d);
+  // Citrix answers the first two start requests and then holds every other one unanswered, for
+  // as long as this test lasts: the run is in progress, with requests waiting at Citrix.
+  await sim.control('faults', { holdStartStop: { after: 2 } });
+  try {
+    await (await button(d, 'Start recording')).click();
+    await confirmRun(d, 'Start recording', `Start recording ${recordable} sessions`);
+    await waitFor(d, async () => (await sim.control('state')).heldStartStop > 0, 60000, 'no request waiting at Citrix');
+    const held = (await sim.control('state')).heldStartStop;
+
+    const [main] = windowsOf(app.pid);
+    assert.ok(main, 'the app window is on the display');
+    const question = await askToQuit(main);
+    xdotool('windowfocus', '--sync', question);
+    xdotool('key', 'Tab', 'Return');
+    // The answers never come: the app ending at all shows that it does not wait for them (after
+    // a stop, a request already sent gets half a second to bring its answer back, then counts as
+    // not known). The 30 s here only keeps a broken build from hanging the tests.
+    assert.ok(await waitUntilGone(app.pid, 30000), 'the app quit although Citrix did not answer');
+    t.diagnostic(`quit with ${held} requests waiting at Citrix`);
+  } finally {
+    await sim.control('faults', { releaseStartStop: true });
+  }
+
+  const audit = readAudit(app.dirs.audit);
+  assert.equal(audit.intact, true, 'the audit chain holds');
+  assert.deepEqual(openRequests(audit.records), [], 'every request sent has its outcome recorded');
+  const ofRun = audit.records.slice(auditBefore);
+  const requested = ofRun.filter((r) => r.event === 'requested');
+  const outcomes = ofRun.filter((r) => r.event === 'outcome');
+  const byStatus = {};
+  for (const r of outcomes) (byStatus[r.outcome] ??= []).push(r);
+  t.diagnostic(`${requested.length} requests, outcomes: ${Object.entries(byStatus).map(([k, v]) => `${k} ${v.length}`).join(', ')}`);
+  assert.equal(outcomes.length, recordable, 'one outcome per selected session, sent or not');
+  assert.ok((byStatus.unknown?.length ?? 0) > 0, 'the requests Citrix did not answer are recorded as not known');
+  for (const r of outcomes) assert.ok(['recording', 'unknown', 'cancelled'].includes(r.outcome), `${r.sessionId}: ${r.outcome}`);
+  // No false outcome: what the trail calls recording, Citrix reports as recording, and only the
+  // two requests Citrix answered can be recorded as recording.
+  for (const r of byStatus.recording ?? []) {
+    assert.equal((await sim.control(`sessions/${encodeURIComponent(r.sessionId)}`)).recording, true, `${r.sessionId} recorded as recording`);
+  }
+  assert.ok((byStatus.recording?.length ?? 0) <= 2, 'only the two answered requests can be recorded as recording');
 });

@@ -217,6 +217,18 @@ test("the Audit screen says which part of the trail is keyed", async () => {
   await o.context.close();
 });
 
+test("records sealed with a key this computer lost are explained in plain words, not called altered", async () => {
+  const o = await openAudit({ audit: { seed: 6, unknown: 0, lostKey: [1, 4] } });
+  assert.equal(await o.page.textContent(".chain-slot .callout-title"), "Audit trail intact");
+  const text = await o.page.textContent(".chain-slot");
+  assert.doesNotMatch(text, /Every record is sealed with this computer's key|another key|altered/);
+  assert.match(
+    await o.page.textContent(".chain-slot .chain-note"),
+    /^Records 1 to 4 were sealed with a key that is no longer on this computer \(for example, because its keychain was reset\), so they can no longer be checked here; the records after them are checked\. Keep a copy of the audit trail file, and ask IT whether the old keychain can be restored/,
+  );
+  await o.context.close();
+});
+
 test("a trail whose end cannot be verified is never called intact, and is re-sealed only when asked", async () => {
   const { page, context } = await openAudit({ audit: { seed: 3, unknown: 0, endUnverified: true } });
   assert.equal(await page.textContent(".chain-slot .callout-title"), "The end of the trail cannot be verified");

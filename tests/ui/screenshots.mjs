@@ -143,11 +143,13 @@ for (const scheme of ["light", "dark"]) {
     await context.close();
   }
   // The trail's verification states: intact with an earlier version's part, the end not
-  // verifiable, and the Re-seal question; then copies of the trail waiting for IT's collector.
+  // verifiable, the Re-seal question, intact with records sealed with a lost key; then copies of
+  // the trail waiting for IT's collector.
   for (const { name, audit, witnesses } of [
     { name: "11a-audit-intact-legacy-part", audit: { seed: 6, unknown: 0, keyedFrom: 5 } },
     { name: "11b-audit-end-unverified", audit: { seed: 6, unknown: 0, endUnverified: true } },
     { name: "11e-audit-copies-waiting", audit: { seed: 6, unknown: 0 }, witnesses: COPIES_WAITING },
+    { name: "11f-audit-intact-lost-key", audit: { seed: 6, unknown: 0, lostKey: [1, 4] } },
   ]) {
     const { page, context } = await openApp(env, connected({ audit, witnesses }), o);
     await waitForRows(page, 1);

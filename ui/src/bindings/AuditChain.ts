@@ -18,4 +18,10 @@ keyedFrom: number | null,
 /**
  * The last record that re-sealed the trail (an officer's explicit action), if any.
  */
-resealedAt: number | null, };
+resealedAt: number | null, 
+/**
+ * The first and last of the records sealed with a key this computer no longer has (e.g.
+ * after its keychain was reset), before the trail was re-sealed with a new key: they can no
+ * longer be checked here, the records after them are.
+ */
+lostKey: [number, number] | null, };

@@ -519,6 +519,13 @@ export class AuditScreen {
           `${recordRange(1, c.keyedFrom - 1)} ${c.keyedFrom === 2 ? "was" : "were"} written by an earlier version of Recording Desk, before records were sealed with a key. Record ${c.keyedFrom} and every record after it are sealed, and record ${c.keyedFrom} fixes the earlier ones as they were then.`,
         );
       }
+      if (c.lostKey !== null) {
+        const [first, last] = c.lostKey;
+        const which = recordRange(first, last);
+        notes.push(
+          `${which} ${first === last ? "was" : "were"} sealed with a key that is no longer on this computer (for example, because its keychain was reset), so ${first === last ? "it" : "they"} can no longer be checked here; the records after ${first === last ? "it" : "them"} are checked. Keep a copy of the audit trail file, and ask IT whether the old keychain can be restored: with it, ${first === last ? "this record" : "these records"} could be checked again.`,
+        );
+      }
       if (c.resealedAt !== null) {
         notes.push(
           `The trail was re-sealed at record ${c.resealedAt}, after its end could not be verified: that record says what was found and who re-sealed it.`,
@@ -535,7 +542,9 @@ export class AuditScreen {
           h(
             "p",
             { class: "callout-text" },
-            "Every record is sealed with this computer's key and linked to the one before it, and the end of the trail matches the note Recording Desk keeps in the keychain: a record changed, added or removed would be detected.",
+            c.lostKey !== null
+              ? "The records are linked to each other, the records this computer's key sealed are checked, and the end of the trail matches the note Recording Desk keeps in the keychain."
+              : "Every record is sealed with this computer's key and linked to the one before it, and the end of the trail matches the note Recording Desk keeps in the keychain: a record changed, added or removed would be detected.",
           ),
           ...notes.map((n) => h("p", { class: "callout-text chain-note" }, n)),
         ),

@@ -88,6 +88,8 @@ export interface MockConfig {
     endUnverified?: boolean;
     /** The first keyed record; records before it are an earlier version's. Default: 1. */
     keyedFrom?: number | null;
+    /** The records sealed with a key this computer no longer has, before a re-seal. */
+    lostKey?: [number, number] | null;
   };
   /** What audit_view says of the trail's copies (system log, collector); default: the system log on. */
   witnesses?: WitnessStatus | null;
@@ -1115,6 +1117,7 @@ export class MockBackend {
       message: state === "intact" ? fallback : (this.cfg.audit?.chainMessage ?? fallback),
       keyedFrom,
       resealedAt: this.resealedAt,
+      lostKey: state === "intact" ? (this.cfg.audit?.lostKey ?? null) : null,
     };
   }
 

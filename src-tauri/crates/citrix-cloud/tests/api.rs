@@ -642,16 +642,16 @@ async fn site_asleep_then_woken() {
 #[tokio::test]
 async fn timeout_when_the_service_stalls() {
     let env = Env::start().await;
-    let client = env.client_with(|c| c.request_timeout = Duration::from_millis(300));
+    // The stall outlasts the test: the call can only end by timing out, however slow the
+    // machine, and the timeout leaves the other requests seconds to spare.
+    let client = env.client_with(|c| c.request_timeout = Duration::from_secs(2));
     client.me().await.unwrap();
-    env.ctl.stall(1, Duration::from_secs(3));
-    let started = Instant::now();
+    env.ctl.stall(1, Duration::from_secs(3600));
     let e = client
         .list_sessions(SITE, &PageRequest::first(1))
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert!(e.transaction_id().is_some(), "the ID we sent, for support");
 }
 
@@ -1021,7 +1021,8 @@ async fn a_long_retry_after_fails_an_interactive_call_fast_and_says_when() {
         .list_sessions(SITE, &PageRequest::default())
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // Waiting the Retry-After out would take 600 s: far above this bound on any machine.
+    assert!(started.elapsed() < Duration::from_secs(300));
     assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
     assert_eq!(e.retry_after(), Some(Duration::from_secs(600)));
     assert!(e.message().contains("Try again in about 10 minutes"), "{e}");

@@ -255,6 +255,24 @@ impl SimControl {
         self.state.faults().stall(n, d);
     }
 
+    /// From now on the next `pass` start/stop requests are served, then `hold` of them (`None`:
+    /// every later one) are held: they wait, unprocessed and unanswered, until
+    /// [`release_start_stop`](Self::release_start_stop); any after those are served. A test can
+    /// then know a run is in progress by its state, not by how fast it goes.
+    pub fn hold_start_stop(&self, pass: u32, hold: Option<u32>) {
+        self.state.holds.hold_after(pass, hold);
+    }
+
+    /// Lets every held start/stop request go on, and holds no more.
+    pub fn release_start_stop(&self) {
+        self.state.holds.release();
+    }
+
+    /// How many start/stop requests are held right now.
+    pub fn held_start_stop(&self) -> u64 {
+        self.state.holds.held()
+    }
+
     /// Duration of async jobs (`?async=true`) from creation to Complete/Failed (default 300 ms).
     pub fn set_job_duration(&self, d: Duration) {
         self.state.faults().job_duration = d;

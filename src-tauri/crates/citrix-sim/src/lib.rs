@@ -36,6 +36,7 @@ mod errors;
 mod faults;
 pub mod fixtures;
 mod hidden;
+mod holds;
 mod http;
 mod jobs;
 mod paging;

@@ -3,7 +3,8 @@
 //! trying faults with `curl`) can be steered like the in-process one. Off unless switched on:
 //! the real API has no such paths, and the in-app demo site does not need them.
 //!
-//! - `GET  /_sim/state`          counters and the special sessions' IDs
+//! - `GET  /_sim/state`          counters (`heldStartStop`: start/stop requests held now) and
+//!   the special sessions' IDs
 //! - `GET  /_sim/sessions/{id}`  one session as the broker has it: `{recording, notifyUser,
 //!   settlesTo, settlesInMs, startsApplied, stopsApplied, state, protocol}` (`recording` is
 //!   what `RecordingStatus` says now, `settlesTo` what it will say once `settlesInMs` have
@@ -21,6 +22,8 @@
 //! | `errorBurst` | `{status, n}` | `error_burst` |
 //! | `resetConnections` | n | `reset_connections` |
 //! | `stall` | `{n, ms}` | `stall` |
+//! | `holdStartStop` | `{after, count?}`: the next `after` start/stop requests are served, then `count` (default: all later ones) wait unanswered until released, and any after those are served | `hold_start_stop` |
+//! | `releaseStartStop` | `true` | `release_start_stop` |
 //! | `siteAsleep` | bool | `set_site_asleep` |
 //! | `wakeDelayMs` | ms | `set_wake_delay` |
 //! | `forbiddenRegion` | bool | `set_forbidden_region` |
@@ -72,6 +75,8 @@ struct Switches {
     reset_connections: Option<u32>,
     bad_credentials_status: Option<u16>,
     stall: Option<Stall>,
+    hold_start_stop: Option<HoldStartStop>,
+    release_start_stop: Option<bool>,
     wake_delay_ms: Option<u64>,
     strict_accept: Option<bool>,
     job_duration_ms: Option<u64>,
@@ -113,6 +118,13 @@ struct ErrorBurst {
 struct NeverRecords {
     id: String,
     never: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldStartStop {
+    after: u32,
+    count: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,6 +216,7 @@ pub fn handle(control: &SimControl, method: &Method, path: &[String], body: &[u8
                     "tokenRequests": control.token_requests(),
                     "apiRequests": control.api_requests(),
                     "activationRequests": control.activation_requests(),
+                    "heldStartStop": control.held_start_stop(),
                     "statusRequests": control.status_requests(),
                     "siteAsleep": control.is_site_asleep(),
                     "special": {
@@ -322,6 +335,12 @@ fn apply(control: &SimControl, s: Switches) -> Result<(), String> {
     }
     if let Some(stall) = s.stall {
         control.stall(stall.n, Duration::from_millis(stall.ms));
+    }
+    if s.release_start_stop == Some(true) {
+        control.release_start_stop();
+    }
+    if let Some(hold) = s.hold_start_stop {
+        control.hold_start_stop(hold.after, hold.count);
     }
     if let Some(ms) = s.wake_delay_ms {
         control.set_wake_delay(Duration::from_millis(ms));

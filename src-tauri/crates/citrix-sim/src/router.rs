@@ -4,7 +4,7 @@
 //! case-insensitively (ASP.NET) while matchit does not.
 //!
 //! Pipeline for API requests (`/cvad/manage/...`), in this order:
-//! latency → count + record headers → reset/stall → 429/5xx gateway faults → `Authorization`
+//! latency → count + record headers → held start/stop → reset/stall → 429/5xx gateway faults → `Authorization`
 //! → token → wrong region → `Accept` → `Citrix-CustomerId` → `Citrix-InstanceId` → sleeping
 //! site → route → lost answer (the request was served, then its answer is replaced by a
 //! dropped connection or a gateway error).
@@ -106,6 +106,14 @@ async fn api(
         .filter(|t| !t.is_empty() && t.len() <= 128)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
 
+    if method == Method::POST
+        && matches!(
+            resolve(path),
+            Some(Route::StartRecording(_) | Route::StopRecording(_))
+        )
+    {
+        state.holds.gate().await;
+    }
     let connection_fault = state.faults().take_connection_fault();
     match connection_fault {
         Some(ConnectionFault::Reset) => return http::reset(),

@@ -40,6 +40,8 @@ pub struct State {
     last_token_headers: Mutex<Option<Vec<(String, String)>>>,
     /// Whether `/_sim/...` (the HTTP face of `SimControl`) is served.
     pub control_api: std::sync::atomic::AtomicBool,
+    /// Start/stop requests held back until released.
+    pub holds: crate::holds::Holds,
 }
 
 pub struct Data {
@@ -285,6 +287,7 @@ impl State {
             last_headers: Mutex::new(None),
             last_token_headers: Mutex::new(None),
             control_api: std::sync::atomic::AtomicBool::new(false),
+            holds: crate::holds::Holds::default(),
         }
     }
 

@@ -292,7 +292,7 @@ async fn stall_delays_the_next_requests() {
 async fn shutdown_closes_the_listener() {
     let api = Api::start().await;
     let url = api.url("/cvad/manage/me");
-    api.ctl.stall(1, Duration::from_secs(30));
+    api.ctl.stall(1, Duration::from_secs(3600));
     let http = api.http.clone();
     let token = api.token.clone();
     let stalled = tokio::spawn(async move {
@@ -301,15 +301,16 @@ async fn shutdown_closes_the_listener() {
             .send()
             .await
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let started = Instant::now();
+    // Shut down once the request is in (stalling), not after a guessed pause.
+    while api.ctl.api_requests() == 0 {
+        tokio::task::yield_now().await;
+    }
     let ctl = api.ctl.clone();
     let base = api.base.clone();
-    api.sim.shutdown().await;
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "stalled requests do not hold shutdown"
-    );
+    // The stall lasts an hour: shutdown ending at all shows it does not wait for it.
+    tokio::time::timeout(Duration::from_secs(600), api.sim.shutdown())
+        .await
+        .expect("stalled requests do not hold shutdown");
     assert!(stalled.await.unwrap().is_err());
     let after = crate::support::client()
         .get(format!("{base}/cvad/manage/me"))

@@ -17,15 +17,7 @@ async fn faults_flipped_over_http_take_effect() {
     let api = Api::start().await;
     api.ctl.set_control_api(true);
 
-    let state: Value = api
-        .http
-        .get(api.url("/_sim/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = sim_state(&api).await;
     let rdp = state["special"]["rdp"].as_str().unwrap().to_owned();
     assert_eq!(rdp, api.ctl.special().rdp);
 
@@ -75,6 +67,13 @@ async fn faults_flipped_over_http_take_effect() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+}
+
+/// What `GET /_sim/state` says.
+async fn sim_state(api: &Api) -> Value {
+    crate::support::status_json(api.http.get(api.url("/_sim/state")).send().await.unwrap())
+        .await
+        .1
 }
 
 async fn flip(api: &Api, switches: Value) -> u16 {
@@ -222,4 +221,44 @@ async fn the_new_behaviours_are_switched_over_http() {
         seen["recording"], false,
         "the record delay is still ten minutes"
     );
+}
+
+/// `holdStartStop` lets the allowed number of start/stop requests through and holds the rest,
+/// unprocessed and unanswered, until `releaseStartStop`; the state counts the held ones.
+#[tokio::test]
+async fn start_stop_requests_are_held_until_released() {
+    let api = Api::start().await;
+    api.ctl.set_control_api(true);
+    let held = || async { sim_state(&api).await["heldStartStop"].as_u64().unwrap() };
+    let recordable = api.ctl.special().recordable;
+    let start = || {
+        api.req(
+            Method::POST,
+            &format!("/Sessions/{recordable}/$startRecording?notifyUser=false"),
+        )
+        .send()
+    };
+    assert_eq!(
+        flip(&api, json!({ "holdStartStop": { "after": 1 } })).await,
+        200
+    );
+    assert_eq!(start().await.unwrap().status(), 200, "the one let through");
+
+    let waiting = tokio::spawn(start());
+    while held().await == 0 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!waiting.is_finished());
+    assert_eq!(
+        api.ctl.applied(&recordable).unwrap().starts,
+        1,
+        "a held start is not applied"
+    );
+    // Other requests are served meanwhile.
+    assert_eq!(api.get("/me").send().await.unwrap().status(), 200);
+
+    assert_eq!(flip(&api, json!({ "releaseStartStop": true })).await, 200);
+    assert_eq!(waiting.await.unwrap().unwrap().status(), 200);
+    assert_eq!(held().await, 0);
+    assert_eq!(api.ctl.applied(&recordable).unwrap().starts, 2);
 }

@@ -72,6 +72,11 @@ pub struct AuditChain {
     /// The last record that re-sealed the trail (an officer's explicit action), if any.
     #[ts(type = "number | null")]
     pub resealed_at: Option<u64>,
+    /// The first and last of the records sealed with a key this computer no longer has (e.g.
+    /// after its keychain was reset), before the trail was re-sealed with a new key: they can no
+    /// longer be checked here, the records after them are.
+    #[ts(type = "[number, number] | null")]
+    pub lost_key: Option<(u64, u64)>,
 }
 
 /// What the scan checks the trail against.
@@ -212,7 +217,14 @@ pub fn scan(bytes: &[u8], check: Check<'_>, writer_held: bool) -> Scan {
             end
         }
     };
-    if let Some((first, last, other)) = &unchecked {
+    // Records sealed with a key this computer no longer has, followed by the officer's re-seal
+    // with this computer's key: the key was lost here (the re-seal is only offered while the end
+    // cannot be verified, as when the keychain was reset), not swapped for another one.
+    let lost_key = unchecked
+        .as_ref()
+        .filter(|(_, last, _)| key.is_some() && resealed_at.is_some_and(|r| r > *last))
+        .map(|(first, last, _)| (*first, *last));
+    if let Some((first, last, other)) = unchecked.as_ref().filter(|_| lost_key.is_none()) {
         let which = if first == last {
             format!("Record {first} was")
         } else {
@@ -243,11 +255,20 @@ pub fn scan(bytes: &[u8], check: Check<'_>, writer_held: bool) -> Scan {
         (None, Some(_)) => ChainState::EndUnverified,
         (None, None) => ChainState::Intact,
     };
-    let mut message = match (&broken, &unverified) {
-        (None, None) => format!("All {count} {plural} are intact."),
-        (Some((_, why)), _) => format!("{why} The records from there on cannot be relied on."),
-        (None, Some(why)) => format!("The end of the trail cannot be verified: {why}"),
+    let mut message = match (&broken, &unverified, lost_key) {
+        (None, None, None) => format!("All {count} {plural} are intact."),
+        (None, None, Some(_)) => format!(
+            "The {count} {plural} are linked to each other and the end of the trail matches \
+             the note in the keychain."
+        ),
+        (Some((_, why)), _, _) => {
+            format!("{why} The records from there on cannot be relied on.")
+        }
+        (None, Some(why), _) => format!("The end of the trail cannot be verified: {why}"),
     };
+    if let Some((first, last)) = lost_key {
+        let _ = write!(message, " {}", lost_key_note(first, last, resealed_at));
+    }
     if let (Some(_), Some(why)) = (&broken, &unverified) {
         let _ = write!(
             message,
@@ -294,9 +315,33 @@ pub fn scan(bytes: &[u8], check: Check<'_>, writer_held: bool) -> Scan {
             message,
             keyed_from,
             resealed_at,
+            lost_key,
         },
         records,
     }
+}
+
+/// What records sealed with a lost key mean, for an officer: what happened, what it means, what
+/// to do.
+fn lost_key_note(first: u64, last: u64, resealed_at: Option<u64>) -> String {
+    let (which, were) = if first == last {
+        (format!("Record {first}"), "was")
+    } else {
+        (format!("Records {first} to {last}"), "were")
+    };
+    let resealed = resealed_at.map_or_else(String::new, |r| format!(" at record {r}"));
+    format!(
+        "{which} {were} sealed with a key that is no longer on this computer (for example, \
+         because its keychain was reset), and the trail was re-sealed{resealed} with a new key. \
+         {which} can no longer be checked here; the records after them are checked. Keep a copy \
+         of the audit trail file, and ask IT whether the old keychain can be restored: with it, \
+         {} could be checked again.",
+        if first == last {
+            "this record"
+        } else {
+            "these records"
+        }
+    )
 }
 
 fn check_is_full(check: Check<'_>) -> bool {

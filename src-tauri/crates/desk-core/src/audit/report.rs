@@ -1574,6 +1574,7 @@ mod tests {
             state: ChainState::Altered,
             keyed_from: None,
             resealed_at: None,
+            lost_key: None,
             broken_at: Some(3),
             message:
                 "Record 3 was changed or removed. The records from there on cannot be relied on."
@@ -1631,6 +1632,7 @@ mod tests {
             state: ChainState::EndUnverified,
             keyed_from: Some(2),
             resealed_at: Some(2),
+            lost_key: None,
             broken_at: None,
             message: "The note of the last record, kept in the keychain, is missing.".into(),
         };
@@ -1689,6 +1691,7 @@ mod tests {
             state: ChainState::Intact,
             keyed_from: None,
             resealed_at: None,
+            lost_key: None,
             broken_at: None,
             message: "All 2 records are intact.".into(),
         };

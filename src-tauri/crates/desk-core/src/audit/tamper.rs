@@ -98,6 +98,15 @@ fn altered_at(scan: &Scan, seq: u64, says: &str) {
     assert!(scan.chain.message.contains(says), "{}", scan.chain.message);
 }
 
+fn intact(scan: &Scan) {
+    assert_eq!(
+        scan.chain.state,
+        ChainState::Intact,
+        "{}",
+        scan.chain.message
+    );
+}
+
 fn end_unverified(scan: &Scan, why: &str) {
     assert_eq!(
         scan.chain.state,
@@ -122,12 +131,7 @@ fn a_sealed_trail_is_intact_keyed_and_anchored_in_the_keychain() {
         return;
     };
     let scan = pc.scan();
-    assert_eq!(
-        scan.chain.state,
-        ChainState::Intact,
-        "{}",
-        scan.chain.message
-    );
+    intact(&scan);
     assert_eq!(scan.chain.message, "All 3 records are intact.");
     assert_eq!(scan.chain.keyed_from, Some(1));
     let key = pc.keychain.seals().key().expect("key").expect("created");
@@ -229,12 +233,7 @@ fn a_deleted_anchor_means_the_end_cannot_be_verified_until_the_officer_reseals()
     let said = record.message.clone().unwrap_or_default();
     assert!(said.starts_with("Re-sealed by officer on DESK-01. What was found: The end of the trail cannot be verified"), "{said}");
     let scan = pc.scan();
-    assert_eq!(
-        scan.chain.state,
-        ChainState::Intact,
-        "{}",
-        scan.chain.message
-    );
+    intact(&scan);
     assert_eq!(scan.chain.resealed_at, Some(6));
     assert_eq!(pc.log().anchor().expect("anchor").seq, 6);
     fill(&pc.log(), 1);
@@ -308,6 +307,47 @@ fn a_chain_recomputed_without_the_key_is_detected() {
         let at = if keep_key_id { 1 } else { 4 };
         altered_at(&scan, at, "");
     }
+}
+
+/// The keychain reset (key and anchor gone): the officer re-seals, and the records sealed with
+/// the lost key are then named as such, in words for an officer, while the trail counts as
+/// intact: they cannot be checked here, the records after them are.
+#[test]
+fn records_sealed_with_a_lost_key_are_explained_after_the_re_seal() {
+    let Some(pc) = Install::new("lost key", 4) else {
+        return;
+    };
+    pc.keychain
+        .seals()
+        .delete_all()
+        .expect("reset the keychain");
+    end_unverified(&pc.scan(), "");
+    let record = pc.log().reseal("officer", "DESK-01").expect("re-seal");
+    assert_eq!(record.seq, 5);
+    fill(&pc.log(), 2);
+
+    let scan = pc.scan();
+    intact(&scan);
+    assert_eq!(scan.chain.lost_key, Some((1, 4)));
+    assert_eq!(scan.chain.resealed_at, Some(5));
+    let said = &scan.chain.message;
+    for words in [
+        "Records 1 to 4 were sealed with a key that is no longer on this computer (for example, because its keychain was reset), and the trail was re-sealed at record 5 with a new key.",
+        "Records 1 to 4 can no longer be checked here; the records after them are checked.",
+        "Keep a copy of the audit trail file, and ask IT whether the old keychain can be restored",
+    ] {
+        assert!(said.contains(words), "{said}");
+    }
+    assert!(!said.contains("another key"), "{said}");
+
+    // A record after the re-seal changed is still found.
+    let mut lines = pc.lines();
+    let last = lines.pop().expect("record 7");
+    let changed = last.replace("\"sessionUser\":\"", "\"sessionUser\":\"X");
+    assert_ne!(changed, last);
+    lines.push(changed);
+    pc.write_lines(&lines);
+    altered_at(&pc.scan(), 7, "");
 }
 
 #[test]

@@ -28,13 +28,16 @@ export class SessionStore {
     return this.rows.get(id);
   }
 
-  /** What Citrix said about the session's recording (`null`: it could not be asked). */
-  setRecording(id: string, recording: boolean | null): void {
+  /**
+   * What Citrix said about the session's recording (`null`: it could not be asked). `announce`
+   * false leaves telling the views to the caller (which may repaint just that cell).
+   */
+  setRecording(id: string, recording: boolean | null, announce = true): void {
     const row = this.rows.get(id);
     if (row && (row.recording !== recording || !row.recordingChecked)) {
       row.recording = recording;
       row.recordingChecked = true;
-      this.changed();
+      if (announce) this.changed();
     }
   }
 

@@ -28,8 +28,8 @@ export class StatusAsker {
   constructor(
     private readonly host: StatusAskerHost,
     private readonly selection: Selection,
-    /** The rows listed now, and a repaint of those in view. */
-    private readonly list: { rows(): readonly SessionRow[]; refresh(): void },
+    /** The rows listed now, and a repaint of the Recording cells of those sessions in view. */
+    private readonly list: { rows(): readonly SessionRow[]; repaint(ids: ReadonlySet<string>): void },
   ) {
     selection.subscribe(() => this.soon());
   }
@@ -85,9 +85,10 @@ export class StatusAsker {
     for (const a of answers) {
       this.asking.delete(a.id);
       this.unasked.delete(a.id);
-      this.host.store.setRecording(a.id, a.recording);
+      // Only the Recording cells change: rows being replaced would lose a click on them.
+      this.host.store.setRecording(a.id, a.recording, false);
     }
-    this.list.refresh();
+    this.list.repaint(new Set(ids));
     // What came into view or was selected while Citrix answered.
     this.soon();
   }

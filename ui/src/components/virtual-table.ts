@@ -199,6 +199,25 @@ export class VirtualTable<T> {
     this.updateActiveDescendant();
   }
 
+  /**
+   * Builds again one column's cells of the rows in view whose key is in `keys`, leaving the rest
+   * of each row as it is: a click or focus on it is never lost to a row being replaced.
+   */
+  refreshCells(columnId: string, keys: ReadonlySet<string>): void {
+    const col = this.visibleColumns.findIndex((c) => c.id === columnId);
+    if (col < 0) return;
+    const column = this.visibleColumns[col];
+    const offset = this.opts.selection ? 1 : 0;
+    for (const [i, tr] of this.rendered) {
+      const row = this.rows[i];
+      if (row === undefined || !keys.has(this.opts.rowKey(row))) continue;
+      const td = tr.children[col + offset];
+      if (!td) continue;
+      clear(td);
+      append(td, column.cell(row));
+    }
+  }
+
   /** Builds the window again from the current size and scroll position (e.g. after being shown). */
   relayout(): void {
     this.invalidate();

@@ -62,7 +62,10 @@ export class PastePanel {
       () => h("p", null, this.looked ? "None of the pasted IDs matched a current session." : "Paste session IDs, then look them up."),
       (rows) => this.statuses.view(rows),
     );
-    this.statuses = new StatusAsker(app, this.selection, { rows: () => this.table.getRows(), refresh: () => this.table.refresh() });
+    this.statuses = new StatusAsker(app, this.selection, {
+      rows: () => this.table.getRows(),
+      repaint: (ids) => this.table.refreshCells("recording", ids),
+    });
     const id = nextId("paste");
     this.textarea.id = id;
     this.textarea.setAttribute("aria-describedby", `${id}-hint`);

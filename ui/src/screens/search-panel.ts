@@ -75,7 +75,10 @@ export class SearchPanel {
       () => this.emptyText(),
       (rows) => this.statuses.view(rows),
     );
-    this.statuses = new StatusAsker(app, this.selection, { rows: () => this.rows, refresh: () => this.table.refresh() });
+    this.statuses = new StatusAsker(app, this.selection, {
+      rows: () => this.rows,
+      repaint: (ids) => this.table.refreshCells("recording", ids),
+    });
     const labelled = (label: string, control: HTMLInputElement | HTMLSelectElement) => {
       const id = nextId("q");
       control.id = id;

@@ -293,7 +293,9 @@ test('pasted IDs: counts and reasons, who each session is, the ended one and the
   await typeInto(await field(d, 'Session IDs'), pasted);
 
   const feedback = await named(d, 'What was found in the pasted text');
-  await waitFor(d, async () => (await readText(d, feedback)).includes('5 valid session IDs'), 5000, 'the pasted text was not counted');
+  // The text is typed key by key: wait for the count of the whole of it, not of its first lines.
+  const whole = /5 valid session IDs · 1 duplicate removed · 4 pieces not recognised/;
+  await waitFor(d, async () => whole.test(await readText(d, feedback)), 10000, 'the pasted text was not counted');
   const fb = await readText(d, feedback);
   assert.match(fb, /5 valid session IDs · 1 duplicate removed · 4 pieces not recognised/);
   assert.match(fb, /12345 is a number, not a session ID/);

@@ -135,14 +135,23 @@ impl Desk {
             anchor = %paths.anchor_file().display(),
             "data locations"
         );
+        // Read once now, so a problem with it is among the first notices; later reads (at each
+        // settings read) tell each problem only once.
+        let (policy, problems) = options.policy.read();
+        for problem in problems {
+            tracing::warn!("{problem}");
+            notices.push_once(problem);
+        }
+        if !policy.locked().is_empty() {
+            tracing::info!(locked = ?policy.locked(), "settings set by the organisation");
+        }
         // The collector the organisation set, else the one in the settings (or, for tests, the
         // environment's). Read at start-up: a change applies from the next start.
-        let (policy, _) = options.policy.read();
         let collector = policy
             .collector()
             .or_else(|| audit::CollectorConfig::from_env_or(settings.get().syslog_collector));
         let witness = audit::Witness::start(&paths.audit_file(), collector);
-        let desk = Desk {
+        Desk {
             settings,
             vault: options.vault,
             connection: ConnectionState::default(),
@@ -159,13 +168,7 @@ impl Desk {
             trail: Mutex::new(None),
             demo: Demo::default(),
             startup: Mutex::new(None),
-        };
-        // Read once now, so a problem with it is among the first notices.
-        let policy = desk.policy();
-        if !policy.locked().is_empty() {
-            tracing::info!(locked = ?policy.locked(), "settings set by the organisation");
         }
-        desk
     }
 
     /// The settings the organisation set, read again now; problems with them become notices

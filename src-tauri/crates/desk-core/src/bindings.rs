@@ -20,6 +20,7 @@ use crate::sessions::{
     LookupResult, RecordingStatusRow, SessionDetail, SessionPage, SessionQueryInput,
 };
 use crate::settings::Settings;
+use crate::updates::UpdateStatus;
 
 fn bindings_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../ui/src/bindings")
@@ -71,6 +72,7 @@ fn export_typescript_bindings() {
     ReportSaved::export_all(&cfg).expect("ReportSaved");
     Settings::export_all(&cfg).expect("Settings");
     Justification::export_all(&cfg).expect("Justification");
+    UpdateStatus::export_all(&cfg).expect("UpdateStatus");
 
     let connection = std::fs::read_to_string(dir.join("Connection.ts")).expect("Connection.ts");
     assert!(connection.contains("region: Region | null"), "{connection}");

@@ -788,8 +788,19 @@ impl Desk {
             if free(S::RequireCase) {
                 s.require_case = settings.require_case;
             }
+            if free(S::CheckForUpdates) {
+                s.check_for_updates = settings.check_for_updates;
+            }
         })?;
         Ok(policy.apply(Settings::from(&saved)))
+    }
+
+    /// Remembers when the update feed was last asked (see [`crate::updates::due_at_startup`]); a
+    /// failure is only logged: the worst case is one more look at the next start.
+    pub fn remember_update_check(&self, at: time::OffsetDateTime) {
+        if let Err(e) = self.settings.update(|s| s.last_update_check = Some(at)) {
+            tracing::warn!("the time of the update check was not saved: {e}");
+        }
     }
 
     /// Everything in the settings file, for the front end's own use (the window's size).

@@ -15,6 +15,7 @@
 //! - [`paths`]: the app's folders; [`migrate`]: the move from the earlier identifier;
 //!   [`window`]: where the window reopens; [`notices`]: messages for the officer; [`error`]: the one
 //!   error type and the one list of error kinds.
+//! - [`updates`]: when to look for a new version, and what the officer is told about it.
 
 pub mod account;
 pub mod audit;
@@ -28,6 +29,7 @@ pub mod policy;
 pub mod run;
 pub mod sessions;
 pub mod settings;
+pub mod updates;
 pub mod vault;
 pub mod window;
 

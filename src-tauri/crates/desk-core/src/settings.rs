@@ -61,6 +61,11 @@ pub struct StoredSettings {
     /// IT's syslog collector, to which every audit record is forwarded (see
     /// [`crate::audit::CollectorConfig`]); read at start-up.
     pub syslog_collector: Option<crate::audit::CollectorConfig>,
+    /// Look for a new version when the app starts (see [`crate::updates`]).
+    pub check_for_updates: bool,
+    /// When the app last asked the update feed, so it asks at most once a day.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_update_check: Option<time::OffsetDateTime>,
 }
 
 impl Default for StoredSettings {
@@ -79,6 +84,8 @@ impl Default for StoredSettings {
             recent_cases: Vec::new(),
             window: WindowPrefs::default(),
             syslog_collector: None,
+            check_for_updates: true,
+            last_update_check: None,
         }
     }
 }
@@ -138,6 +145,9 @@ pub struct Settings {
     /// (read only).
     #[serde(default)]
     pub locked: Vec<SettingName>,
+    /// Look for a new version when Recording Desk starts.
+    #[serde(default = "offered")]
+    pub check_for_updates: bool,
 }
 
 fn offered() -> bool {
@@ -167,6 +177,7 @@ impl From<&StoredSettings> for Settings {
             demo_site_offered: true,
             managed_account: ManagedAccount::default(),
             locked: Vec::new(),
+            check_for_updates: s.check_for_updates,
         }
     }
 }

@@ -156,6 +156,11 @@ fn settings(desk: &Desk, json: bool) {
         (S::Region, cell(account.region.map(|r| r.as_str()))),
         (S::CustomerId, cell(account.customer_id.as_deref())),
         (S::ClientId, cell(account.client_id.as_deref())),
+        (S::CheckForUpdates, s.check_for_updates.to_string()),
+        (
+            S::UpdateFeedUrl,
+            cell(desk.policy().update_feed_url.as_deref()),
+        ),
     ];
     // The collector in effect: the organisation's, else the one in the settings file.
     let collector = desk

@@ -91,6 +91,7 @@ mod tests {
                 require_case: Some(true),
                 notify_user: Some(NotifyChoice::Always),
                 demo_site_offered: Some(false),
+                check_for_updates: Some(false),
                 ..Policy::default()
             }
         );
@@ -98,7 +99,8 @@ mod tests {
         assert!(
             guide.contains(
                 "The sample profile `packaging/macos/RecordingDesk.mobileconfig` sets `requireReason` and\n\
-                 `requireCase` to true, `notifyUser` to `always` and `demoSiteOffered` to false."
+                 `requireCase` to true, `notifyUser` to `always`, and `demoSiteOffered` and\n\
+                 `checkForUpdates` to false."
             ),
             "the admin guide says what the sample sets"
         );

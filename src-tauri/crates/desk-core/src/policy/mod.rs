@@ -64,6 +64,10 @@ pub enum SettingName {
     SyslogCollectorHost,
     SyslogCollectorPort,
     SyslogCollectorCaFile,
+    /// Whether Recording Desk looks for a new version when it starts (see [`crate::updates`]).
+    CheckForUpdates,
+    /// The organisation's own copy of the update feed (an internal mirror).
+    UpdateFeedUrl,
 }
 
 /// The type of a setting's value, as sources hold it.
@@ -78,7 +82,7 @@ pub enum ValueType {
 }
 
 impl SettingName {
-    pub const ALL: [SettingName; 12] = [
+    pub const ALL: [SettingName; 14] = [
         SettingName::RequireReason,
         SettingName::RequireCase,
         SettingName::NotifyUserDefault,
@@ -91,6 +95,8 @@ impl SettingName {
         SettingName::SyslogCollectorHost,
         SettingName::SyslogCollectorPort,
         SettingName::SyslogCollectorCaFile,
+        SettingName::CheckForUpdates,
+        SettingName::UpdateFeedUrl,
     ];
 
     /// The key in the JSON file, the registry value's name and the plist key.
@@ -108,6 +114,8 @@ impl SettingName {
             SettingName::SyslogCollectorHost => "syslogCollectorHost",
             SettingName::SyslogCollectorPort => "syslogCollectorPort",
             SettingName::SyslogCollectorCaFile => "syslogCollectorCaFile",
+            SettingName::CheckForUpdates => "checkForUpdates",
+            SettingName::UpdateFeedUrl => "updateFeedUrl",
         }
     }
 
@@ -116,14 +124,16 @@ impl SettingName {
             SettingName::RequireReason
             | SettingName::RequireCase
             | SettingName::NotifyUserDefault
-            | SettingName::DemoSiteOffered => ValueType::Flag,
+            | SettingName::DemoSiteOffered
+            | SettingName::CheckForUpdates => ValueType::Flag,
             SettingName::Concurrency | SettingName::SyslogCollectorPort => ValueType::Number,
             SettingName::NotifyUser
             | SettingName::Region
             | SettingName::CustomerId
             | SettingName::ClientId
             | SettingName::SyslogCollectorHost
-            | SettingName::SyslogCollectorCaFile => ValueType::Text,
+            | SettingName::SyslogCollectorCaFile
+            | SettingName::UpdateFeedUrl => ValueType::Text,
         }
     }
 
@@ -151,6 +161,8 @@ impl SettingName {
             SettingName::SyslogCollectorHost => "Log collector",
             SettingName::SyslogCollectorPort => "Log collector's port",
             SettingName::SyslogCollectorCaFile => "Log collector's certificate authority",
+            SettingName::CheckForUpdates => "Check for new versions when Recording Desk starts",
+            SettingName::UpdateFeedUrl => "Where new versions come from",
         }
     }
 
@@ -206,6 +218,10 @@ pub struct Policy {
     pub demo_site_offered: Option<bool>,
     pub account: ManagedAccount,
     pub collector: ManagedCollector,
+    /// `false` turns update checks off (fleets updated through Intune, Jamf or another tool).
+    pub check_for_updates: Option<bool>,
+    /// The organisation's mirror of the update feed, used instead of the one built in.
+    pub update_feed_url: Option<String>,
 }
 
 /// The syslog collector the organisation set (see `audit::witness`): used instead of any
@@ -274,6 +290,17 @@ impl Policy {
             SettingName::RequireCase => self.require_case = Some(flag()?),
             SettingName::NotifyUserDefault => self.notify_user_default = Some(flag()?),
             SettingName::DemoSiteOffered => self.demo_site_offered = Some(flag()?),
+            SettingName::CheckForUpdates => self.check_for_updates = Some(flag()?),
+            SettingName::UpdateFeedUrl => {
+                let wrong = || "a web address starting with https://".to_owned();
+                let address = text()?;
+                match url::Url::parse(&address) {
+                    // The update feed is only ever fetched over TLS.
+                    Ok(u) if u.scheme() == "https" && u.has_host() => {}
+                    _ => return Err(wrong()),
+                }
+                self.update_feed_url = Some(address);
+            }
             SettingName::NotifyUser => {
                 let wrong =
                     || "\u{201c}ask\u{201d}, \u{201c}always\u{201d} or \u{201c}never\u{201d}";
@@ -342,6 +369,8 @@ impl Policy {
                 port: self.collector.port.or(lower.collector.port),
                 ca_file: self.collector.ca_file.or(lower.collector.ca_file),
             },
+            check_for_updates: self.check_for_updates.or(lower.check_for_updates),
+            update_feed_url: self.update_feed_url.or(lower.update_feed_url),
         }
     }
 
@@ -377,6 +406,8 @@ impl Policy {
                 SettingName::SyslogCollectorHost => self.collector.host.is_some(),
                 SettingName::SyslogCollectorPort => self.collector.port.is_some(),
                 SettingName::SyslogCollectorCaFile => self.collector.ca_file.is_some(),
+                SettingName::CheckForUpdates => self.check_for_updates.is_some(),
+                SettingName::UpdateFeedUrl => self.update_feed_url.is_some(),
             })
             .collect()
     }
@@ -395,6 +426,7 @@ impl Policy {
         // A forced choice is also what "by default" means.
         put(&mut settings.notify_user_default, self.forced_notify());
         put(&mut settings.demo_site_offered, self.demo_site_offered);
+        put(&mut settings.check_for_updates, self.check_for_updates);
         settings.concurrency = self.concurrency.unwrap_or(settings.concurrency);
         settings.notify_user = self.notify_user.unwrap_or_default();
         settings.managed_account = self.account.clone();
@@ -422,6 +454,10 @@ impl Policy {
             (
                 SettingName::Concurrency,
                 now.concurrency != asked.concurrency,
+            ),
+            (
+                SettingName::CheckForUpdates,
+                now.check_for_updates != asked.check_for_updates,
             ),
         ];
         let locked = self.locked();

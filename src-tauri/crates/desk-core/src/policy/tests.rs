@@ -25,7 +25,8 @@ fn a_json_policy_sets_every_setting_and_locks_it() {
             "notifyUser": "never", "concurrency": 8, "demoSiteOffered": false,
             "region": "eu", "customerId": " acme ", "clientId": "{CLIENT}",
             "syslogCollectorHost": "siem.example.com", "syslogCollectorPort": 10514,
-            "syslogCollectorCaFile": "/etc/ssl/siem-ca.pem"}}"#
+            "syslogCollectorCaFile": "/etc/ssl/siem-ca.pem", "checkForUpdates": false,
+            "updateFeedUrl": "https://mirror.corp.example/recording-desk/latest.json"}}"#
     ));
     assert!(read.problems.is_empty(), "{:?}", read.problems);
     let p = read.policy;
@@ -48,6 +49,8 @@ fn a_json_policy_sets_every_setting_and_locks_it() {
                 port: Some(10514),
                 ca_file: Some("/etc/ssl/siem-ca.pem".into()),
             },
+            check_for_updates: Some(false),
+            update_feed_url: Some("https://mirror.corp.example/recording-desk/latest.json".into()),
         }
     );
     assert_eq!(p.locked(), SettingName::ALL);
@@ -530,4 +533,44 @@ async fn the_trail_goes_to_the_collector_the_organisation_set() {
         .settings()
         .locked
         .contains(&SettingName::SyslogCollectorHost));
+}
+
+/// The update feed is fetched over TLS only: another address is named, and left out.
+#[test]
+fn the_update_feed_mirror_must_be_an_https_address() {
+    for bad in [
+        r#"{"updateFeedUrl": "http://mirror.corp.example/latest.json"}"#,
+        r#"{"updateFeedUrl": "mirror.corp.example"}"#,
+        r#"{"updateFeedUrl": true}"#,
+    ] {
+        let read = json(bad);
+        assert_eq!(read.policy.update_feed_url, None, "{bad}");
+        assert_eq!(read.problems.len(), 1, "{bad}");
+        assert!(
+            read.problems[0].contains("\u{201c}updateFeedUrl\u{201d} should be"),
+            "{:?}",
+            read.problems
+        );
+    }
+    let read = json(r#"{"checkForUpdates": 0}"#);
+    assert_eq!(read.policy.check_for_updates, Some(false));
+    assert_eq!(read.policy.locked(), [SettingName::CheckForUpdates]);
+}
+
+/// Turned off by the organisation: shown off and locked, and the officer cannot turn it on.
+#[test]
+fn the_organisation_turns_update_checks_off_and_locks_them() {
+    let p = json(r#"{"checkForUpdates": false}"#).policy;
+    let stored = StoredSettings::default();
+    assert!(stored.check_for_updates, "on unless turned off");
+    let now = p.apply(crate::settings::Settings::from(&stored));
+    assert!(!now.check_for_updates);
+    assert!(now.locked.contains(&SettingName::CheckForUpdates));
+    let mut asked = now.clone();
+    asked.check_for_updates = true;
+    let refused = p.refuse_locked_changes(&now, &asked).expect_err("locked");
+    assert_eq!(refused.kind(), ErrorKind::SetByOrganisation);
+    assert!(Policy::default()
+        .refuse_locked_changes(&now, &asked)
+        .is_ok());
 }

@@ -89,6 +89,9 @@ mod tests {
         user.set_string("notifyUser", "never").expect("write");
         user.set_string("requireReason", "yes").expect("write");
         user.set_string("customerId", "acme").expect("write");
+        user.set_u32("checkForUpdates", 0).expect("write");
+        user.set_string("updateFeedUrl", "https://mirror.corp.example/rd.json")
+            .expect("write");
 
         let source = PolicySource {
             layers: vec![
@@ -101,6 +104,11 @@ mod tests {
         assert_eq!(policy.concurrency, Some(8));
         assert_eq!(policy.notify_user, Some(NotifyChoice::Never));
         assert_eq!(policy.account.customer_id.as_deref(), Some("acme"));
+        assert_eq!(policy.check_for_updates, Some(false));
+        assert_eq!(
+            policy.update_feed_url.as_deref(),
+            Some("https://mirror.corp.example/rd.json")
+        );
         assert_eq!(policy.require_reason, None, "a REG_SZ where a flag belongs");
         assert_eq!(notices.len(), 1, "{notices:?}");
         assert!(

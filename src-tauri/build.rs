@@ -27,6 +27,10 @@ const COMMANDS: &[&str] = &[
     "save_session_json",
     "get_settings",
     "update_settings",
+    "update_status",
+    "update_check",
+    "update_install",
+    "update_restart",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@
 mod commands;
 mod menu;
 mod startup;
+mod updates;
 
 use tauri::Manager;
 
@@ -23,7 +24,9 @@ pub fn run() {
             }
         }))
         .menu(menu::build)
+        .on_menu_event(menu::on_event)
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(startup::setup)
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
@@ -60,6 +63,10 @@ pub fn run() {
             commands::save_session_json,
             commands::get_settings,
             commands::update_settings,
+            updates::update_status,
+            updates::update_check,
+            updates::update_install,
+            updates::update_restart,
         ])
         .build(tauri::generate_context!())
         .expect("Recording Desk could not start its window")
@@ -98,11 +105,15 @@ mod tests {
             .step_by(2)
             .filter(|s| s.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
             .collect();
-        let handled: Vec<&str> = lib
-            .split("commands::")
-            .skip(1)
-            .filter_map(|s| s.split(',').next())
-            .map(str::trim)
+        let list = lib
+            .split("generate_handler![")
+            .nth(1)
+            .and_then(|s| s.split(']').next())
+            .unwrap_or_default();
+        let handled: Vec<&str> = list
+            .split(',')
+            .filter_map(|s| s.trim().rsplit("::").next())
+            .filter(|s| !s.is_empty())
             .collect();
         assert!(!quoted.is_empty());
         assert_eq!(quoted, handled);

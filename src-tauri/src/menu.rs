@@ -1,25 +1,16 @@
 //! The native menu bar: the usual Edit items (so copy, paste and select all work with the
-//! platform's shortcuts in every text field), Quit, and an About box with the version.
+//! platform's shortcuts in every text field), Quit, and About, which opens the window's own About
+//! box (the version, and whether it is the newest) through the `show-about` event.
 
-use tauri::menu::{AboutMetadata, Menu, PredefinedMenuItem, Submenu};
-use tauri::{AppHandle, Runtime};
+use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::{AppHandle, Emitter, Runtime};
+
+const ABOUT_ID: &str = "about";
+/// The event that asks the window to open its About box.
+pub const SHOW_ABOUT_EVENT: &str = "show-about";
 
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
-    let about = PredefinedMenuItem::about(
-        app,
-        Some("About Recording Desk"),
-        Some(AboutMetadata {
-            name: Some("Recording Desk".into()),
-            version: Some(env!("CARGO_PKG_VERSION").into()),
-            short_version: None,
-            comments: Some(
-                "Start and stop Citrix Session Recording on the sessions of a Citrix DaaS site."
-                    .into(),
-            ),
-            copyright: Some("Copyright © 2026 Recording Desk".into()),
-            ..Default::default()
-        }),
-    )?;
+    let about = MenuItem::with_id(app, ABOUT_ID, "About Recording Desk", true, None::<&str>)?;
     let separator = || PredefinedMenuItem::separator(app);
     let app_menu = Submenu::with_items(app, "Recording Desk", true, &[&about])?;
     // Hide and Hide Others only mean something on macOS: on Windows "Hide" makes the window vanish
@@ -58,4 +49,12 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         ],
     )?;
     Menu::with_items(app, &[&app_menu, &edit, &window])
+}
+
+pub fn on_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
+    if event.id() == ABOUT_ID {
+        if let Err(e) = app.emit(SHOW_ABOUT_EVENT, ()) {
+            tracing::warn!("the About box could not be opened: {e}");
+        }
+    }
 }

@@ -48,6 +48,8 @@ pub fn setup(app: &mut tauri::App) -> std::result::Result<(), Box<dyn std::error
         desk.connect_demo_if_new(|task| tauri::async_runtime::spawn(task).map(|_| ()).boxed());
     }
     app.manage(desk);
+    app.manage(crate::updates::Updates::new(app.handle()));
+    crate::updates::check_at_startup(app.handle());
     Ok(())
 }
 

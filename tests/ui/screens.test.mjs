@@ -268,6 +268,7 @@ test("settings: preferences saved; invalid concurrency explained", async () => {
     demoSiteOffered: true,
     managedAccount: { region: null, customerId: null, clientId: null },
     locked: [],
+    checkForUpdates: true,
   });
   await context.close();
 });

@@ -9,8 +9,9 @@ import { callout, errorView } from "./components/error-view";
 import { confirmDialog } from "./components/dialog";
 import { accountMenu } from "./components/account-menu";
 import { manageAccountsDialog, type ManageHost } from "./components/manage-accounts";
+import { aboutDialog, type AboutHost } from "./components/about";
 import { SessionStore } from "./store";
-import type { AppStatus, Connection, ProfileInfo, SavedAccount, Settings } from "./types";
+import type { AppStatus, Connection, ProfileInfo, SavedAccount, Settings, UpdateStatus } from "./types";
 import { connectScreen, connectingScreen, type ConnectHost } from "./screens/connect";
 import { sitePickerScreen, type SiteHost } from "./screens/site";
 import { SessionsScreen, type SessionsHost } from "./screens/sessions";
@@ -30,6 +31,7 @@ const DEFAULT_SETTINGS: Settings = {
   demoSiteOffered: true,
   managedAccount: { region: null, customerId: null, clientId: null },
   locked: [],
+  checkForUpdates: true,
 };
 
 /** A saved account as the sign-in form and the "Connecting" screen take it. */
@@ -44,7 +46,7 @@ function savedAccountOf(p: ProfileInfo): SavedAccount {
   };
 }
 
-export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, SettingsHost, ManageHost {
+export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, SettingsHost, ManageHost, AboutHost {
   readonly store = new SessionStore();
   status: AppStatus | null = null;
   connection: Connection | null = null;
@@ -53,6 +55,9 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
   private view: View | "connecting" | "starting" = "starting";
   private connectAttempt = 0;
   private readonly dismissed = new Set<string>();
+  updateStatus: UpdateStatus | null = null;
+  private watchingUpdates = false;
+  private aboutOpen = false;
 
   private readonly header: HTMLElement;
   private readonly notices: HTMLElement;
@@ -84,6 +89,7 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
   }
 
   async start(): Promise<void> {
+    void this.watchUpdates();
     this.setScreen(
       "starting",
       h("div", { class: "screen screen-center" }, h("p", { class: "loading" }, spinner(), "Starting Recording Desk\u2026")),
@@ -492,6 +498,35 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
     );
   }
 
+  /**
+   * Follows the update status (the look at start-up ends whenever it ends) and the menu's About
+   * item. Listening starts before the first ask, so no change falls between the two.
+   */
+  private async watchUpdates(): Promise<void> {
+    if (this.watchingUpdates) return;
+    this.watchingUpdates = true;
+    try {
+      await ipc.onUpdateStatus((status) => this.setUpdateStatus(status));
+      await ipc.onShowAbout(() => this.showAbout());
+      this.setUpdateStatus(await ipc.updateStatus());
+    } catch {
+      // The About box asks again when it opens, and says what went wrong there.
+    }
+  }
+
+  setUpdateStatus(status: UpdateStatus): void {
+    this.updateStatus = status;
+    this.renderNotices();
+  }
+
+  showAbout(): void {
+    if (this.aboutOpen) return;
+    this.aboutOpen = true;
+    void aboutDialog(this).finally(() => {
+      this.aboutOpen = false;
+    });
+  }
+
   /** Picks up notices the backend added since start-up (e.g. results missing from the audit trail). */
   async refreshNotices(): Promise<void> {
     try {
@@ -505,8 +540,11 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
 
   private renderNotices(): void {
     const list = (this.status?.notices ?? []).filter((n) => !this.dismissed.has(n));
+    const update = this.updateStatus;
+    const offer = update?.state === "available" && !this.dismissed.has(`update ${update.version}`) ? update : null;
     clear(this.notices);
-    this.notices.hidden = list.length === 0;
+    this.notices.hidden = list.length === 0 && offer === null;
+    if (offer?.state === "available") this.notices.appendChild(this.updateNotice(offer.version, offer.installed));
     for (const text of list) {
       this.notices.appendChild(
         h(
@@ -531,5 +569,34 @@ export class App implements ConnectHost, SiteHost, SessionsHost, AuditHost, Sett
         ),
       );
     }
+  }
+
+  /** A new version is available: said once, until dismissed, with the way to the About box. */
+  private updateNotice(version: string, installed: string): HTMLElement {
+    return h(
+      "div",
+      { class: "callout callout-info notice notice-update" },
+      icon("info", "icon callout-icon"),
+      h(
+        "div",
+        { class: "callout-body" },
+        h("p", { class: "callout-text" }, `Version ${version} of Recording Desk is available. You have version ${installed}.`),
+      ),
+      h("button", { type: "button", class: "btn btn-secondary btn-small", onclick: () => this.showAbout() }, "See what to do"),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-ghost btn-small",
+          "aria-label": "Dismiss the notice about the new version",
+          onclick: () => {
+            this.dismissed.add(`update ${version}`);
+            this.renderNotices();
+            (this.main.querySelector<HTMLElement>("h1") ?? this.main).focus();
+          },
+        },
+        "Dismiss",
+      ),
+    );
   }
 }

@@ -2,6 +2,7 @@
 // is re-thrown as a CommandError carrying the contract's `{ kind, message, field? }`, so screens
 // never see a raw string, an Error from the bridge or an HTTP status.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import { save } from "@tauri-apps/plugin-dialog";
 import type {
   AppStatus,
@@ -26,6 +27,7 @@ import type {
   SessionPage,
   SessionQuery,
   Settings,
+  UpdateStatus,
 } from "./types";
 
 export class CommandError extends Error implements IpcError {
@@ -135,6 +137,20 @@ export const exportAuditReport = (filter: AuditFilter, path: string) => call<Rep
 export const saveSessionJson = (sessionId: string, path: string) => call<null>("save_session_json", { sessionId, path });
 export const getSettings = () => call<Settings>("get_settings");
 export const updateSettings = (settings: Settings) => call<Settings>("update_settings", { settings });
+
+/** The installed version, and what is known about newer ones. */
+export const updateStatus = () => call<UpdateStatus>("update_status");
+/** Looks for a new version now; no request is made when the organisation turned this off. */
+export const updateCheck = () => call<UpdateStatus>("update_check");
+/** Downloads the new version found, has its signature checked, and installs it. */
+export const updateInstall = () => call<UpdateStatus>("update_install");
+/** Restarts into the installed new version (refused while a recording request runs). */
+export const updateRestart = () => call<null>("update_restart");
+
+/** Each change of the update status, including those of the look at start-up. */
+export const onUpdateStatus = (handler: (status: UpdateStatus) => void) => listen<UpdateStatus>("update-status", (e) => handler(e.payload));
+/** The app menu's About item. */
+export const onShowAbout = (handler: () => void) => listen("show-about", () => handler());
 
 /** The OS "Save as" dialog. Resolves to null when the officer closes it without choosing. */
 export async function chooseSavePath(defaultName: string, filterName: string, extension: string): Promise<string | null> {

@@ -40,3 +40,4 @@ export type { NotifyChoice } from "./bindings/NotifyChoice";
 export type { SettingName } from "./bindings/SettingName";
 export type { Settings } from "./bindings/Settings";
 export type { Site } from "./bindings/Site";
+export type { UpdateStatus } from "./bindings/UpdateStatus";

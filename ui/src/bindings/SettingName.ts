@@ -4,4 +4,4 @@
  * A setting the organisation can set. Its [`key`](SettingName::key) is the same in every
  * source.
  */
-export type SettingName = "requireReason" | "requireCase" | "notifyUserDefault" | "notifyUser" | "concurrency" | "demoSiteOffered" | "region" | "customerId" | "clientId" | "syslogCollectorHost" | "syslogCollectorPort" | "syslogCollectorCaFile";
+export type SettingName = "requireReason" | "requireCase" | "notifyUserDefault" | "notifyUser" | "concurrency" | "demoSiteOffered" | "region" | "customerId" | "clientId" | "syslogCollectorHost" | "syslogCollectorPort" | "syslogCollectorCaFile" | "checkForUpdates" | "updateFeedUrl";

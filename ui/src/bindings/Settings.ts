@@ -40,4 +40,8 @@ managedAccount: ManagedAccount,
  * The settings the organisation set: shown as "Set by your organisation" and not changeable
  * (read only).
  */
-locked: Array<SettingName>, };
+locked: Array<SettingName>, 
+/**
+ * Look for a new version when Recording Desk starts.
+ */
+checkForUpdates: boolean, };

@@ -19,6 +19,8 @@ export interface SettingsHost {
   /** Leaves the connection and forgets the saved account and its secret. */
   signOut(): Promise<void>;
   showSitePicker(error: CommandError | null): void;
+  /** The About box: the installed version and whether it is the newest. */
+  showAbout(): void;
 }
 
 function row(term: string, value: Child): HTMLElement[] {
@@ -220,6 +222,54 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
   };
   prefs.addEventListener("submit", (e) => void savePrefs(e));
 
+  // New versions: saved as soon as the box changes, since it is the card's only control.
+  const checkUpdates = h("input", { type: "checkbox", name: "checkForUpdates", checked: app.settings.checkForUpdates });
+  const uId = nextId("set");
+  checkUpdates.id = uId;
+  checkUpdates.setAttribute("aria-describedby", `${uId}-hint`);
+  const updatesBadge = lock(checkUpdates, "checkForUpdates");
+  const updatesStatus = h("div", { class: "save-status", role: "status" });
+  checkUpdates.addEventListener("change", () => {
+    void (async () => {
+      checkUpdates.disabled = true;
+      updatesStatus.replaceChildren();
+      try {
+        app.settings = await ipc.updateSettings({ ...app.settings, checkForUpdates: checkUpdates.checked });
+        updatesStatus.replaceChildren(callout("success", "Settings saved"));
+      } catch (err) {
+        checkUpdates.checked = app.settings.checkForUpdates;
+        updatesStatus.replaceChildren(errorView(err as CommandError));
+      } finally {
+        checkUpdates.disabled = isLocked(app.settings, "checkForUpdates");
+      }
+    })();
+  });
+  const updates = h(
+    "section",
+    { class: "card", "aria-labelledby": "updates-title" },
+    h("h2", { id: "updates-title" }, "New versions"),
+    h(
+      "div",
+      { class: "field" },
+      withBadge(
+        h("label", { class: "check-inline", for: uId }, checkUpdates, "Check for new versions when Recording Desk starts"),
+        updatesBadge,
+      ),
+      h(
+        "p",
+        { class: "hint", id: `${uId}-hint` },
+        "At most once a day. A new version is installed only when you choose to, and only after Recording Desk has checked that it comes from its makers.",
+      ),
+    ),
+    updatesStatus,
+    h(
+      "p",
+      null,
+      h("button", { type: "button", class: "link-button", "data-action": "about", onclick: () => app.showAbout() }, "About Recording Desk"),
+      " \u2014 the installed version, and whether it is the newest",
+    ),
+  );
+
   const multiSite = (conn?.sites.length ?? 0) > 1;
   const siteStatus = h("div", { class: "error-slot" });
   return h(
@@ -267,6 +317,7 @@ export function settingsScreen(app: SettingsHost): HTMLElement {
         )
       : null,
     h("section", { class: "card", "aria-labelledby": "prefs-title" }, h("h2", { id: "prefs-title" }, "Recording"), prefs),
+    updates,
     h(
       "p",
       { class: "muted about" },

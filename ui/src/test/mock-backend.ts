@@ -2,6 +2,7 @@
 // production bundle). It implements every command of the IPC contract over made-up sessions,
 // streams run events through the real Channel machinery, and lets a test inject errors.
 import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
 import type {
   AppStatus,
   AuditChain,
@@ -27,6 +28,7 @@ import type {
   SessionRow,
   Settings,
   Site,
+  UpdateStatus,
   WitnessStatus,
 } from "../types";
 
@@ -69,6 +71,12 @@ export interface MockConfig {
   /** Accepted sessions wait for Citrix to confirm until `releaseConfirmations()` is called. */
   holdConfirmations?: boolean;
   settings?: Settings;
+  /**
+   * The update feed as the backend finds it: `update_status` before any look (default: a build
+   * without a feed), then each `update_check` answers the next of `checks` (the last repeats),
+   * and `update_install` answers `install`.
+   */
+  updates?: { status?: UpdateStatus; checks?: UpdateStatus[]; install?: UpdateStatus };
   /** Path returned by the Save dialog; null = the officer cancelled it. */
   savePath?: string | null;
   /**
@@ -293,6 +301,8 @@ export class MockBackend {
   private readonly waiting = new Map<string, (() => void)[]>();
   profiles: MockProfile[];
   currentProfile: string | null;
+  update: UpdateStatus;
+  private checksDone = 0;
   private nextProfile = 1;
 
   constructor(private readonly cfg: MockConfig) {
@@ -337,7 +347,16 @@ export class MockBackend {
       demoSiteOffered: true,
       managedAccount: { region: null, customerId: null, clientId: null },
       locked: [],
+      checkForUpdates: true,
       ...cfg.settings,
+    };
+    this.update = cfg.updates?.status ?? {
+      installed: "0.1.0",
+      state: "notSetUp",
+      message:
+        "You have version 0.1.0. This copy of Recording Desk was built without a source of new versions, so it cannot look for them.",
+      lastChecked: null,
+      canCheck: false,
     };
     this.ended = new Set(cfg.ended ?? []);
     this.neverRecords = new Set(cfg.neverRecords ?? []);
@@ -402,6 +421,15 @@ export class MockBackend {
   }
   setRunDelay(ms: number): void {
     this.cfg.runDelay = ms;
+  }
+  /** As the backend's `update-status` event: a look or an install the window did not start. */
+  async pushUpdate(status: UpdateStatus): Promise<void> {
+    this.update = { ...status };
+    await emit("update-status", status);
+  }
+  /** As the app menu's About item. */
+  async menuAbout(): Promise<void> {
+    await emit("show-about");
   }
   callsOf(cmd: string): Record<string, unknown>[] {
     return this.calls.filter((c) => c.cmd === cmd).map((c) => c.args);
@@ -502,6 +530,18 @@ export class MockBackend {
         this.requireString(args.path, "path");
         if (!this.byId.has(String(args.sessionId))) throw err("notFound", "404 session not found");
         return null;
+      case "update_status":
+        return { ...this.update };
+      case "update_check": {
+        const checks = this.cfg.updates?.checks ?? [];
+        this.update = { ...(checks[Math.min(this.checksDone++, checks.length - 1)] ?? this.update) };
+        return { ...this.update };
+      }
+      case "update_install":
+        this.update = { ...(this.cfg.updates?.install ?? this.update) };
+        return { ...this.update };
+      case "update_restart":
+        return null;
       case "get_settings":
         return { ...this.settings };
       case "update_settings": {
@@ -531,6 +571,7 @@ export class MockBackend {
       notifyUserDefault: "Notify users by default",
       requireReason: "Require a reason",
       requireCase: "Require a case or ticket reference",
+      checkForUpdates: "Check for new versions when Recording Desk starts",
     } as const;
     for (const [name, label] of Object.entries(labels) as [keyof typeof labels, string][]) {
       if (this.settings.locked.includes(name) && s[name] !== this.settings[name]) {
@@ -1143,6 +1184,7 @@ export class MockBackend {
 
 export function installMockBackend(cfg: MockConfig): MockBackend {
   const backend = new MockBackend(cfg);
-  mockIPC((cmd, args) => backend.handle(cmd, (args ?? {}) as Record<string, unknown>));
+  // Events are mocked too: the window listens for the update status and the menu's About item.
+  mockIPC((cmd, args) => backend.handle(cmd, (args ?? {}) as Record<string, unknown>), { shouldMockEvents: true });
   return backend;
 }

@@ -10,6 +10,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use desk_core::policy::Policy;
 use desk_core::updates::{CheckProblem, Feed, InstallProblem, UpdateState, UpdateStatus};
 use desk_core::{Desk, Error, Result};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -50,14 +51,14 @@ impl Updates {
         }
     }
 
-    fn feed(&self, desk: &Desk) -> Option<Feed> {
-        Feed::resolve(self.built.clone(), &desk.policy())
+    fn feed(&self, policy: &Policy) -> Option<Feed> {
+        Feed::resolve(self.built.clone(), policy)
     }
 
     /// What the About box shows now: the organisation's and the build's reasons first.
     pub fn status(&self, desk: &Desk) -> UpdateStatus {
         let policy = desk.policy();
-        let state = match UpdateState::at_rest(self.feed(desk).is_some(), &policy) {
+        let state = match UpdateState::at_rest(self.feed(&policy).is_some(), &policy) {
             UpdateState::NotChecked => lock(&self.state).clone(),
             other => other,
         };
@@ -128,10 +129,11 @@ fn built_feed<R: Runtime>(app: &AppHandle<R>) -> Option<Feed> {
 pub async fn check<R: Runtime>(app: &AppHandle<R>) -> UpdateStatus {
     let updates = app.state::<Updates>();
     let desk = app.state::<Arc<Desk>>();
-    let Some(feed) = updates.feed(&desk) else {
+    let policy = desk.policy();
+    let Some(feed) = updates.feed(&policy) else {
         return updates.status(&desk);
     };
-    if desk.policy().check_for_updates == Some(false) {
+    if policy.check_for_updates == Some(false) {
         return updates.status(&desk);
     }
     if !updates.begin(app, &desk, UpdateState::Checking) {
@@ -140,7 +142,10 @@ pub async fn check<R: Runtime>(app: &AppHandle<R>) -> UpdateStatus {
     let found = ask(app, feed).await;
     desk.remember_update_check(time::OffsetDateTime::now_utc());
     let state = match found {
-        Ok(None) => UpdateState::Current,
+        Ok(None) => {
+            *lock(&updates.found) = None;
+            UpdateState::Current
+        }
         Ok(Some(update)) => {
             let version = update.version.clone();
             let refused = lock(&updates.refused).contains(&version);
@@ -297,9 +302,10 @@ pub fn check_at_startup<R: Runtime>(app: &AppHandle<R>) {
     let updates = app.state::<Updates>();
     let desk = app.state::<Arc<Desk>>();
     let stored = desk.stored_settings();
+    let policy = desk.policy();
     let due = desk_core::updates::due_at_startup(
-        updates.feed(&desk).is_some(),
-        &desk.policy(),
+        updates.feed(&policy).is_some(),
+        &policy,
         stored.check_for_updates,
         stored.last_update_check,
         time::OffsetDateTime::now_utc(),

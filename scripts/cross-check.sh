@@ -39,6 +39,11 @@ APP_CRATE=recording-desk
 # Tests that Wine cannot run as Windows would, each with the reason (name<TAB>reason).
 WINE_SKIPS=(
   "audit::report::tests::	the report tests read each PDF back with poppler's pdftotext and pdfinfo, Linux programs that a Windows test cannot start"
+  "audit::witness::collector_tests::records_reach_the_collector_in_order_and_exactly_once	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::records_written_while_the_collector_is_away_arrive_when_it_is_back	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::records_waiting_at_exit_are_sent_after_a_restart_and_none_twice	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::a_collector_with_an_untrusted_certificate_gets_nothing_and_the_status_says_why	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::a_long_trail_is_sent_whole_in_order_and_by_one_program_only	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
   "raw::reset_is_a_tcp_reset_without_any_response_bytes	Wine 8 reports a TCP reset to the reader as a normal end of the connection (recv returns 0, not WSAECONNRESET)"
 )
 

@@ -6,10 +6,16 @@
 #     tests (none of which opens a window), for Windows, and runs them under Wine: the Citrix
 #     client against the simulator, the keychain through Windows Credential Manager, and the
 #     Windows folders of settings, logs and the audit trail;
+#   - builds a small NSIS setup and a small MSI around the installer additions that
+#     tauri.conf.json names (packaging/windows: the NSIS hooks and the WiX fragment), installs
+#     and uninstalls each silently in a fresh Wine prefix, and requires the Event Log source
+#     "Recording Desk" registered as the app needs it, gone after uninstall, and the audit trail
+#     in the user's folder unchanged (the MSI is built with wixl, not WiX 3: see installers_check);
 #   - prints what was checked and how many tests passed under Wine.
 #
 #   scripts/cross-check.sh                  all of the above
 #   scripts/cross-check.sh --windows-check  only the Windows check of the workspace
+#   scripts/cross-check.sh --installers     only the installers' check (a minute; no Rust build)
 #   scripts/cross-check.sh --install        only install the system packages it needs
 #
 # Installs what a fresh Debian 12 machine lacks (apt; it needs the bookworm-security updates,
@@ -33,6 +39,11 @@ APP_CRATE=recording-desk
 # Tests that Wine cannot run as Windows would, each with the reason (name<TAB>reason).
 WINE_SKIPS=(
   "audit::report::tests::	the report tests read each PDF back with poppler's pdftotext and pdfinfo, Linux programs that a Windows test cannot start"
+  "audit::witness::collector_tests::records_reach_the_collector_in_order_and_exactly_once	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::records_written_while_the_collector_is_away_arrive_when_it_is_back	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::records_waiting_at_exit_are_sent_after_a_restart_and_none_twice	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::a_collector_with_an_untrusted_certificate_gets_nothing_and_the_status_says_why	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::a_long_trail_is_sent_whole_in_order_and_by_one_program_only	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
   "raw::reset_is_a_tcp_reset_without_any_response_bytes	Wine 8 reports a TCP reset to the reader as a normal end of the connection (recv returns 0, not WSAECONNRESET)"
 )
 
@@ -42,6 +53,7 @@ APT_PACKAGES=(
   mingw-w64 gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64
   clang lld
   wine64 wine
+  nsis wixl msitools python3
 )
 
 target_dir="$root/${RECORDING_DESK_CROSS_TARGET:-target-cross}"
@@ -142,6 +154,206 @@ setup_wine() {
   touch "$marker"
 }
 
+find_wine() {
+  wine=/usr/lib/wine/wine64
+  [ -x "$wine" ] || wine=$(command -v wine64) || fail "wine64 is not installed."
+}
+
+# The Event Log source the installers register, as the app's system-log crate writes to it
+# (source "Recording Desk", event ID 1000, information). The message file is .NET Framework's
+# EventLogMessages.dll, part of Windows 10 and 11, whose every event ID shows its text as it is:
+# a path with %SystemRoot%, so REG_EXPAND_SZ. TypesSupported 7: error, warning and information.
+EVENT_LOG_KEY='HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application'
+EVENT_SOURCE_KEY="$EVENT_LOG_KEY\\Recording Desk"
+EVENT_MESSAGE_FILE='%SystemRoot%\Microsoft.NET\Framework64\v4.0.30319\EventLogMessages.dll'
+
+# One setting of src-tauri/tauri.conf.json by its dotted path (a list: one item a line; missing:
+# nothing).
+tauri_conf() {
+  python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v.get(k) if isinstance(v, dict) else None
+print("\n".join(v) if isinstance(v, list) else v or "")' src-tauri/tauri.conf.json "$1"
+}
+
+# One line of the summary per installer: $1 its kind, $2 its status, $3 what it was built from,
+# $4 when it started.
+installer_results=()
+installer_result() {
+  local outcome="FAILED (see above)"
+  [ "$2" -eq 0 ] && outcome="source registered, removed on uninstall, audit trail kept"
+  installer_results+=("$(printf '%-5s %s: %s (%s)' "$1" "$3" "$outcome" "$(elapsed "$4")")")
+}
+
+# Builds, in a fresh Wine prefix, a small NSIS setup with the hooks that tauri.conf.json names
+# (scripts/wine/installer-check.nsi: Tauri 2's template, per machine, x64) and a small MSI with
+# its WiX fragments and component references (scripts/wine/installer-check.wxs); installs and
+# uninstalls each silently, as an administrator's deployment would (`setup.exe /S`, `msiexec /qn`);
+# and requires, each time:
+#   - after install: the source's key with EventMessageFile (REG_EXPAND_SZ) and TypesSupported
+#     (REG_DWORD 0x7) as above, and the app in C:\Program Files\Recording Desk;
+#   - after uninstall: the key gone, even with a value in it that the installer did not write
+#     (one is added before uninstalling, as another tool may), the Application log's own key
+#     still there, the app gone, and the audit trail, its head anchor, the settings and the log
+#     in the user's folders byte for byte as before (a silent uninstall never deletes app data).
+# The MSI is built with wixl (msitools), which differs from WiX 3, the tool Tauri uses, in two
+# ways that matter here; scripts/wine/wix3-registry-rows.py adds the rows WiX 3 would write,
+# only where the fragment asks for them. So the MSI half proves the fragment under wixl's
+# reading plus those rows, not WiX 3's own output.
+installers_check() {
+  local dir="$target_dir/installers" hooks fragments=() refs="" id
+  local prefix trail_win local_win trail local_dir uninstall
+  rm -rf "$dir"
+  mkdir -p "$dir/nsis" "$dir/msi" "$dir/expected"
+  prefix="$dir/wine-prefix"
+  iwine() { WINEPREFIX="$prefix" WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" "$wine" "$@"; }
+  iwait() { WINEPREFIX="$prefix" wineserver -w; }
+  # Runs a Windows program and waits for every process it started (an NSIS uninstaller copies
+  # itself to a temporary folder and goes on from there).
+  irun() {
+    local rc=0
+    iwine "$@" || rc=$?
+    iwait
+    return "$rc"
+  }
+  find_wine
+
+  # What tauri.conf.json wires, with its paths relative to src-tauri/ as Tauri reads them.
+  hooks=$(tauri_conf bundle.windows.nsis.installerHooks)
+  [ -n "$hooks" ] || { echo "tauri.conf.json names no NSIS installer hooks (bundle.windows.nsis.installerHooks)"; return 1; }
+  [ "$(tauri_conf bundle.windows.nsis.installMode)" = perMachine ] ||
+    { echo "the NSIS setup is not per machine (bundle.windows.nsis.installMode): it could not write under HKLM"; return 1; }
+  mapfile -t fragments < <(tauri_conf bundle.windows.wix.fragmentPaths)
+  [ "${#fragments[@]}" -gt 0 ] || { echo "tauri.conf.json names no WiX fragment (bundle.windows.wix.fragmentPaths)"; return 1; }
+  while read -r id; do [ -n "$id" ] && refs+="<ComponentRef Id=\"$id\" />"; done \
+    < <(tauri_conf bundle.windows.wix.componentRefs)
+  while read -r id; do [ -n "$id" ] && refs+="<ComponentGroupRef Id=\"$id\" />"; done \
+    < <(tauri_conf bundle.windows.wix.componentGroupRefs)
+
+  # A stand-in for the app's binary: only its place is looked at.
+  printf 'Recording Desk stand-in\r\n' >"$dir/recording-desk.exe"
+  makensis -V2 -WX -DHOOKS="$root/src-tauri/$hooks" -DMAINBINARYSRCPATH="$dir/recording-desk.exe" \
+    -DOUTFILE="$dir/nsis/recording-desk-setup.exe" scripts/wine/installer-check.nsi >"$dir/nsis/makensis.log" 2>&1 ||
+    { cat "$dir/nsis/makensis.log"; echo "makensis could not build the setup"; return 1; }
+  cp "$dir/recording-desk.exe" "$dir/msi/"
+  sed "s|@REFS@|$refs|" scripts/wine/installer-check.wxs >"$dir/msi/product.wxs"
+  (cd "$dir/msi" && wixl -a x64 -o recording-desk.msi product.wxs "${fragments[@]/#/$root/src-tauri/}") \
+    >"$dir/msi/wixl.log" 2>&1 || { cat "$dir/msi/wixl.log"; echo "wixl could not build the MSI"; return 1; }
+  (cd "$dir/msi" && msiinfo export recording-desk.msi Registry >Registry.idt &&
+    python3 "$root/scripts/wine/wix3-registry-rows.py" Registry.idt "${fragments[@]/#/$root/src-tauri/}" >wix3-rows.log &&
+    msibuild recording-desk.msi -i Registry.idt) || { echo "could not add WiX 3's registry rows to the MSI"; return 1; }
+  local wix3_rows=""
+  if [ -s "$dir/msi/wix3-rows.log" ]; then
+    wix3_rows=", plus the registry rows WiX 3 writes"
+    echo "Added to the MSI, as WiX 3 would write them for the fragment:"
+    sed 's/^/  /' "$dir/msi/wix3-rows.log"
+  fi
+
+  iwine wineboot --init >/dev/null 2>&1
+  iwait
+  # A user's data: the trail and its head anchor in %APPDATA%\<identifier>, the log in
+  # %LOCALAPPDATA%\<identifier>\logs (desk-core's paths), kept aside to compare with afterwards.
+  id=$(tauri_conf identifier)
+  trail_win=$(iwine cmd /c echo "%APPDATA%\\$id" | tr -d '\r')
+  local_win=$(iwine cmd /c echo "%LOCALAPPDATA%\\$id" | tr -d '\r')
+  trail=$(iwine winepath -u "$trail_win" | tr -d '\r')
+  local_dir=$(iwine winepath -u "$local_win" | tr -d '\r')
+  mkdir -p "$trail" "$local_dir/logs"
+  printf '%s\n' \
+    '{"seq":1,"at":"2026-11-02T09:14:03Z","action":"startRecording","session":"c1e0…","prev":"0000"}' \
+    '{"seq":2,"at":"2026-11-02T09:41:55Z","action":"stopRecording","session":"c1e0…","prev":"9f2b"}' >"$trail/audit.jsonl"
+  printf '2 9f2b41c7\n' >"$trail/audit.head"
+  printf '{"region":"us"}\n' >"$trail/settings.json"
+  printf 'INFO started\n' >"$local_dir/logs/recording-desk.log"
+  cp -a "$trail" "$dir/expected/roaming"
+  cp -a "$local_dir" "$dir/expected/local"
+
+  # Before each installer: no source, the Application log's key as Windows has it (a fresh Wine
+  # prefix has none), and the user's data as above, so that each installer is judged on its own.
+  reset_state() {
+    iwine reg delete "$EVENT_SOURCE_KEY" /f >/dev/null 2>&1 || true
+    iwine reg add "$EVENT_LOG_KEY" /v File /t REG_EXPAND_SZ /d '%SystemRoot%\System32\Winevt\Logs\Application.evtx' /f >/dev/null
+    rm -rf "$trail" "$local_dir"
+    cp -a "$dir/expected/roaming" "$trail"
+    cp -a "$dir/expected/local" "$local_dir"
+  }
+
+  # $1: the installer's name; $2: "installed" or "uninstalled". Prints what is wrong, if anything.
+  check_state() {
+    local query message_file types problems=()
+    if [ "$2" = installed ]; then
+      query=$(iwine reg query "$EVENT_SOURCE_KEY" 2>/dev/null | tr -d '\r') ||
+        problems+=("the source's key is missing after install ($EVENT_SOURCE_KEY)")
+      message_file=$(awk -F '    ' '$2 == "EventMessageFile" { print $3 " " $4 }' <<<"$query")
+      types=$(awk -F '    ' '$2 == "TypesSupported" { print $3 " " $4 }' <<<"$query")
+      [ "$message_file" = "REG_EXPAND_SZ $EVENT_MESSAGE_FILE" ] ||
+        problems+=("EventMessageFile is '${message_file:-missing}', not 'REG_EXPAND_SZ $EVENT_MESSAGE_FILE'")
+      [ "$types" = "REG_DWORD 0x7" ] || problems+=("TypesSupported is '${types:-missing}', not 'REG_DWORD 0x7'")
+      [ -f "$prefix/drive_c/Program Files/Recording Desk/recording-desk.exe" ] ||
+        problems+=("the app is not in C:\\Program Files\\Recording Desk")
+    else
+      ! iwine reg query "$EVENT_SOURCE_KEY" >/dev/null 2>&1 || problems+=("the source's key is still there after uninstall")
+      iwine reg query "$EVENT_LOG_KEY" >/dev/null 2>&1 || problems+=("the Application log's own key is gone")
+      [ ! -e "$prefix/drive_c/Program Files/Recording Desk/recording-desk.exe" ] ||
+        problems+=("the app is still installed: the uninstaller did not run")
+      diff -r "$dir/expected/roaming" "$trail" >/dev/null 2>&1 ||
+        problems+=("the audit trail's folder changed ($trail_win)")
+      diff -r "$dir/expected/local" "$local_dir" >/dev/null 2>&1 ||
+        problems+=("the app's log folder changed ($local_win)")
+    fi
+    [ "${#problems[@]}" -eq 0 ] && return 0
+    local problem
+    for problem in "${problems[@]}"; do printf '%s: %s\n' "$1" "$problem"; done
+    return 1
+  }
+  # A value the installer did not write, so that uninstall must remove the key, not only its values.
+  add_foreign_value() { iwine reg add "$EVENT_SOURCE_KEY" /v AddedByAnotherTool /t REG_SZ /d x /f >/dev/null 2>&1 || true; }
+
+  local status=0 step_at uninstall_string
+  step_at=$SECONDS
+  reset_state
+  irun "$dir/nsis/recording-desk-setup.exe" /S || { echo "NSIS setup: the setup failed"; status=1; }
+  if check_state "NSIS setup" installed; then
+    add_foreign_value
+    # The uninstaller as Add/Remove Programs would start it.
+    uninstall_string=$(iwine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\Recording Desk' /v UninstallString 2>/dev/null |
+      tr -d '\r' | awk -F '    ' '$2 == "UninstallString" { print $4 }')
+    uninstall=${uninstall_string//\"/}
+    if [ -z "$uninstall" ]; then
+      echo "NSIS setup: no uninstaller in Add/Remove Programs (HKLM)"
+      status=1
+    else
+      irun "$uninstall" /S || { echo "NSIS setup: the uninstaller failed"; status=1; }
+      check_state "NSIS setup" uninstalled || status=1
+    fi
+  else
+    status=1
+  fi
+  installer_result NSIS "$status" "${hooks#../}" "$step_at"
+
+  local msi_status=0 msi
+  step_at=$SECONDS
+  reset_state
+  msi=$(iwine winepath -w "$dir/msi/recording-desk.msi" | tr -d '\r')
+  irun msiexec /i "$msi" /qn ||
+    { echo "MSI: msiexec /i failed"; msi_status=1; }
+  if check_state "MSI" installed; then
+    add_foreign_value
+    irun msiexec /x "$msi" /qn ||
+      { echo "MSI: msiexec /x failed"; msi_status=1; }
+    check_state "MSI" uninstalled || msi_status=1
+  else
+    msi_status=1
+  fi
+  installer_result MSI "$msi_status" "${fragments[*]#../} (built with wixl$wix3_rows)" "$step_at"
+
+  iwait
+  [ "$status" -eq 0 ] && [ "$msi_status" -eq 0 ] || return 1
+  # A Wine prefix is 700 MB: kept only when something failed, to look into.
+  rm -rf "$prefix"
+}
+
 # Runs one crate's Windows tests under Wine and notes each test executable's result.
 results=()
 wine_tests() {
@@ -184,6 +396,7 @@ case "${1:-}" in
   "") ;;
   --install) mode=install ;;
   --windows-check) mode=windows-check ;;
+  --installers) mode=installers ;;
   -h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 0
@@ -194,6 +407,17 @@ esac
 install_packages
 [ "$mode" = install ] && exit 0
 mkdir -p "$target_dir"
+if [ "$mode" = installers ]; then
+  say "Windows installers: the Event Log source, installed and uninstalled under Wine"
+  step_start=$SECONDS installers_status=0
+  installers_check || installers_status=$?
+  installers_time=$(elapsed "$step_start")
+  printf '\n'
+  [ "${#installer_results[@]}" -eq 0 ] || printf '%s\n' "${installer_results[@]}"
+  printf 'Installers checked in %s\n' "$installers_time"
+  [ "$installers_status" -eq 0 ] || fail "the installers' check failed"
+  exit 0
+fi
 check_toolchain
 
 checked=()
@@ -225,8 +449,7 @@ cross_cargo test -Zbuild-std --target "$WINDOWS" --locked --no-run --tests "${bu
 cross_cargo test -Zbuild-std --target "$WINDOWS" --locked --no-run --lib -p "$APP_CRATE"
 build_time=$(elapsed "$step_start")
 
-wine=/usr/lib/wine/wine64
-[ -x "$wine" ] || wine=$(command -v wine64) || fail "wine64 is not installed."
+find_wine
 setup_wine
 # The app links WebView2Loader.dll (shipped by webview2-com-sys) even for tests that open no
 # window; Wine finds it through WINEPATH.
@@ -256,6 +479,11 @@ wine_tests "$APP_CRATE" --lib -- "${skip_args[@]}" || failures=$((failures + 1))
 wineserver -w
 run_time=$(elapsed "$step_start")
 
+say "Windows installers: the Event Log source, installed and uninstalled under Wine"
+step_start=$SECONDS installers_status=0
+installers_check || installers_status=$?
+installers_time=$(elapsed "$step_start")
+
 say "Summary ($(elapsed "$started") in all)"
 echo "Checked, warnings as errors:"
 printf '  %s\n' "${checked[@]}"
@@ -266,6 +494,11 @@ if [ "${#skipped[@]}" -gt 0 ]; then
   printf '  %s\n' "${skipped[@]}"
 fi
 printf 'Tests passed under Wine: %d, failed: %d (full output: %s)\n' "$total_passed" "$total_failed" "$log"
+echo "Installers under Wine ($installers_time):"
+[ "${#installer_results[@]}" -gt 0 ] || installer_results=("none installed: see the step's output above")
+printf '  %s\n' "${installer_results[@]}"
 if [ "$failures" -gt 0 ] || [ "$total_failed" -gt 0 ]; then
   fail "Windows tests failed under Wine"
 fi
+[ "$installers_status" -eq 0 ] || fail "the installers' check failed"
+

@@ -82,11 +82,13 @@ if [ -n "$quick" ]; then
   exit 0
 fi
 
-step "Windows: the whole workspace checked for x86_64-pc-windows-gnu (scripts/cross-check.sh --windows-check)"
+step "Windows: the whole workspace checked for x86_64-pc-windows-gnu, and the installers' Event Log source under Wine (scripts/cross-check.sh --windows-check, --installers)"
 # The full cross check (macOS too, and the Windows tests under Wine) is scripts/cross-check.sh,
-# run by the GitHub workflow: cold, it would take this command past an hour.
+# run by the GitHub workflow: cold, it would take this command past an hour. The installers'
+# check needs no Rust build (about a minute).
 if dpkg-query -W -f='${Status}' rustc-web 2>/dev/null | grep "install ok installed" >/dev/null; then
   scripts/cross-check.sh --windows-check
+  scripts/cross-check.sh --installers
   if [ -n "${RECORDING_DESK_LEAN_DISK:-}" ]; then
     # A CI machine's disk may be small: nothing later needs the Windows build folder.
     rm -rf "${RECORDING_DESK_CROSS_TARGET:-target-cross}"

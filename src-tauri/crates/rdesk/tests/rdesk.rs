@@ -2,6 +2,11 @@
 //! own (the app's folders follow `XDG_DATA_HOME` / `XDG_CONFIG_HOME` on Linux), with the
 //! keychain of the session (a private, unlocked one in `scripts/test.sh`). The window's side of a
 //! shared trail is played by a `Desk` built the way the app builds it.
+//!
+//! Linux only: each tool run gets folders of its own through `XDG_DATA_HOME` and
+//! `XDG_CONFIG_HOME`, which only Linux's folders follow. On Windows and macOS the tool would use
+//! the user's real folders, shared by every test at once (and with the user's own trail).
+#![cfg(target_os = "linux")]
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, Command, Output, Stdio};

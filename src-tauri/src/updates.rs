@@ -248,6 +248,11 @@ pub async fn install<R: Runtime>(app: &AppHandle<R>) -> UpdateStatus {
         .await;
     let installed = match downloaded {
         Ok(bytes) => {
+            // A run started while the download went on finishes first: on Windows the installer
+            // closes the app as soon as it starts.
+            while desk.is_running() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
             let update = update.clone();
             tauri::async_runtime::spawn_blocking(move || update.install(bytes))
                 .await
@@ -331,8 +336,13 @@ pub async fn update_check<R: Runtime>(app: AppHandle<R>) -> Result<UpdateStatus>
     Ok(check(&app).await)
 }
 
+/// Refused while a recording request runs: on Windows the installer closes the app at once, which
+/// would cut the run off half-way.
 #[tauri::command]
 pub async fn update_install<R: Runtime>(app: AppHandle<R>) -> Result<UpdateStatus> {
+    if app.state::<Arc<Desk>>().is_running() {
+        return Err(Error::Busy);
+    }
     Ok(install(&app).await)
 }
 

@@ -538,9 +538,11 @@ export class MockBackend {
         return { ...this.update };
       }
       case "update_install":
+        if (this.run) throw err("busy", "a run is going");
         this.update = { ...(this.cfg.updates?.install ?? this.update) };
         return { ...this.update };
       case "update_restart":
+        if (this.run) throw err("busy", "a run is going");
         return null;
       case "get_settings":
         return { ...this.settings };

@@ -1,9 +1,10 @@
 // New versions, in the real app against an update feed served by this test (named through the
 // debug build's RECORDING_DESK_UPDATER_FEED and RECORDING_DESK_UPDATER_PUBKEY, with a signing
 // key made here): the installed version is the newest; a new version whose download does not
-// match its signature is refused with a plain message and not offered again; a feed that cannot
-// be reached is "could not check", and Check again works once it can; and with checks turned off
-// by the organisation the app never asks the feed, as the feed's own request log shows.
+// match its signature is refused with a plain message and not offered again, while one that
+// matches passes the check; a feed that cannot be reached is "could not check", and Check again
+// works once it can; and with checks turned off by the organisation the app never asks the feed,
+// as the feed's own request log shows.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -36,7 +37,10 @@ function signature(data) {
 // ---- the feed ----------------------------------------------------------------------------------
 
 const PACKAGE = randomBytes(4096);
-/** What the feed does now: `current`, `tampered` (a new version whose download was altered), `down`. */
+/**
+ * What the feed does now: `current`, `tampered` (a new version whose download was altered),
+ * `signed` (a new version served exactly as signed), `down`.
+ */
 let mode = 'current';
 const requests = [];
 let feed;
@@ -60,18 +64,16 @@ async function startFeed() {
       return;
     }
     if (req.url.startsWith('/download/')) {
-      // The package as served differs from the one that was signed: altered on the way.
+      // Tampered: the package as served differs from the one that was signed (altered on the way).
       const served = Buffer.from(PACKAGE);
-      served[0] ^= 0xff;
+      if (mode !== 'signed') served[0] ^= 0xff;
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': served.length });
       res.end(served);
       return;
     }
     const base = `http://127.0.0.1:${feed.address().port}`;
-    const body =
-      mode === 'current'
-        ? manifest('0.1.0', signature(PACKAGE), `${base}/download/0.1.0.tar.gz`)
-        : manifest('9.9.9', signature(PACKAGE), `${base}/download/9.9.9.tar.gz`);
+    const version = { current: '0.1.0', tampered: '9.9.9', signed: '9.9.10' }[mode];
+    const body = manifest(version, signature(PACKAGE), `${base}/download/${version}.tar.gz`);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
@@ -170,6 +172,28 @@ test('a feed that cannot be reached: "could not check" in plain words, and Check
   mode = 'current';
   await (await button(d, 'Check again', { within: about })).click();
   await aboutSays(d, about, /You have version 0\.1\.0, the newest version\./);
+  await closeAbout(d, about);
+  await app.stop();
+  app = undefined;
+});
+
+test('a new version served exactly as signed passes the signature check and goes on to be installed', async () => {
+  // The package is random bytes signed with the test key: the signature matches, so the plugin
+  // hands it to the installer step, which finds no package it can install (it is neither a .deb
+  // nor an AppImage) and stops there. The app says "did not finish", not "could not be proven":
+  // the check accepts a good signature and refuses only a bad one.
+  mode = 'signed';
+  requests.length = 0;
+  app = await startApp({ args: ['--demo-if-new'], env: { RECORDING_DESK_UPDATER_FEED: feedUrl, RECORDING_DESK_UPDATER_PUBKEY: PUBKEY } });
+  const d = app.driver;
+  await heading(d, 'Sessions', { ms: 30000 });
+  const about = await openAbout(d);
+  await aboutSays(d, about, /Version 9\.9\.10 is available/);
+  await (await button(d, 'Install version 9.9.10', { within: about })).click();
+  const text = await aboutSays(d, about, /Version 9\.9\.10 was not installed/);
+  assert.match(text, /installing it did not finish/);
+  assert.doesNotMatch(text, /could not be proven/);
+  assert.ok(requests.some((r) => r.startsWith('/download/9.9.10')), 'the package was downloaded');
   await closeAbout(d, about);
   await app.stop();
   app = undefined;

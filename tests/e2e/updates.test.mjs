@@ -23,11 +23,16 @@ const b64 = (text) => Buffer.from(text).toString('base64');
 /** The public key as tauri.conf.json holds it: the base64 of minisign's key file. */
 const PUBKEY = b64(`untrusted comment: minisign public key ${keyId.toString('hex').toUpperCase()}\n${Buffer.concat([Buffer.from('Ed'), keyId, rawPublic]).toString('base64')}\n`);
 
-/** The signature (base64 of minisign's .sig file, prehashed) of `data` with the test key. */
-function signature(data) {
+/**
+ * The signature (base64 of minisign's .sig file, prehashed) of `data` with the test key, made for
+ * `version` (written into the trusted comment, as `tauri build` does; none, as older signing
+ * tools made them, when not given).
+ */
+function signature(data, version) {
   const digest = createHash('blake2b512').update(data).digest();
   const sig = sign(null, digest, privateKey);
-  const trusted = `timestamp:${Math.floor(Date.now() / 1000)}\tfile:recording-desk.tar.gz`;
+  const named = version ? `\tversion:${version}` : '';
+  const trusted = `timestamp:${Math.floor(Date.now() / 1000)}\tfile:recording-desk.tar.gz${named}`;
   const global = sign(null, Buffer.concat([sig, Buffer.from(trusted)]), privateKey);
   return b64(
     `untrusted comment: signature from tauri secret key\n${Buffer.concat([Buffer.from('ED'), keyId, sig]).toString('base64')}\ntrusted comment: ${trusted}\n${global.toString('base64')}\n`,
@@ -39,6 +44,8 @@ function signature(data) {
 const PACKAGE = randomBytes(4096);
 /**
  * What the feed does now: `current`, `tampered` (a new version whose download was altered),
+ * `mislabelled` (a version number announced with the package and signature of another version),
+ * `unversioned` (a package signed without naming its version, as older signing tools did),
  * `signed` (a new version served exactly as signed), `down`.
  */
 let mode = 'current';
@@ -66,14 +73,16 @@ async function startFeed() {
     if (req.url.startsWith('/download/')) {
       // Tampered: the package as served differs from the one that was signed (altered on the way).
       const served = Buffer.from(PACKAGE);
-      if (mode !== 'signed') served[0] ^= 0xff;
+      if (mode === 'tampered') served[0] ^= 0xff;
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': served.length });
       res.end(served);
       return;
     }
     const base = `http://127.0.0.1:${feed.address().port}`;
-    const version = { current: '0.1.0', tampered: '9.9.9', signed: '9.9.10' }[mode];
-    const body = manifest(version, signature(PACKAGE), `${base}/download/${version}.tar.gz`);
+    const version = { current: '0.1.0', tampered: '9.9.9', mislabelled: '9.9.11', unversioned: '9.9.12', signed: '9.9.10' }[mode];
+    // Mislabelled: the package and signature of 9.9.10, announced as 9.9.11.
+    const signedFor = mode === 'mislabelled' ? '9.9.10' : mode === 'unversioned' ? undefined : version;
+    const body = manifest(version, signature(PACKAGE, signedFor), `${base}/download/${version}.tar.gz`);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
@@ -177,17 +186,35 @@ test('a feed that cannot be reached: "could not check" in plain words, and Check
   app = undefined;
 });
 
-test('a new version served exactly as signed passes the signature check and goes on to be installed', async () => {
-  // The package is random bytes signed with the test key: the signature matches, so the plugin
-  // hands it to the installer step, which finds no package it can install (it is neither a .deb
-  // nor an AppImage) and stops there. The app says "did not finish", not "could not be proven":
-  // the check accepts a good signature and refuses only a bad one.
-  mode = 'signed';
+test('a package signed for another version, or for none, is refused; one signed for its version passes the check', async () => {
+  // A signature that does not name its version (as older signing tools made them) could be any
+  // release's: refused, because the app requires the signed version (requireSignedVersion).
+  mode = 'unversioned';
   requests.length = 0;
   app = await startApp({ args: ['--demo-if-new'], env: { RECORDING_DESK_UPDATER_FEED: feedUrl, RECORDING_DESK_UPDATER_PUBKEY: PUBKEY } });
   const d = app.driver;
   await heading(d, 'Sessions', { ms: 30000 });
   const about = await openAbout(d);
+  await aboutSays(d, about, /Version 9\.9\.12 is available/);
+  await (await button(d, 'Install version 9.9.12', { within: about })).click();
+  assert.match(await aboutSays(d, about, /Version 9\.9\.12 was not installed/), /could not be proven to come from the makers/);
+
+  // The feed announces 9.9.11 with the package and valid signature of 9.9.10 (a way to hold
+  // officers on an old version): the signature names 9.9.10, so it is refused.
+  mode = 'mislabelled';
+  await (await button(d, 'Check for a new version', { within: about })).click();
+  await aboutSays(d, about, /Version 9\.9\.11 is available/);
+  await (await button(d, 'Install version 9.9.11', { within: about })).click();
+  const refused = await aboutSays(d, about, /Version 9\.9\.11 was not installed/);
+  assert.match(refused, /could not be proven to come from the makers of Recording Desk/);
+  assert.ok(requests.some((r) => r.startsWith('/download/9.9.11')), 'the package was downloaded, then refused');
+
+  // Served exactly as signed, 9.9.10 passes the signature check, so the plugin hands the package
+  // (random bytes) to the installer step, which finds nothing it can install (neither a .deb nor
+  // an AppImage) and stops there. The app says "did not finish", not "could not be proven": the
+  // check accepts a good signature and refuses only a bad one.
+  mode = 'signed';
+  await (await button(d, 'Check for a new version', { within: about })).click();
   await aboutSays(d, about, /Version 9\.9\.10 is available/);
   await (await button(d, 'Install version 9.9.10', { within: about })).click();
   const text = await aboutSays(d, about, /Version 9\.9\.10 was not installed/);
@@ -200,6 +227,9 @@ test('a new version served exactly as signed passes the signature check and goes
 });
 
 test('turned off by the organisation: the app never asks the feed, and says who installs new versions', async () => {
+  // An app left running by a test that failed half-way would take this start over (one instance).
+  await app?.stop();
+  app = undefined;
   const policy = join(policyDir, 'policy.json');
   writeFileSync(policy, JSON.stringify({ checkForUpdates: false }));
   requests.length = 0;

@@ -12,7 +12,24 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { By, button, dialog, heading, readText, screenshot, shootFailure, sleep, startApp, visibleX, waitFor } from './harness.mjs';
+import {
+  By,
+  button,
+  confirmRun,
+  connectToSimulator,
+  dialog,
+  heading,
+  loadAllPages,
+  named,
+  readText,
+  screenshot,
+  shootFailure,
+  sleep,
+  startApp,
+  startSimulator,
+  visibleX,
+  waitFor,
+} from './harness.mjs';
 
 // ---- a minisign key and signatures, as `tauri signer` makes them -----------------------------
 
@@ -93,6 +110,7 @@ async function startFeed() {
 // ---- the app -----------------------------------------------------------------------------------
 
 let app;
+let sim;
 let policyDir;
 
 before(async () => {
@@ -102,6 +120,7 @@ before(async () => {
 
 after(async () => {
   await app?.stop();
+  await sim?.stop();
   feed?.close();
   if (policyDir) rmSync(policyDir, { recursive: true, force: true });
 });
@@ -222,6 +241,38 @@ test('a package signed for another version, or for none, is refused; one signed 
   assert.doesNotMatch(text, /could not be proven/);
   assert.ok(requests.some((r) => r.startsWith('/download/9.9.10')), 'the package was downloaded');
   await closeAbout(d, about);
+  await app.stop();
+  app = undefined;
+});
+
+test('during a recording run, Install is refused in plain words and nothing is downloaded', async () => {
+  // On Windows the installer closes the app as soon as it starts: a run must never be cut off.
+  sim = await startSimulator(['--sessions', '6']);
+  mode = 'signed';
+  requests.length = 0;
+  app = await startApp({ env: { RECORDING_DESK_CLOUD_URL: sim.url, RECORDING_DESK_UPDATER_FEED: feedUrl, RECORDING_DESK_UPDATER_PUBKEY: PUBKEY } });
+  const d = app.driver;
+  await connectToSimulator(d);
+  await loadAllPages(d);
+  // Citrix holds every start request unanswered: the run stays in progress until released.
+  await sim.control('faults', { holdStartStop: { after: 0 } });
+  try {
+    await (await named(d, 'Select all listed sessions')).click();
+    await (await button(d, 'Start recording')).click();
+    await confirmRun(d, 'Start recording', 'Start recording');
+    await waitFor(d, async () => (await sim.control('state')).heldStartStop > 0, 60000, 'no request waiting at Citrix');
+
+    const about = await openAbout(d);
+    await aboutSays(d, about, /Version 9\.9\.10 is available/);
+    await (await button(d, 'Install version 9.9.10', { within: about })).click();
+    const text = await aboutSays(d, about, /Another recording request is still running/);
+    assert.match(text, /Wait for it to finish, or cancel it, then try again/);
+    assert.ok(!requests.some((r) => r.startsWith('/download/')), 'nothing was downloaded');
+    assert.ok((await sim.control('state')).heldStartStop > 0, 'the run was still going');
+    await closeAbout(d, about);
+  } finally {
+    await sim.control('faults', { releaseStartStop: true });
+  }
   await app.stop();
   app = undefined;
 });

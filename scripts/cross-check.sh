@@ -37,13 +37,14 @@ MACOS=(aarch64-apple-darwin x86_64-apple-darwin)
 # The crate of the desktop app: only its unit tests run under Wine (its binary needs WebView2).
 APP_CRATE=recording-desk
 # Tests that Wine cannot run as Windows would, each with the reason (name<TAB>reason).
+NEEDS_OPENSSL="the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
 WINE_SKIPS=(
   "audit::report::tests::	the report tests read each PDF back with poppler's pdftotext and pdfinfo, Linux programs that a Windows test cannot start"
-  "audit::witness::collector_tests::records_reach_the_collector_in_order_and_exactly_once	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
-  "audit::witness::collector_tests::records_written_while_the_collector_is_away_arrive_when_it_is_back	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
-  "audit::witness::collector_tests::records_waiting_at_exit_are_sent_after_a_restart_and_none_twice	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
-  "audit::witness::collector_tests::a_collector_with_an_untrusted_certificate_gets_nothing_and_the_status_says_why	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
-  "audit::witness::collector_tests::a_long_trail_is_sent_whole_in_order_and_by_one_program_only	the collector tests that need TLS certificates make them with the openssl program, a Linux program here that a Windows test cannot start"
+  "audit::witness::collector_tests::records_reach_the_collector_in_order_and_exactly_once	$NEEDS_OPENSSL"
+  "audit::witness::collector_tests::records_written_while_the_collector_is_away_arrive_when_it_is_back	$NEEDS_OPENSSL"
+  "audit::witness::collector_tests::records_waiting_at_exit_are_sent_after_a_restart_and_none_twice	$NEEDS_OPENSSL"
+  "audit::witness::collector_tests::a_collector_with_an_untrusted_certificate_gets_nothing_and_the_status_says_why	$NEEDS_OPENSSL"
+  "audit::witness::collector_tests::a_long_trail_is_sent_whole_in_order_and_by_one_program_only	$NEEDS_OPENSSL"
   "raw::reset_is_a_tcp_reset_without_any_response_bytes	Wine 8 reports a TCP reset to the reader as a normal end of the connection (recv returns 0, not WSAECONNRESET)"
 )
 

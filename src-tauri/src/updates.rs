@@ -57,11 +57,19 @@ impl Updates {
 
     /// What the About box shows now: the organisation's and the build's reasons first.
     pub fn status(&self, desk: &Desk) -> UpdateStatus {
-        let policy = desk.policy();
-        let state = match UpdateState::at_rest(self.feed(&policy).is_some(), &policy) {
+        self.status_under(desk, &desk.policy())
+    }
+
+    /// [`Self::status`] under a policy already read.
+    fn status_under(&self, desk: &Desk, policy: &Policy) -> UpdateStatus {
+        let state = match UpdateState::at_rest(self.feed(policy).is_some(), policy) {
             UpdateState::NotChecked => lock(&self.state).clone(),
             other => other,
         };
+        self.status_of(desk, state)
+    }
+
+    fn status_of(&self, desk: &Desk, state: UpdateState) -> UpdateStatus {
         UpdateStatus::new(
             &self.version,
             state,
@@ -69,9 +77,12 @@ impl Updates {
         )
     }
 
+    /// Records a step of a look or an install that the organisation's settings and the build
+    /// allowed when it began, and says so to the window. The policy is not read again: a
+    /// download's progress calls this up to a hundred times.
     fn set<R: Runtime>(&self, app: &AppHandle<R>, desk: &Desk, state: UpdateState) -> UpdateStatus {
-        *lock(&self.state) = state;
-        let status = self.status(desk);
+        *lock(&self.state) = state.clone();
+        let status = self.status_of(desk, state);
         if let Err(e) = app.emit(STATUS_EVENT, &status) {
             tracing::debug!("update status not sent to the window: {e}");
         }
@@ -127,17 +138,20 @@ fn built_feed<R: Runtime>(app: &AppHandle<R>) -> Option<Feed> {
 /// Looks for a new version, unless the organisation turned that off or the build has no feed:
 /// then no request is made at all.
 pub async fn check<R: Runtime>(app: &AppHandle<R>) -> UpdateStatus {
+    let policy = app.state::<Arc<Desk>>().policy();
+    check_under(app, policy).await
+}
+
+/// [`check`] under the organisation's settings already read.
+async fn check_under<R: Runtime>(app: &AppHandle<R>, policy: Policy) -> UpdateStatus {
     let updates = app.state::<Updates>();
     let desk = app.state::<Arc<Desk>>();
-    let policy = desk.policy();
-    let Some(feed) = updates.feed(&policy) else {
-        return updates.status(&desk);
+    let allowed = policy.check_for_updates != Some(false);
+    let Some(feed) = updates.feed(&policy).filter(|_| allowed) else {
+        return updates.status_under(&desk, &policy);
     };
-    if policy.check_for_updates == Some(false) {
-        return updates.status(&desk);
-    }
     if !updates.begin(app, &desk, UpdateState::Checking) {
-        return updates.status(&desk);
+        return updates.status_under(&desk, &policy);
     }
     let found = ask(app, feed).await;
     desk.remember_update_check(time::OffsetDateTime::now_utc());
@@ -302,25 +316,26 @@ pub fn restart<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
     app.restart()
 }
 
-/// At start-up: looks once a day unless turned off (see [`desk_core::updates::due_at_startup`]).
+/// At start-up: looks once a day unless turned off (see [`desk_core::updates::due_at_startup`]),
+/// in a task of its own so the window does not wait; the organisation's settings are read once
+/// there, for the decision and the look.
 pub fn check_at_startup<R: Runtime>(app: &AppHandle<R>) {
-    let updates = app.state::<Updates>();
-    let desk = app.state::<Arc<Desk>>();
-    let stored = desk.stored_settings();
-    let policy = desk.policy();
-    let due = desk_core::updates::due_at_startup(
-        updates.feed(&policy).is_some(),
-        &policy,
-        stored.check_for_updates,
-        stored.last_update_check,
-        time::OffsetDateTime::now_utc(),
-    );
-    if due {
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
-            check(&app).await;
-        });
-    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let desk = app.state::<Arc<Desk>>();
+        let stored = desk.stored_settings();
+        let policy = desk.policy();
+        let due = desk_core::updates::due_at_startup(
+            app.state::<Updates>().feed(&policy).is_some(),
+            &policy,
+            stored.check_for_updates,
+            stored.last_update_check,
+            time::OffsetDateTime::now_utc(),
+        );
+        if due {
+            check_under(&app, policy).await;
+        }
+    });
 }
 
 #[tauri::command]

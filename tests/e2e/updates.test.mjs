@@ -127,6 +127,10 @@ after(async () => {
 
 afterEach(async (t) => shootFailure(app?.driver, `updates-${t.name}`));
 
+/** Starts the app with this test's feed and key in place of the built-in ones. */
+const startWithFeed = ({ args = [], env = {} }) =>
+  startApp({ args, env: { RECORDING_DESK_UPDATER_FEED: feedUrl, RECORDING_DESK_UPDATER_PUBKEY: PUBKEY, ...env } });
+
 const ABOUT = 'About Recording Desk';
 
 /** Opens the About box from Settings' link; returns the dialog. */
@@ -151,7 +155,7 @@ async function aboutSays(d, about, pattern, ms = 30000) {
 
 test('the installed version is the newest: the About box says so', async () => {
   mode = 'current';
-  app = await startApp({ args: ['--demo-if-new'], env: { RECORDING_DESK_UPDATER_FEED: feedUrl, RECORDING_DESK_UPDATER_PUBKEY: PUBKEY } });
+  app = await startWithFeed({ args: ['--demo-if-new'] });
   const d = app.driver;
   await heading(d, 'Sessions', { ms: 30000 });
   // The look at start-up asked the feed, naming this computer and version.
@@ -210,7 +214,7 @@ test('a package signed for another version, or for none, is refused; one signed 
   // release's: refused, because the app requires the signed version (requireSignedVersion).
   mode = 'unversioned';
   requests.length = 0;
-  app = await startApp({ args: ['--demo-if-new'], env: { RECORDING_DESK_UPDATER_FEED: feedUrl, RECORDING_DESK_UPDATER_PUBKEY: PUBKEY } });
+  app = await startWithFeed({ args: ['--demo-if-new'] });
   const d = app.driver;
   await heading(d, 'Sessions', { ms: 30000 });
   const about = await openAbout(d);
@@ -250,7 +254,7 @@ test('during a recording run, Install is refused in plain words and nothing is d
   sim = await startSimulator(['--sessions', '6']);
   mode = 'signed';
   requests.length = 0;
-  app = await startApp({ env: { RECORDING_DESK_CLOUD_URL: sim.url, RECORDING_DESK_UPDATER_FEED: feedUrl, RECORDING_DESK_UPDATER_PUBKEY: PUBKEY } });
+  app = await startWithFeed({ env: { RECORDING_DESK_CLOUD_URL: sim.url } });
   const d = app.driver;
   await connectToSimulator(d);
   await loadAllPages(d);
@@ -284,10 +288,7 @@ test('turned off by the organisation: the app never asks the feed, and says who 
   const policy = join(policyDir, 'policy.json');
   writeFileSync(policy, JSON.stringify({ checkForUpdates: false }));
   requests.length = 0;
-  app = await startApp({
-    args: ['--demo-if-new'],
-    env: { RECORDING_DESK_UPDATER_FEED: feedUrl, RECORDING_DESK_UPDATER_PUBKEY: PUBKEY, RECORDING_DESK_POLICY_FILE: policy },
-  });
+  app = await startWithFeed({ args: ['--demo-if-new'], env: { RECORDING_DESK_POLICY_FILE: policy } });
   const d = app.driver;
   await heading(d, 'Sessions', { ms: 30000 });
   await (await button(d, 'Settings')).click();

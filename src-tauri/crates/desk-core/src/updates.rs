@@ -247,11 +247,8 @@ pub fn due_at_startup(
     last_checked: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> bool {
-    if !feed_set_up || policy.check_for_updates == Some(false) {
-        return false;
-    }
-    // The organisation's "true" is what the officer's checkbox shows, too.
-    if !policy.check_for_updates.unwrap_or(officer_wants) {
+    // The organisation's choice, when it made one, is what the officer's checkbox shows too.
+    if !feed_set_up || !policy.check_for_updates.unwrap_or(officer_wants) {
         return false;
     }
     match last_checked {
